@@ -1,0 +1,14 @@
+// pymsg._core: the pybind11 module over the C++ core. Shims only; the behaviour lives in
+// src/cpp/pymsg and the Python API in src/pymsg.
+#include <pybind11/pybind11.h>
+
+#include "errors.hpp"
+#include "register.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "pymsg's C++ core (private: use the pymsg package).";
+  m.attr("__version__") = PYMSG_VERSION;
+  pymsg::bindings::register_errors();
+  pymsg::bindings::register_clock(m);
+  pymsg::bindings::register_sqs(m);
+}

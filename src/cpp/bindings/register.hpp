@@ -1,0 +1,14 @@
+// One register_<domain> function per Python-facing domain, called from module.cpp.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include "pymsg/clock.hpp"
+
+namespace pymsg::bindings {
+
+double to_seconds(TimeUs t);
+void register_clock(pybind11::module_& m);
+void register_sqs(pybind11::module_& m);
+
+}  // namespace pymsg::bindings

@@ -1,0 +1,147 @@
+#include "pymsg/broker.hpp"
+
+#include <mutex>
+
+#include "pymsg/validation.hpp"
+
+namespace pymsg {
+namespace {
+
+[[noreturn]] void throw_no_queue() {
+  throw Error(ErrorCode::QueueDoesNotExist, "The specified queue does not exist.");
+}
+
+bool is_fifo_name(const std::string& name) {
+  return name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0;
+}
+
+}  // namespace
+
+Broker::Broker(std::shared_ptr<Clock> clock, BrokerOptions options)
+    : clock_(std::move(clock)),
+      options_(std::move(options)),
+      limits_(options_.strict_limits ? SqsLimits::strict() : SqsLimits::relaxed()) {}
+
+std::string Broker::queue_url(const std::string& name) const {
+  return "https://sqs." + options_.region + ".amazonaws.com/" + options_.account_id + "/" + name;
+}
+
+std::string Broker::queue_arn(const std::string& name) const {
+  return "arn:aws:sqs:" + options_.region + ":" + options_.account_id + ":" + name;
+}
+
+std::shared_ptr<Queue> Broker::find_locked(const std::string& name) const {
+  auto it = queues_.find(name);
+  return it == queues_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Queue> Broker::resolve_dead_letter_target(const QueueConfig& config, bool fifo) const {
+  if (config.dead_letter_target_arn.empty()) return nullptr;
+  const std::string prefix = queue_arn("");
+  const std::string& arn = config.dead_letter_target_arn;
+  std::shared_ptr<Queue> target;
+  if (arn.compare(0, prefix.size(), prefix) == 0) target = find_locked(arn.substr(prefix.size()));
+  if (!target) {
+    throw Error(ErrorCode::InvalidParameterValue,
+                "Value " + arn + " for parameter RedrivePolicy is invalid. Reason: Dead letter target "
+                "does not exist (it must be a queue of this broker's account and region).");
+  }
+  if (target->fifo() != fifo) {
+    throw Error(ErrorCode::InvalidParameterValue,
+                "Value " + arn + " for parameter RedrivePolicy is invalid. Reason: Dead-letter target "
+                "owner queue type must match: a FIFO queue needs a FIFO dead-letter queue and a "
+                "standard queue a standard one.");
+  }
+  return target;
+}
+
+std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const QueueConfig& config) {
+  check_queue_name(name);
+  const bool fifo = is_fifo_name(name);
+  validate_queue_config(config, fifo, limits_);
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (std::shared_ptr<Queue> existing = find_locked(name)) {
+    if (existing->config() == config) return existing;
+    throw Error(ErrorCode::QueueNameExists,
+                "A queue named " + name + " already exists with different attributes.");
+  }
+  const TimeUs now = clock_->now();
+  auto deleted = deleted_at_.find(name);
+  if (deleted != deleted_at_.end()) {
+    if (options_.strict_timing && now - deleted->second < kDeletedRecentlyUs) {
+      throw Error(ErrorCode::QueueDeletedRecently,
+                  "You must wait 60 seconds after deleting a queue before you can create another "
+                  "with the same name (" + name + ").");
+    }
+    deleted_at_.erase(deleted);
+  }
+  std::shared_ptr<Queue> target = resolve_dead_letter_target(config, fifo);
+  auto queue = std::make_shared<Queue>(name, queue_arn(name), queue_url(name), config, clock_,
+                                       limits_, options_.strict_timing);
+  if (target) queue->set_dead_letter_queue(target);
+  queues_.emplace(name, queue);
+  return queue;
+}
+
+std::shared_ptr<Queue> Broker::get_queue(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::shared_ptr<Queue> queue = find_locked(name);
+  if (!queue) throw_no_queue();
+  return queue;
+}
+
+std::shared_ptr<Queue> Broker::get_queue_by_url(const std::string& url) const {
+  // .../<account>/<name>, whatever the host: SQS routes on the path.
+  const std::size_t slash = url.rfind('/');
+  if (slash == std::string::npos || slash == 0) throw_no_queue();
+  const std::size_t account_start = url.rfind('/', slash - 1);
+  if (account_start == std::string::npos) throw_no_queue();
+  if (url.compare(account_start + 1, slash - account_start - 1, options_.account_id) != 0) {
+    throw_no_queue();
+  }
+  return get_queue(url.substr(slash + 1));
+}
+
+std::shared_ptr<Queue> Broker::get_queue_by_arn(const std::string& arn) const {
+  const std::string prefix = queue_arn("");
+  if (arn.compare(0, prefix.size(), prefix) != 0) throw_no_queue();
+  return get_queue(arn.substr(prefix.size()));
+}
+
+std::vector<std::shared_ptr<Queue>> Broker::list_queues(const std::string& prefix) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::shared_ptr<Queue>> out;
+  for (auto it = queues_.lower_bound(prefix);
+       it != queues_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<Queue>> Broker::dead_letter_source_queues(const Queue& queue) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::shared_ptr<Queue>> out;
+  for (const auto& [name, source] : queues_) {
+    if (source->config().dead_letter_target_arn == queue.arn()) out.push_back(source);
+  }
+  return out;
+}
+
+void Broker::set_queue_config(Queue& queue, const QueueConfig& config) {
+  validate_queue_config(config, queue.fifo(), limits_);
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::shared_ptr<Queue> target = resolve_dead_letter_target(config, queue.fifo());
+  queue.set_config(config);
+  queue.set_dead_letter_queue(target);
+}
+
+void Broker::delete_queue(const std::string& name) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  auto it = queues_.find(name);
+  if (it == queues_.end()) throw_no_queue();
+  it->second->mark_deleted();
+  queues_.erase(it);
+  deleted_at_[name] = clock_->now();
+}
+
+}  // namespace pymsg

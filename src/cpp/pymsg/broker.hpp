@@ -1,0 +1,72 @@
+// The broker: the registry of queues and the settings every queue shares (clock, region,
+// account, limits).
+//
+// Registry operations take a shared_mutex (readers share); queue operations never touch it,
+// so the registry is off every message path. Queue names map to shared_ptr<Queue>: a deleted
+// queue is marked deleted (its later calls raise QueueDoesNotExist) and dropped from the map,
+// and the name is remembered for the 60-second QueueDeletedRecently window.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "pymsg/clock.hpp"
+#include "pymsg/limits.hpp"
+#include "pymsg/queue.hpp"
+
+namespace pymsg {
+
+struct BrokerOptions {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  bool strict_limits = true;  // AWS count and size limits; false lifts them
+  bool strict_timing = true;  // the 60 s PurgeQueueInProgress and QueueDeletedRecently windows
+};
+
+class Broker {
+ public:
+  Broker(std::shared_ptr<Clock> clock, BrokerOptions options);
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  const std::shared_ptr<Clock>& clock() const noexcept { return clock_; }
+  const BrokerOptions& options() const noexcept { return options_; }
+  const SqsLimits& sqs_limits() const noexcept { return limits_; }
+
+  // CreateQueue: a new queue, or the existing one when its attributes equal `config`
+  // (QueueNameExists otherwise). Thread-safe.
+  std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config);
+  // GetQueueUrl by name (QueueDoesNotExist). Thread-safe.
+  std::shared_ptr<Queue> get_queue(const std::string& name) const;
+  // The queue a URL or ARN of this broker's account names (QueueDoesNotExist). Thread-safe.
+  std::shared_ptr<Queue> get_queue_by_url(const std::string& url) const;
+  std::shared_ptr<Queue> get_queue_by_arn(const std::string& arn) const;
+  // ListQueues: queues whose name starts with `prefix`, in name order. Thread-safe.
+  std::vector<std::shared_ptr<Queue>> list_queues(const std::string& prefix) const;
+  // ListDeadLetterSourceQueues: queues whose redrive target is `queue`. Thread-safe.
+  std::vector<std::shared_ptr<Queue>> dead_letter_source_queues(const Queue& queue) const;
+  // SetQueueAttributes: validates, resolves the redrive target, applies. Thread-safe.
+  void set_queue_config(Queue& queue, const QueueConfig& config);
+  // DeleteQueue (QueueDoesNotExist). Thread-safe.
+  void delete_queue(const std::string& name);
+
+  std::string queue_url(const std::string& name) const;
+  std::string queue_arn(const std::string& name) const;
+
+ private:
+  std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
+  std::shared_ptr<Queue> find_locked(const std::string& name) const;
+
+  const std::shared_ptr<Clock> clock_;  // every timer of every queue reads this
+  const BrokerOptions options_;         // region, account, strictness
+  const SqsLimits limits_;              // strict or relaxed
+
+  mutable std::shared_mutex mutex_;                       // guards the maps below
+  std::map<std::string, std::shared_ptr<Queue>> queues_;  // live queues by name
+  std::map<std::string, TimeUs> deleted_at_;              // recently deleted names
+};
+
+}  // namespace pymsg

@@ -1,0 +1,245 @@
+// An SQS queue, standard or FIFO (AWS_SEMANTICS.md sections 1.5 to 1.12).
+//
+// State machine (1.12): a message is VISIBLE, DELAYED or IN-FLIGHT.
+//   - VISIBLE messages wait in the visible list (standard: an intrusive singly linked list in
+//     roughly send order) or in their group's pending list (FIFO: strict seq order per group,
+//     with `ready_` ordering the receivable groups by the seq of their head).
+//   - DELAYED and IN-FLIGHT messages wait in one deadline heap: a delay ending and a
+//     visibility timeout lapsing are the same event, "becomes visible at t".
+//   - A deleted message that is still linked in a visible list is a tombstone (state kGone): it
+//     is unlinked and freed when a receive reaches it, so deletes never walk a list.
+// Receipt handles name a message by (slot, seq) and the receive that issued them (ids.hpp); a
+// message takes a slot when first received or delayed, so a queued, never-received message
+// costs its one allocation and nothing else.
+//
+// Each public operation takes the queue's mutex once, reads the clock once (`now`), first
+// promotes every heap entry due by `now`, then validates, then mutates. A caller error throws
+// pymsg::Error before any change. Every state change is one private apply_* step (send,
+// receive, change visibility, delete, purge, move to the dead-letter queue, expire), the unit a
+// write-ahead log will record. Long polls wait on `cv_` through the clock, so a manual clock's
+// advance() wakes them. Moves to the dead-letter queue happen after the source's mutex is
+// released, so no thread ever holds two queue mutexes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "pymsg/clock.hpp"
+#include "pymsg/dedup_window.hpp"
+#include "pymsg/deadline_heap.hpp"
+#include "pymsg/errors.hpp"
+#include "pymsg/ids.hpp"
+#include "pymsg/limits.hpp"
+#include "pymsg/message.hpp"
+#include "pymsg/message_attributes.hpp"
+#include "pymsg/slot_table.hpp"
+
+namespace pymsg {
+
+enum class DeduplicationScope : std::uint8_t { kQueue, kMessageGroup };
+enum class FifoThroughputLimit : std::uint8_t { kPerQueue, kPerMessageGroupId };
+
+// The queue attributes a user sets (1.4). Durations in microseconds.
+struct QueueConfig {
+  TimeUs visibility_timeout = 30 * kUsPerSecond;
+  TimeUs delay = 0;
+  TimeUs retention = kDefaultRetentionS * kUsPerSecond;
+  std::uint64_t maximum_message_size = kDefaultMaximumMessageSize;
+  TimeUs receive_wait = 0;
+  bool content_based_deduplication = false;
+  DeduplicationScope deduplication_scope = DeduplicationScope::kQueue;
+  FifoThroughputLimit fifo_throughput_limit = FifoThroughputLimit::kPerQueue;
+  std::string dead_letter_target_arn;  // RedrivePolicy deadLetterTargetArn; empty: none
+  std::uint32_t max_receive_count = 0;  // RedrivePolicy maxReceiveCount; 0 with no target
+
+  bool operator==(const QueueConfig& o) const {
+    return visibility_timeout == o.visibility_timeout && delay == o.delay &&
+           retention == o.retention && maximum_message_size == o.maximum_message_size &&
+           receive_wait == o.receive_wait &&
+           content_based_deduplication == o.content_based_deduplication &&
+           deduplication_scope == o.deduplication_scope &&
+           fifo_throughput_limit == o.fifo_throughput_limit &&
+           dead_letter_target_arn == o.dead_letter_target_arn &&
+           max_receive_count == o.max_receive_count;
+  }
+};
+
+// Checks every attribute's range and the FIFO-only ones (InvalidAttributeValue).
+void validate_queue_config(const QueueConfig& config, bool fifo, const SqsLimits& limits);
+
+struct SendRequest {
+  std::string_view body;                      // UTF-8 text or raw bytes
+  bool is_text = true;                        // whether the body was a str
+  std::optional<double> delay_seconds;        // per-message DelaySeconds
+  std::vector<MessageAttribute> attributes;   // MessageAttributes; encoded and validated by send
+  std::optional<std::string_view> group_id;   // MessageGroupId
+  std::optional<std::string_view> deduplication_id;  // MessageDeduplicationId
+  std::optional<std::string_view> trace_header;      // AWSTraceHeader system attribute
+};
+
+struct SendOutcome {
+  MessageId message_id{};                 // new, or the original's for a FIFO duplicate
+  std::uint64_t sequence_number = 0;      // FIFO only
+  std::string attributes;                 // encoded attributes (for MD5OfMessageAttributes)
+};
+
+// A per-entry failure of a batch call.
+struct EntryError {
+  ErrorCode code;
+  std::string message;
+  bool sender_fault = true;
+};
+
+// A copy of a received message, taken under the lock so the caller needs none.
+struct ReceivedMessage {
+  MessageId message_id{};
+  char receipt_handle[kReceiptHandleLength];
+  std::string body;
+  bool is_text = true;
+  std::uint32_t receive_count = 0;
+  TimeUs sent_us = 0;
+  TimeUs first_receive_us = 0;
+  std::uint64_t sequence_number = 0;          // FIFO
+  std::optional<MessageExtras> extras;        // attributes, group/dedup ids, DLQ source
+};
+
+struct QueueCounts {
+  std::uint64_t visible = 0;    // ApproximateNumberOfMessages
+  std::uint64_t in_flight = 0;  // ApproximateNumberOfMessagesNotVisible
+  std::uint64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
+};
+
+class Queue final : public ClockListener {
+ public:
+  Queue(std::string name, std::string arn, std::string url, QueueConfig config,
+        std::shared_ptr<Clock> clock, SqsLimits limits, bool strict_timing);
+  ~Queue() override;
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  const std::string& name() const noexcept { return name_; }
+  const std::string& arn() const noexcept { return arn_; }
+  const std::string& url() const noexcept { return url_; }
+  bool fifo() const noexcept { return fifo_; }
+  TimeUs created_us() const noexcept { return created_us_; }
+  const SqsLimits& limits() const noexcept { return limits_; }
+
+  // SendMessage. Thread-safe; allocates the message. O(1) standard, O(log n) FIFO or delayed.
+  SendOutcome send(SendRequest& request);
+  // SendMessageBatch after the batch-level checks: each entry either fills outcomes[i] or
+  // errors[i]. Entries are enqueued in order under one lock. Thread-safe.
+  void send_batch(std::vector<SendRequest>& requests, std::vector<SendOutcome>& outcomes,
+                  std::vector<std::optional<EntryError>>& errors);
+
+  // ReceiveMessage: up to max_messages into `out`, waiting up to `wait` (long poll; nullopt: the
+  // queue's ReceiveMessageWaitTimeSeconds) when none is available. Blocks: call without the GIL
+  // unless wait is 0. Thread-safe.
+  void receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout,
+               std::optional<TimeUs> wait,
+               std::vector<ReceivedMessage>& out);
+
+  // DeleteMessage. Thread-safe; O(log n).
+  void delete_message(std::string_view receipt_handle);
+  // ChangeMessageVisibility. Thread-safe; O(log n).
+  void change_visibility(std::string_view receipt_handle, double visibility_timeout_s);
+  // The batch forms: one lock for all entries, per-entry errors.
+  void delete_batch(const std::vector<std::string_view>& handles,
+                    std::vector<std::optional<EntryError>>& errors);
+  void change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries,
+                               std::vector<std::optional<EntryError>>& errors);
+
+  // PurgeQueue: drops every message, in flight or not. Thread-safe; O(n).
+  void purge();
+
+  QueueCounts counts();
+  QueueConfig config() const;
+  // SetQueueAttributes with an already validated config. Thread-safe.
+  void set_config(const QueueConfig& config);
+  TimeUs last_modified_us() const;
+
+  // Where messages over maxReceiveCount go; set by the broker, which resolves the ARN.
+  void set_dead_letter_queue(std::weak_ptr<Queue> queue);
+
+  // DeleteQueue: later calls raise QueueDoesNotExist; waiting receivers return. Thread-safe.
+  void mark_deleted();
+  bool deleted() const noexcept { return deleted_.load(std::memory_order_acquire); }
+
+  // Accepts messages moved from a source queue's redrive (DeadLetterQueueSourceArn = source_arn).
+  // Returns the messages it could not take (this queue was deleted). Thread-safe.
+  std::vector<MessagePtr> accept_dead_letters(std::vector<MessagePtr> messages,
+                                              const std::string& source_arn,
+                                              const QueueKeys& source_keys);
+
+  void on_clock_changed() override;
+
+ private:
+  struct Group {
+    std::deque<Message*> pending;  // visible messages in seq order (tombstones possible)
+    std::uint32_t in_flight = 0;   // received and not yet visible again or deleted
+    std::uint64_t ready_key = 0;   // key in ready_ while the group is there, else 0
+  };
+
+  void check_alive() const;
+  void promote_due(TimeUs now);
+  bool expired(const Message& m, TimeUs now) const noexcept;
+  SendOutcome send_locked(SendRequest& request, TimeUs now);
+  void take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
+                    std::vector<ReceivedMessage>& out, std::vector<MessagePtr>& to_dead_letter);
+  void sweep_visible_head(TimeUs now);
+  void copy_out(const Message& m, std::vector<ReceivedMessage>& out) const;
+  void redrive(std::vector<MessagePtr>& to_dead_letter);
+
+  void apply_enqueue(Message* m, TimeUs delay_until, TimeUs now);
+  void apply_receive(Message* m, TimeUs visibility, TimeUs now);
+  void apply_visible(Message* m);
+  void apply_delete(Message* m);
+  MessagePtr apply_detach(Message* m);
+  void delete_locked(std::string_view handle, TimeUs now);
+  void change_visibility_locked(std::string_view handle, double seconds, TimeUs now);
+  Message* find_by_handle(std::string_view text, ReceiptHandle& handle) const;
+
+  void push_visible_standard(Message* m) noexcept;
+  Message* pop_visible_standard() noexcept;
+  void insert_into_group(Message* m);
+  void refresh_group(const std::string& group_id);
+  void free_all() noexcept;
+
+  const std::string name_, arn_, url_;  // identity
+  const bool fifo_;                     // FIFO queue (name ends in .fifo)
+  const std::shared_ptr<Clock> clock_;  // the broker's clock
+  const SqsLimits limits_;              // strict or relaxed limits
+  const bool strict_timing_;            // enforce the 60 s PurgeQueueInProgress window
+  const QueueKeys keys_;                // id and handle derivation keys
+  const TimeUs created_us_;             // CreatedTimestamp
+
+  mutable std::mutex mutex_;            // guards everything below
+  std::condition_variable cv_;          // long-poll waiters
+  std::uint32_t waiters_ = 0;           // threads waiting on cv_
+  std::atomic<bool> deleted_{false};    // DeleteQueue was called (read lock-free by sources)
+  QueueConfig config_;                  // current attributes
+  TimeUs last_modified_us_;             // LastModifiedTimestamp
+  TimeUs last_purge_us_ = 0;            // when PurgeQueue last ran; 0 = never
+  std::weak_ptr<Queue> dead_letter_queue_;  // resolved redrive target
+
+  std::uint64_t next_seq_ = 1;          // seq of the next message
+  Message* visible_head_ = nullptr;     // standard visible list
+  Message* visible_tail_ = nullptr;
+  std::unordered_map<std::string, Group> groups_;   // FIFO groups with messages
+  std::map<std::uint64_t, std::string> ready_;      // FIFO receivable groups by head seq
+  SlotTable slots_;                     // received or delayed messages by slot
+  DeadlineHeap heap_;                   // delayed and in-flight messages by visible-at time
+  DedupWindow dedup_;                   // FIFO deduplication ids
+  QueueCounts counts_;                  // exact counts of the three states
+};
+
+}  // namespace pymsg

@@ -1,0 +1,53 @@
+// Slots: small integer names for the messages a receipt handle or the deadline heap can refer to.
+//
+// A message gets a slot when it is first received (or when it is delayed) and keeps it until it
+// leaves the queue. Receipt handles carry (slot, seq): slot finds the message in O(1), seq proves
+// it is still the same message, since freed slots are reused. Slot 0 is never handed out, so 0
+// means "no slot". Not thread-safe: the owning queue's mutex guards it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace pymsg {
+
+class Message;
+
+class SlotTable {
+ public:
+  SlotTable() : slots_(1, nullptr) {}
+
+  // Gives `message` a slot and returns it. O(1) amortised; may allocate.
+  std::uint32_t acquire(Message* message) {
+    if (!free_.empty()) {
+      const std::uint32_t slot = free_.back();
+      free_.pop_back();
+      slots_[slot] = message;
+      return slot;
+    }
+    slots_.push_back(message);
+    return static_cast<std::uint32_t>(slots_.size() - 1);
+  }
+
+  // Frees a slot for reuse. O(1).
+  void release(std::uint32_t slot) {
+    slots_[slot] = nullptr;
+    free_.push_back(slot);
+  }
+
+  // The message in `slot`, or nullptr for a free or out-of-range slot. O(1).
+  Message* get(std::uint32_t slot) const noexcept {
+    return slot < slots_.size() ? slots_[slot] : nullptr;
+  }
+
+  void clear() {
+    slots_.assign(1, nullptr);
+    free_.clear();
+  }
+
+ private:
+  std::vector<Message*> slots_;      // slot -> message; [0] is always nullptr
+  std::vector<std::uint32_t> free_;  // slots ready for reuse
+};
+
+}  // namespace pymsg

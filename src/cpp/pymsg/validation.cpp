@@ -1,0 +1,103 @@
+#include "pymsg/validation.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "pymsg/errors.hpp"
+#include "pymsg/limits.hpp"
+
+namespace pymsg {
+namespace {
+
+bool is_id_char(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+std::string quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
+
+}  // namespace
+
+bool is_valid_message_text(std::string_view utf8) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const auto* end = p + utf8.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {  // ASCII: printable, tab, LF, CR
+      if (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) return false;
+      ++p;
+      continue;
+    }
+    std::uint32_t cp;
+    int extra;
+    if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1Fu, extra = 1;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0Fu, extra = 2;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07u, extra = 3;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) return false;
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    static constexpr std::uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[extra]) return false;             // overlong encoding
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;          // surrogates
+    if (cp == 0xFFFE || cp == 0xFFFF || cp > 0x10FFFF) return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
+void check_queue_name(std::string_view name) {
+  std::string_view stem = name;
+  constexpr std::string_view kFifo = ".fifo";
+  if (stem.size() > kFifo.size() && stem.substr(stem.size() - kFifo.size()) == kFifo) {
+    stem.remove_suffix(kFifo.size());
+  }
+  bool ok = !stem.empty() && name.size() <= kMaxQueueNameLength;
+  for (char c : stem) ok = ok && is_id_char(static_cast<unsigned char>(c));
+  if (!ok) {
+    throw Error(ErrorCode::InvalidParameterValue,
+                "Value " + quoted(name) +
+                    " for parameter QueueName is invalid. Reason: Can only include alphanumeric "
+                    "characters, hyphens, or underscores. 1 to 80 in length (a FIFO queue name "
+                    "ends in .fifo, counted in the 80).");
+  }
+}
+
+bool is_valid_batch_entry_id(std::string_view id) noexcept {
+  if (id.empty() || id.size() > kMaxBatchEntryIdLength) return false;
+  for (char c : id) {
+    if (!is_id_char(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+void check_fifo_id(std::string_view value, const char* parameter) {
+  bool ok = !value.empty() && value.size() <= kMaxFifoIdLength;
+  for (char c : value) ok = ok && c >= 0x21 && c <= 0x7E;  // alphanumerics and punctuation
+  if (!ok) {
+    throw Error(ErrorCode::InvalidParameterValue,
+                "Value " + quoted(value) + " for parameter " + parameter +
+                    " is invalid. Reason: must be 1 to 128 characters of alphanumerics and "
+                    "punctuation (!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~).");
+  }
+}
+
+void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const char* parameter) {
+  if (!std::isfinite(seconds) || seconds < static_cast<double>(lo) ||
+      seconds > static_cast<double>(hi)) {
+    std::string shown = std::isfinite(seconds) ? std::to_string(seconds) : std::string("nan/inf");
+    throw Error(ErrorCode::InvalidParameterValue,
+                "Value " + shown + " for parameter " + parameter +
+                    " is invalid. Reason: must be between " + std::to_string(lo) + " and " +
+                    std::to_string(hi) + " seconds.");
+  }
+}
+
+}  // namespace pymsg

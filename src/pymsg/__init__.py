@@ -1,0 +1,34 @@
+"""pymsg: an in-process message broker with AWS semantics and a C++ core.
+
+Quick use::
+
+    import pymsg
+    broker = pymsg.Broker()
+    queue = broker.create_queue("jobs")
+    queue.send("hello")
+    for message in queue.receive(10):
+        message.delete()
+"""
+
+from __future__ import annotations
+
+from . import errors  # first: the native module looks its exception classes up here
+from ._core import Clock, ManualClock, Message, SendResult, SystemClock
+from ._core import __version__ as __version__
+from .broker import Broker
+from .errors import *  # noqa: F403
+from .sqs import BatchResult, BatchResultErrorEntry, Queue
+
+__all__ = [
+    "Broker",
+    "Clock",
+    "ManualClock",
+    "SystemClock",
+    "Queue",
+    "Message",
+    "SendResult",
+    "BatchResult",
+    "BatchResultErrorEntry",
+    "errors",
+    *errors.__all__,
+]

@@ -1,0 +1,132 @@
+"""The broker: one in-process home for queues, with its clock, region, account and limits."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping
+
+from . import _core
+from .errors import QueueDoesNotExist
+from .sqs import Queue, check_tags, config_arguments
+
+
+class Broker:
+    """An in-process broker with AWS semantics.
+
+    ``clock`` drives every timer (visibility, delay, retention, deduplication, long polls);
+    give a :class:`pymsg.ManualClock` to test time-dependent behaviour without sleeping.
+    ``strict_limits=False`` lifts AWS's count and size limits (10 per batch, 1 MiB messages)
+    for in-process speed work. ``strict_timing=False`` turns off the 60-second
+    PurgeQueueInProgress and QueueDeletedRecently windows, as moto does. Thread-safe.
+    """
+
+    def __init__(
+        self,
+        clock: _core.Clock | None = None,
+        *,
+        region: str = "us-east-1",
+        account_id: str = "000000000000",
+        strict_limits: bool = True,
+        strict_timing: bool = True,
+    ) -> None:
+        self._clock = clock if clock is not None else _core.SystemClock()
+        self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing))
+        self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
+        self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> _core.Clock:
+        return self._clock
+
+    @property
+    def region(self) -> str:
+        return self._core.region
+
+    @property
+    def account_id(self) -> str:
+        return self._core.account_id
+
+    @property
+    def strict_limits(self) -> bool:
+        return self._core.strict_limits
+
+    def _wrap(self, core: _core.Queue, tags: Mapping[str, str] | None = None) -> Queue:
+        with self._lock:
+            queue = self._queues.get(core.name)
+            if queue is None or queue._core is not core:
+                queue = self._queues[core.name] = Queue(self, core, tags)
+            return queue
+
+    # --- SQS ------------------------------------------------------------------------------
+
+    def create_queue(
+        self,
+        name: str,
+        *,
+        visibility_timeout: float = 30,
+        delay_seconds: float = 0,
+        message_retention_period: float = 345600,
+        maximum_message_size: int = 1048576,
+        receive_message_wait_time_seconds: float = 0,
+        dead_letter_queue: Queue | str | None = None,
+        max_receive_count: int | None = None,
+        content_based_deduplication: bool = False,
+        deduplication_scope: str = "queue",
+        fifo_throughput_limit: str = "perQueue",
+        tags: Mapping[str, str] | None = None,
+    ) -> Queue:
+        """CreateQueue. A name ending in ``.fifo`` makes a FIFO queue. Creating an existing queue
+        with the same attributes returns it; with different ones raises QueueNameExists.
+        ``dead_letter_queue`` (a Queue or its ARN) and ``max_receive_count`` (default 10) form
+        the RedrivePolicy."""
+        if not isinstance(name, str):
+            from .errors import InvalidParameterValue
+
+            raise InvalidParameterValue(f"QueueName must be a str, not {type(name).__name__}.")
+        checked_tags = check_tags(tags)
+        core = self._core.create_queue(
+            name,
+            **config_arguments(
+                visibility_timeout=visibility_timeout,
+                delay_seconds=delay_seconds,
+                message_retention_period=message_retention_period,
+                maximum_message_size=maximum_message_size,
+                receive_message_wait_time_seconds=receive_message_wait_time_seconds,
+                dead_letter_queue=dead_letter_queue,
+                max_receive_count=max_receive_count,
+                content_based_deduplication=content_based_deduplication,
+                deduplication_scope=deduplication_scope,
+                fifo_throughput_limit=fifo_throughput_limit,
+            ),
+        )
+        return self._wrap(core, checked_tags)
+
+    def get_queue(self, name: str) -> Queue:
+        """GetQueueUrl by name; raises QueueDoesNotExist."""
+        return self._wrap(self._core.get_queue(self._name(name)))
+
+    def get_queue_by_url(self, url: str) -> Queue:
+        """The queue a URL names (``.../<account>/<name>``, any host); raises QueueDoesNotExist."""
+        return self._wrap(self._core.get_queue_by_url(self._name(url)))
+
+    def get_queue_by_arn(self, arn: str) -> Queue:
+        """The queue an ARN names; raises QueueDoesNotExist."""
+        return self._wrap(self._core.get_queue_by_arn(self._name(arn)))
+
+    def list_queues(self, prefix: str = "") -> list[Queue]:
+        """ListQueues: queues whose name starts with ``prefix``, in name order."""
+        return [self._wrap(q) for q in self._core.list_queues(self._name(prefix))]
+
+    def delete_queue(self, queue: Queue | str) -> None:
+        """DeleteQueue by name (or Queue). Its messages are gone and later calls on it raise
+        QueueDoesNotExist; the name can be reused after 60 seconds (strict timing)."""
+        name = queue.name if isinstance(queue, Queue) else self._name(queue)
+        self._core.delete_queue(name)
+        with self._lock:
+            self._queues.pop(name, None)
+
+    @staticmethod
+    def _name(value: Any) -> str:
+        if not isinstance(value, str):
+            raise QueueDoesNotExist(f"The specified queue does not exist ({value!r} is not a str).")
+        return value

@@ -1,0 +1,146 @@
+"""pymsg's exceptions: one class per AWS error code, named exactly as AWS names it.
+
+Every class derives from :class:`PymsgError` and from the builtin exception an idiomatic
+``except`` expects (``LookupError`` for things that do not exist, ``ValueError`` for bad input),
+and carries the AWS code in ``.code``. An invalid call raises one of these and changes nothing.
+"""
+
+from __future__ import annotations
+
+
+class PymsgError(Exception):
+    """Base class of every pymsg error; ``code`` is the AWS error code."""
+
+    code: str = "InternalError"
+    #: AWS's legacy query-protocol code, where it differs from ``code`` (sent by SQS in
+    #: ``x-amzn-query-error``; see AWS_SEMANTICS.md section 1.2).
+    legacy_code: str | None = None
+    #: HTTP status AWS answers with.
+    http_status: int = 400
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            cls.code = cls.__name__
+
+
+# --- not found -----------------------------------------------------------------------------
+
+
+class QueueDoesNotExist(PymsgError, LookupError):
+    """The queue (by name, URL or ARN) does not exist."""
+
+    legacy_code = "AWS.SimpleQueueService.NonExistentQueue"
+
+
+# --- invalid input -------------------------------------------------------------------------
+
+
+class InvalidParameterValue(PymsgError, ValueError):
+    """A parameter has a value AWS refuses (the generic SQS validation error)."""
+
+
+class MissingParameter(PymsgError, ValueError):
+    """A required parameter is missing."""
+
+
+class InvalidAttributeName(PymsgError, ValueError):
+    """An unknown queue attribute, or one that does not apply to this queue type."""
+
+
+class InvalidAttributeValue(PymsgError, ValueError):
+    """A queue attribute out of its range."""
+
+
+class InvalidMessageContents(PymsgError, ValueError):
+    """A body or attribute holds characters outside SQS's allowed set."""
+
+
+class ReceiptHandleIsInvalid(PymsgError, ValueError):
+    """A receipt handle this queue never issued, or a malformed one."""
+
+
+class MessageNotInflight(PymsgError, ValueError):
+    """The message of a receipt handle is not in flight (its visibility already lapsed)."""
+
+    legacy_code = "AWS.SimpleQueueService.MessageNotInflight"
+
+
+class TooManyEntriesInBatchRequest(PymsgError, ValueError):
+    """A batch with more than 10 entries."""
+
+    legacy_code = "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"
+
+
+class EmptyBatchRequest(PymsgError, ValueError):
+    """A batch with no entries."""
+
+    legacy_code = "AWS.SimpleQueueService.EmptyBatchRequest"
+
+
+class BatchEntryIdsNotDistinct(PymsgError, ValueError):
+    """Two entries of a batch share an id."""
+
+    legacy_code = "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"
+
+
+class InvalidBatchEntryId(PymsgError, ValueError):
+    """A batch entry id that is not 1-80 characters of [A-Za-z0-9_-]."""
+
+    legacy_code = "AWS.SimpleQueueService.InvalidBatchEntryId"
+
+
+class BatchRequestTooLong(PymsgError, ValueError):
+    """The entries of a batch add up to more than 1 MiB."""
+
+    legacy_code = "AWS.SimpleQueueService.BatchRequestTooLong"
+
+
+# --- conflicts and limits ------------------------------------------------------------------
+
+
+class QueueNameExists(PymsgError, ValueError):
+    """CreateQueue with the name of a queue that has different attributes."""
+
+    legacy_code = "QueueAlreadyExists"
+
+
+class QueueDeletedRecently(PymsgError, ValueError):
+    """CreateQueue within 60 seconds of deleting a queue of the same name."""
+
+    legacy_code = "AWS.SimpleQueueService.QueueDeletedRecently"
+
+
+class PurgeQueueInProgress(PymsgError, RuntimeError):
+    """A second PurgeQueue within 60 seconds."""
+
+    legacy_code = "AWS.SimpleQueueService.PurgeQueueInProgress"
+    http_status = 403
+
+
+class OverLimit(PymsgError, RuntimeError):
+    """Too many messages in flight (standard queues: about 120,000)."""
+
+    http_status = 403
+
+
+__all__ = [
+    "PymsgError",
+    "QueueDoesNotExist",
+    "InvalidParameterValue",
+    "MissingParameter",
+    "InvalidAttributeName",
+    "InvalidAttributeValue",
+    "InvalidMessageContents",
+    "ReceiptHandleIsInvalid",
+    "MessageNotInflight",
+    "TooManyEntriesInBatchRequest",
+    "EmptyBatchRequest",
+    "BatchEntryIdsNotDistinct",
+    "InvalidBatchEntryId",
+    "BatchRequestTooLong",
+    "QueueNameExists",
+    "QueueDeletedRecently",
+    "PurgeQueueInProgress",
+    "OverLimit",
+]

@@ -1,0 +1,337 @@
+"""SQS: standard and FIFO queues (AWS_SEMANTICS.md section 1).
+
+:class:`Queue` is shaped like boto3's SQS resource with Python names; each method's docstring names
+the AWS action it mirrors. The work happens in the C++ core (``pymsg._core``): these methods only
+map keyword arguments onto it, so a send, a receive and a delete are one native call each.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
+
+from . import _core
+from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
+
+if TYPE_CHECKING:
+    from .broker import Broker
+
+Message = _core.Message
+SendResult = _core.SendResult
+
+Body = Union[str, bytes]
+MessageAttributes = Mapping[str, Mapping[str, Any]]
+
+MAX_TAGS = 50
+
+
+class BatchResultErrorEntry(NamedTuple):
+    """A failed entry of a batch call (AWS's BatchResultErrorEntry)."""
+
+    id: str
+    code: str
+    message: str
+    sender_fault: bool
+
+
+class BatchResult(NamedTuple):
+    """The result of a batch call: per-entry successes and failures (HTTP 200 either way).
+
+    ``successful`` holds :class:`SendResult` objects (with ``.id``) for ``send_batch``, and the
+    entry ids for ``delete_batch`` and ``change_visibility_batch`` (AWS returns only the Id).
+    """
+
+    successful: list[Any]
+    failed: list[BatchResultErrorEntry]
+
+
+def _batch_result(raw: tuple[list[Any], list[tuple[str, str, str, bool]]]) -> BatchResult:
+    successful, failed = raw
+    return BatchResult(successful, [BatchResultErrorEntry(i, c, m, bool(f)) for i, c, m, f in failed])
+
+
+def _seconds(value: Any, attribute: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidAttributeValue(
+            f"Invalid value for the parameter {attribute}: {value!r} is not a number of seconds."
+        )
+    return float(value)
+
+
+def _format_number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# The keywords of create_queue/set_attributes and the AWS attribute each one sets.
+_ATTRIBUTE_NAMES = {
+    "visibility_timeout": "VisibilityTimeout",
+    "delay_seconds": "DelaySeconds",
+    "message_retention_period": "MessageRetentionPeriod",
+    "maximum_message_size": "MaximumMessageSize",
+    "receive_message_wait_time_seconds": "ReceiveMessageWaitTimeSeconds",
+    "dead_letter_queue": "RedrivePolicy",
+    "max_receive_count": "RedrivePolicy",
+    "content_based_deduplication": "ContentBasedDeduplication",
+    "deduplication_scope": "DeduplicationScope",
+    "fifo_throughput_limit": "FifoThroughputLimit",
+}
+
+
+def config_arguments(
+    *,
+    visibility_timeout: float,
+    delay_seconds: float,
+    message_retention_period: float,
+    maximum_message_size: int,
+    receive_message_wait_time_seconds: float,
+    dead_letter_queue: Queue | str | None,
+    max_receive_count: int | None,
+    content_based_deduplication: bool,
+    deduplication_scope: str,
+    fifo_throughput_limit: str,
+) -> dict[str, Any]:
+    """Checks the Python types of queue attributes and maps them onto the core's arguments."""
+    if isinstance(dead_letter_queue, Queue):
+        target_arn = dead_letter_queue.arn
+    elif isinstance(dead_letter_queue, str) or dead_letter_queue is None:
+        target_arn = dead_letter_queue or ""
+    else:
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter RedrivePolicy: dead_letter_queue must be a Queue or "
+            f"a queue ARN, not {type(dead_letter_queue).__name__}."
+        )
+    if max_receive_count is not None and (
+        isinstance(max_receive_count, bool) or not isinstance(max_receive_count, int)
+    ):
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be an int."
+        )
+    if target_arn and max_receive_count is None:
+        max_receive_count = 10  # AWS's documented default
+    if not target_arn and max_receive_count is not None:
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter RedrivePolicy: max_receive_count needs a dead_letter_queue."
+        )
+    if (
+        isinstance(maximum_message_size, bool)
+        or not isinstance(maximum_message_size, int)
+        or maximum_message_size < 0
+    ):
+        raise InvalidAttributeValue(
+            "Invalid value for the parameter MaximumMessageSize: must be an int number of bytes."
+        )
+    for name, value in (("DeduplicationScope", deduplication_scope), ("FifoThroughputLimit", fifo_throughput_limit)):
+        if not isinstance(value, str):
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
+    return dict(
+        visibility_timeout=_seconds(visibility_timeout, "VisibilityTimeout"),
+        delay_seconds=_seconds(delay_seconds, "DelaySeconds"),
+        message_retention_period=_seconds(message_retention_period, "MessageRetentionPeriod"),
+        maximum_message_size=maximum_message_size,
+        receive_message_wait_time_seconds=_seconds(
+            receive_message_wait_time_seconds, "ReceiveMessageWaitTimeSeconds"
+        ),
+        dead_letter_target_arn=target_arn,
+        max_receive_count=max_receive_count or 0,
+        content_based_deduplication=bool(content_based_deduplication),
+        deduplication_scope=deduplication_scope,
+        fifo_throughput_limit=fifo_throughput_limit,
+    )
+
+
+def check_tags(tags: Mapping[str, str] | None, existing: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Validates tags (keys 1-128, values 0-256 characters, at most 50 per queue)."""
+    merged = dict(existing or {})
+    for key, value in (tags or {}).items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 128:
+            raise InvalidParameterValue(f"Tag key {key!r} must be a str of 1 to 128 characters.")
+        if not isinstance(value, str) or len(value) > 256:
+            raise InvalidParameterValue(f"Tag value for {key!r} must be a str of at most 256 characters.")
+        merged[key] = value
+    if len(merged) > MAX_TAGS:
+        raise InvalidParameterValue(f"Too many tags: {len(merged)} (at most {MAX_TAGS} per queue).")
+    return merged
+
+
+class Queue:
+    """An SQS queue, standard or FIFO (FIFO when the name ends in ``.fifo``).
+
+    Get one from :meth:`pymsg.Broker.create_queue` or :meth:`pymsg.Broker.get_queue`.
+    Every method is thread-safe.
+    """
+
+    __slots__ = ("_core", "_broker", "_tags", "_lock", "__weakref__")
+
+    def __init__(self, broker: Broker, core: _core.Queue, tags: Mapping[str, str] | None = None) -> None:
+        self._core = core
+        self._broker = broker
+        self._tags: dict[str, str] = dict(tags or {})
+        self._lock = threading.Lock()
+
+    # --- identity ---------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """QueueName."""
+        return self._core.name
+
+    @property
+    def url(self) -> str:
+        """QueueUrl: ``https://sqs.<region>.amazonaws.com/<account>/<name>``."""
+        return self._core.url
+
+    @property
+    def arn(self) -> str:
+        """QueueArn: ``arn:aws:sqs:<region>:<account>:<name>``."""
+        return self._core.arn
+
+    @property
+    def fifo(self) -> bool:
+        """Whether this is a FIFO queue."""
+        return self._core.fifo
+
+    def __repr__(self) -> str:
+        return f"Queue({self.name!r})"
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def send(
+        self,
+        body: Body,
+        *,
+        delay_seconds: float | None = None,
+        message_attributes: MessageAttributes | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        trace_header: str | None = None,
+    ) -> SendResult:
+        """SendMessage: enqueue one message; returns its id, MD5s and (FIFO) sequence number.
+
+        ``body`` is str or bytes and comes back as the same type. ``group_id`` is required on FIFO
+        queues and optional on standard ones (fair queues); a FIFO send that repeats a
+        deduplication id within five minutes is accepted, not enqueued, and answers with the
+        first message's id.
+        """
+        return self._core.send(body, delay_seconds, message_attributes, group_id, deduplication_id, trace_header)
+
+    def send_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """SendMessageBatch: 1-10 entries, each a dict with ``id``, ``body`` and the optional keys
+        of :meth:`send`. Entries fail one by one (``failed``); the call raises only for
+        batch-level errors (empty, too many, bad or repeated ids, over 1 MiB in total)."""
+        return _batch_result(self._core.send_batch(entries))
+
+    def receive(
+        self,
+        max_messages: int = 1,
+        *,
+        wait_time_seconds: float | None = None,
+        visibility_timeout: float | None = None,
+    ) -> list[Message]:
+        """ReceiveMessage: up to ``max_messages`` (1-10) messages, each invisible to other
+        receivers for ``visibility_timeout`` seconds (default: the queue's). With
+        ``wait_time_seconds`` > 0 (default: the queue's ReceiveMessageWaitTimeSeconds) it long-polls,
+        returning as soon as a message is there; the wait releases the GIL."""
+        return self._core.receive(max_messages, wait_time_seconds, visibility_timeout)
+
+    def delete(self, receipt_handle: str) -> None:
+        """DeleteMessage by receipt handle. Deleting again succeeds; an older handle of a message
+        received since succeeds without deleting it (standard queues), as AWS documents."""
+        self._core.delete(receipt_handle)
+
+    def delete_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """DeleteMessageBatch: entries are dicts with ``id`` and ``receipt_handle``."""
+        return _batch_result(self._core.delete_batch(entries))
+
+    def change_visibility(self, receipt_handle: str, visibility_timeout: float) -> None:
+        """ChangeMessageVisibility: the message becomes visible ``visibility_timeout`` seconds from
+        now (0: at once); the total may not pass 12 hours from its receive."""
+        self._core.change_visibility(receipt_handle, visibility_timeout)
+
+    def change_visibility_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """ChangeMessageVisibilityBatch: dicts with ``id``, ``receipt_handle``, ``visibility_timeout``."""
+        return _batch_result(self._core.change_visibility_batch(entries))
+
+    def purge(self) -> None:
+        """PurgeQueue: delete every message, in flight or not (once per 60 s with strict timing)."""
+        self._core.purge()
+
+    # --- attributes -------------------------------------------------------------------------
+
+    def attributes(self) -> dict[str, str]:
+        """GetQueueAttributes(All): AWS attribute names, values as strings as AWS sends them."""
+        config = self._core.config()
+        visible, in_flight, delayed = self._core.counts()
+        out = {
+            "QueueArn": self.arn,
+            "ApproximateNumberOfMessages": str(visible),
+            "ApproximateNumberOfMessagesNotVisible": str(in_flight),
+            "ApproximateNumberOfMessagesDelayed": str(delayed),
+            "CreatedTimestamp": str(int(self._core.created_timestamp)),
+            "LastModifiedTimestamp": str(int(self._core.last_modified_timestamp)),
+            "VisibilityTimeout": _format_number(config.visibility_timeout),
+            "MaximumMessageSize": str(config.maximum_message_size),
+            "MessageRetentionPeriod": _format_number(config.message_retention_period),
+            "DelaySeconds": _format_number(config.delay_seconds),
+            "ReceiveMessageWaitTimeSeconds": _format_number(config.receive_message_wait_time_seconds),
+        }
+        if config.dead_letter_target_arn:
+            out["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": config.dead_letter_target_arn, "maxReceiveCount": config.max_receive_count}
+            )
+        if self.fifo:
+            out["FifoQueue"] = "true"
+            out["ContentBasedDeduplication"] = "true" if config.content_based_deduplication else "false"
+            out["DeduplicationScope"] = config.deduplication_scope
+            out["FifoThroughputLimit"] = config.fifo_throughput_limit
+        return out
+
+    def set_attributes(self, **attributes: Any) -> None:
+        """SetQueueAttributes with the keywords of :meth:`pymsg.Broker.create_queue` (except
+        ``tags``); unnamed attributes keep their values. Validates all before changing any."""
+        unknown = sorted(set(attributes) - set(_ATTRIBUTE_NAMES))
+        if unknown:
+            raise InvalidAttributeName(f"Unknown Attribute {unknown[0]} (settable: {', '.join(_ATTRIBUTE_NAMES)}).")
+        current = self._core.config()
+        settings: dict[str, Any] = {
+            "visibility_timeout": current.visibility_timeout,
+            "delay_seconds": current.delay_seconds,
+            "message_retention_period": current.message_retention_period,
+            "maximum_message_size": current.maximum_message_size,
+            "receive_message_wait_time_seconds": current.receive_message_wait_time_seconds,
+            "dead_letter_queue": current.dead_letter_target_arn or None,
+            "max_receive_count": current.max_receive_count or None,
+            "content_based_deduplication": current.content_based_deduplication,
+            "deduplication_scope": current.deduplication_scope,
+            "fifo_throughput_limit": current.fifo_throughput_limit,
+        }
+        if "dead_letter_queue" in attributes and not attributes["dead_letter_queue"]:
+            settings["max_receive_count"] = None  # clearing the redrive policy clears both
+        settings.update(attributes)
+        self._broker._core.set_queue_config(self._core, **config_arguments(**settings))
+
+    def dead_letter_source_queues(self) -> list[Queue]:
+        """ListDeadLetterSourceQueues: the queues whose redrive policy targets this one."""
+        return [self._broker._wrap(q) for q in self._broker._core.dead_letter_source_queues(self._core)]
+
+    # --- tags -------------------------------------------------------------------------------
+
+    def tags(self) -> dict[str, str]:
+        """ListQueueTags."""
+        with self._lock:
+            return dict(self._tags)
+
+    def tag(self, tags: Mapping[str, str]) -> None:
+        """TagQueue: add or overwrite tags."""
+        with self._lock:
+            self._tags = check_tags(tags, self._tags)
+
+    def untag(self, keys: Iterable[str]) -> None:
+        """UntagQueue: remove tags by key."""
+        keys = list(keys)
+        if not keys:
+            raise InvalidParameterValue("UntagQueue needs at least one tag key.")
+        with self._lock:
+            for key in keys:
+                self._tags.pop(key, None)
