@@ -1,0 +1,34 @@
+"""Shared fixtures: a manual clock and a broker driven by it (no test sleeps on real time)."""
+
+from __future__ import annotations
+
+import pytest
+
+import pymsg
+
+START = 1_700_000_000.0
+
+
+@pytest.fixture
+def clock() -> pymsg.ManualClock:
+    return pymsg.ManualClock(START)
+
+
+@pytest.fixture
+def broker(clock: pymsg.ManualClock) -> pymsg.Broker:
+    return pymsg.Broker(clock)
+
+
+@pytest.fixture(params=["standard", "fifo"])
+def any_queue(request: pytest.FixtureRequest, broker: pymsg.Broker) -> pymsg.Queue:
+    """A standard and a FIFO queue (content-based dedup), for behaviour both share."""
+    if request.param == "fifo":
+        return broker.create_queue("q.fifo", content_based_deduplication=True)
+    return broker.create_queue("q")
+
+
+def send(queue: pymsg.Queue, body: str | bytes, **kwargs: object) -> pymsg.SendResult:
+    """Sends to either queue type: FIFO sends get group "g" unless one is given."""
+    if queue.fifo:
+        kwargs.setdefault("group_id", "g")
+    return queue.send(body, **kwargs)  # type: ignore[arg-type]
