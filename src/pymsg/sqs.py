@@ -49,7 +49,12 @@ class BatchResult(NamedTuple):
 
 def _batch_result(raw: tuple[list[Any], list[tuple[str, str, str, bool]]]) -> BatchResult:
     successful, failed = raw
-    return BatchResult(successful, [BatchResultErrorEntry(i, c, m, bool(f)) for i, c, m, f in failed])
+    if failed:
+        failed = [BatchResultErrorEntry(i, c, m, bool(f)) for i, c, m, f in failed]
+    return _new_batch_result(BatchResult, (successful, failed))
+
+
+_new_batch_result = tuple.__new__  # skips NamedTuple.__new__'s Python frame on the batch hot path
 
 
 def _seconds(value: Any, attribute: str) -> float:
@@ -240,8 +245,9 @@ class Queue:
         received since succeeds without deleting it (standard queues), as AWS documents."""
         self._core.delete(receipt_handle)
 
-    def delete_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """DeleteMessageBatch: entries are dicts with ``id`` and ``receipt_handle``."""
+    def delete_batch(self, entries: Sequence[Mapping[str, Any]] | Sequence[Message]) -> BatchResult:
+        """DeleteMessageBatch: entries are dicts with ``id`` and ``receipt_handle``, or the
+        received :class:`Message` objects themselves (each entry id is then its message id)."""
         return _batch_result(self._core.delete_batch(entries))
 
     def change_visibility(self, receipt_handle: str, visibility_timeout: float) -> None:

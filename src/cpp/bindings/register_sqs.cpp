@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <array>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -520,75 +521,87 @@ PyObject* queue_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   return make_send_result(nullptr, args[0], outcome);
 }
 
-PyObject* entry_field(PyObject* entry, PyObject* key) {
-  PyObject* v = PyDict_GetItemWithError(entry, key);  // borrowed
-  return v;
-}
-
-// Batch-level checks shared by the three batch calls (AWS order: count, then ids).
-bool check_batch(PyObject* entries, const SqsLimits& limits, std::vector<PyObject*>& ids, PyObject* id_key) {
-  if (!PyList_Check(entries) && !PyTuple_Check(entries)) {
-    PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Entries must be a list of dicts, not %s.",
-                 Py_TYPE(entries)->tp_name);
-    return false;
-  }
-  const Py_ssize_t n = PySequence_Fast_GET_SIZE(entries);
-  if (n == 0) return raise(ErrorCode::EmptyBatchRequest, "There should be at least one entry in the request."), false;
-  if (static_cast<std::size_t>(n) > limits.max_batch_entries) {
-    PyErr_Format(error_class(ErrorCode::TooManyEntriesInBatchRequest),
-                 "Maximum number of entries per request are %u. You have sent %zd.", limits.max_batch_entries, n);
-    return false;
-  }
-  PyObject** items = PySequence_Fast_ITEMS(entries);
-  std::vector<std::string_view> texts;
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    if (!PyDict_Check(items[i])) {
-      PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Each entry must be a dict, not %s.",
-                   Py_TYPE(items[i])->tp_name);
-      return false;
-    }
-    PyObject* id = entry_field(items[i], id_key);
-    std::string_view text;
-    if (id == nullptr) {
-      if (!PyErr_Occurred()) raise(ErrorCode::MissingParameter, "Each entry must have an 'id'.");
-      return false;
-    }
-    if (!get_text(id, "Entry id", text)) return false;
-    if (!is_valid_batch_entry_id(text)) {
-      PyErr_Format(error_class(ErrorCode::InvalidBatchEntryId),
-                   "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
-                   "It can be at most 80 letters long (got %R).", id);
-      return false;
-    }
-    for (std::string_view seen : texts) {
-      if (seen == text) {
-        PyErr_Format(error_class(ErrorCode::BatchEntryIdsNotDistinct), "Id %R repeated.", id);
-        return false;
-      }
-    }
-    texts.push_back(text);
-    ids.push_back(id);
-  }
-  return true;
-}
-
 struct Keys {  // interned dict keys of batch entries
   PyObject *id, *body, *delay_seconds, *message_attributes, *group_id, *deduplication_id, *trace_header,
       *receipt_handle, *visibility_timeout;
 } g_keys;
 
-bool check_entry_keys(PyObject* entry, std::initializer_list<PyObject*> allowed) {
+// The values of one batch entry, in the order of the keys asked for; [0] is the id. Borrowed.
+constexpr std::size_t kMaxEntryKeys = 7;
+using EntryValues = std::array<PyObject*, kMaxEntryKeys>;
+
+// Reads a dict entry in one pass over its items (keys are interned, so usually matched by
+// pointer); an unknown key is an error, a missing one is left nullptr.
+bool read_entry(PyObject* entry, std::initializer_list<PyObject*> keys, EntryValues& values) {
+  values.fill(nullptr);
+  if (!PyDict_Check(entry)) {
+    PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Each entry must be a dict, not %s.",
+                 Py_TYPE(entry)->tp_name);
+    return false;
+  }
   Py_ssize_t pos = 0;
   PyObject *key, *value;
   while (PyDict_Next(entry, &pos, &key, &value)) {
-    bool ok = false;
-    for (PyObject* k : allowed) ok = ok || key == k || PyObject_RichCompareBool(key, k, Py_EQ) == 1;
-    if (!ok) {
+    std::size_t j = 0;
+    for (PyObject* k : keys) {
+      if (key == k || (PyUnicode_Check(key) && PyUnicode_Compare(key, k) == 0)) break;
+      ++j;
+    }
+    if (j == keys.size()) {
       PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Unknown batch entry key %R.", key);
       return false;
     }
+    values[j] = value;
   }
   return true;
+}
+
+// Batch-level checks shared by the three batch calls, in AWS's order: count, then each id's
+// format, then distinctness. `values[i][0]` holds entry i's id.
+bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vector<EntryValues>& values) {
+  if (count == 0) return raise(ErrorCode::EmptyBatchRequest, "There should be at least one entry in the request."), false;
+  if (count > limits.max_batch_entries) {
+    PyErr_Format(error_class(ErrorCode::TooManyEntriesInBatchRequest),
+                 "Maximum number of entries per request are %u. You have sent %zu.", limits.max_batch_entries, count);
+    return false;
+  }
+  std::vector<std::string_view> texts(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    PyObject* id = values[i][0];
+    if (id == nullptr) return raise(ErrorCode::MissingParameter, "Each entry must have an 'id'."), false;
+    if (!get_text(id, "Entry id", texts[i])) return false;
+    if (!is_valid_batch_entry_id(texts[i])) {
+      PyErr_Format(error_class(ErrorCode::InvalidBatchEntryId),
+                   "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+                   "It can be at most 80 letters long (got %R).", id);
+      return false;
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (texts[j] == texts[i]) {
+        PyErr_Format(error_class(ErrorCode::BatchEntryIdsNotDistinct), "Id %R repeated.", id);
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Reads every entry of a batch (a list or tuple of dicts) and runs the batch-level checks.
+bool read_batch(PyObject* entries, const SqsLimits& limits, std::initializer_list<PyObject*> keys,
+                std::vector<EntryValues>& values) {
+  if (!PyList_Check(entries) && !PyTuple_Check(entries)) {
+    PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Entries must be a list of dicts, not %s.",
+                 Py_TYPE(entries)->tp_name);
+    return false;
+  }
+  const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(entries));
+  if (n == 0 || n > limits.max_batch_entries) return check_batch_ids(n, limits, values);
+  PyObject** items = PySequence_Fast_ITEMS(entries);
+  values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!read_entry(items[i], keys, values[i])) return false;
+  }
+  return check_batch_ids(n, limits, values);
 }
 
 PyObject* failures_list(const std::vector<PyObject*>& ids, const std::vector<std::optional<EntryError>>& errors) {
@@ -613,28 +626,24 @@ PyObject* failures_list(const std::vector<PyObject*>& ids, const std::vector<std
 PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (!check_nargs("send_batch", nargs, 1, 1)) return nullptr;
   Queue& queue = queue_of(self);
-  std::vector<PyObject*> ids;
-  if (!check_batch(args[0], queue.limits(), ids, g_keys.id)) return nullptr;
-  PyObject** items = PySequence_Fast_ITEMS(args[0]);
-  const std::size_t n = ids.size();
+  std::vector<EntryValues> values;
+  if (!read_batch(args[0], queue.limits(),
+                  {g_keys.id, g_keys.body, g_keys.delay_seconds, g_keys.message_attributes, g_keys.group_id,
+                   g_keys.deduplication_id, g_keys.trace_header},
+                  values)) {
+    return nullptr;
+  }
+  const std::size_t n = values.size();
   std::vector<SendRequest> requests(n);
-  std::vector<PyObject*> bodies(n);
+  std::vector<PyObject*> ids(n);
   for (std::size_t i = 0; i < n; ++i) {
-    PyObject* e = items[i];
-    if (!check_entry_keys(e, {g_keys.id, g_keys.body, g_keys.delay_seconds, g_keys.message_attributes,
-                              g_keys.group_id, g_keys.deduplication_id, g_keys.trace_header})) {
-      return nullptr;
-    }
-    PyObject* a[6] = {entry_field(e, g_keys.body), entry_field(e, g_keys.delay_seconds),
-                      entry_field(e, g_keys.message_attributes), entry_field(e, g_keys.group_id),
-                      entry_field(e, g_keys.deduplication_id), entry_field(e, g_keys.trace_header)};
-    if (a[0] == nullptr) {
+    ids[i] = values[i][0];
+    if (values[i][1] == nullptr) {
       PyErr_Format(error_class(ErrorCode::MissingParameter),
                    "The request must contain the parameter MessageBody (entry %R).", ids[i]);
       return nullptr;
     }
-    if (!fill_send_request(a, 6, requests[i])) return nullptr;
-    bodies[i] = a[0];
+    if (!fill_send_request(values[i].data() + 1, 6, requests[i])) return nullptr;
   }
   std::vector<SendOutcome> outcomes;
   std::vector<std::optional<EntryError>> errors;
@@ -646,7 +655,7 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
   py::list successful;
   for (std::size_t i = 0; i < n; ++i) {
     if (errors[i]) continue;
-    PyObject* r = make_send_result(ids[i], bodies[i], outcomes[i]);
+    PyObject* r = make_send_result(ids[i], values[i][1], outcomes[i]);
     if (r == nullptr) return nullptr;
     successful.append(py::reinterpret_steal<py::object>(r));
   }
@@ -750,21 +759,43 @@ PyObject* batch_result(const std::vector<PyObject*>& ids, const std::vector<std:
   return result;
 }
 
+// Entries are dicts with id and receipt_handle, or received Message objects (the entry id is
+// then the message id, and the handle is read without building a str).
 PyObject* queue_delete_batch(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (!check_nargs("delete_batch", nargs, 1, 1)) return nullptr;
   Queue& queue = queue_of(self);
-  std::vector<PyObject*> ids;
-  if (!check_batch(args[0], queue.limits(), ids, g_keys.id)) return nullptr;
-  PyObject** items = PySequence_Fast_ITEMS(args[0]);
-  std::vector<std::string_view> handles(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (!check_entry_keys(items[i], {g_keys.id, g_keys.receipt_handle})) return nullptr;
-    PyObject* h = entry_field(items[i], g_keys.receipt_handle);
-    if (h == nullptr) {
-      return raise(ErrorCode::MissingParameter, "The request must contain the parameter ReceiptHandle in every entry.");
+  PyObject* entries = args[0];
+  std::vector<EntryValues> values;
+  std::vector<std::string_view> handles;
+  if ((PyList_Check(entries) || PyTuple_Check(entries)) && PySequence_Fast_GET_SIZE(entries) > 0 &&
+      Py_TYPE(PySequence_Fast_ITEMS(entries)[0]) == g_message_type) {
+    const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(entries));
+    PyObject** items = PySequence_Fast_ITEMS(entries);
+    values.resize(std::min<std::size_t>(n, queue.limits().max_batch_entries + 1));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (Py_TYPE(items[i]) != g_message_type) {
+        return raise(ErrorCode::InvalidParameterValue, "Entries must be all dicts or all Message objects.");
+      }
+      MessageObject* m = as_message(items[i]);
+      Py_XDECREF(message_get_message_id(items[i], nullptr));  // caches m->message_id_str
+      if (m->message_id_str == nullptr) return nullptr;
+      values[i].fill(nullptr);
+      values[i][0] = m->message_id_str;  // borrowed from the message, alive as long as `entries`
+      handles.emplace_back(m->receipt_handle, kReceiptHandleLength);
     }
-    if (!get_text(h, "ReceiptHandle", handles[i])) return nullptr;
+    if (!check_batch_ids(n, queue.limits(), values)) return nullptr;
+  } else {
+    if (!read_batch(entries, queue.limits(), {g_keys.id, g_keys.receipt_handle}, values)) return nullptr;
+    handles.resize(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i][1] == nullptr) {
+        return raise(ErrorCode::MissingParameter, "The request must contain the parameter ReceiptHandle in every entry.");
+      }
+      if (!get_text(values[i][1], "ReceiptHandle", handles[i])) return nullptr;
+    }
   }
+  std::vector<PyObject*> ids(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) ids[i] = values[i][0];
   std::vector<std::optional<EntryError>> errors;
   try {
     queue.delete_batch(handles, errors);
@@ -777,23 +808,23 @@ PyObject* queue_delete_batch(PyObject* self, PyObject* const* args, Py_ssize_t n
 PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, Py_ssize_t nargs) {
   if (!check_nargs("change_visibility_batch", nargs, 1, 1)) return nullptr;
   Queue& queue = queue_of(self);
-  std::vector<PyObject*> ids;
-  if (!check_batch(args[0], queue.limits(), ids, g_keys.id)) return nullptr;
-  PyObject** items = PySequence_Fast_ITEMS(args[0]);
-  std::vector<std::pair<std::string_view, double>> entries(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (!check_entry_keys(items[i], {g_keys.id, g_keys.receipt_handle, g_keys.visibility_timeout})) return nullptr;
-    PyObject* h = entry_field(items[i], g_keys.receipt_handle);
-    PyObject* v = entry_field(items[i], g_keys.visibility_timeout);
+  std::vector<EntryValues> values;
+  if (!read_batch(args[0], queue.limits(), {g_keys.id, g_keys.receipt_handle, g_keys.visibility_timeout}, values)) {
+    return nullptr;
+  }
+  std::vector<std::pair<std::string_view, double>> entries(values.size());
+  std::vector<PyObject*> ids(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ids[i] = values[i][0];
     std::optional<double> seconds;
-    if (h == nullptr || v == nullptr) {
-      return raise(ErrorCode::MissingParameter,
-                   "Every entry must contain receipt_handle and visibility_timeout.");
+    if (values[i][1] == nullptr || values[i][2] == nullptr) {
+      return raise(ErrorCode::MissingParameter, "Every entry must contain receipt_handle and visibility_timeout.");
     }
-    if (!get_text(h, "ReceiptHandle", entries[i].first) || !get_seconds(v, "VisibilityTimeout", seconds)) {
+    if (!get_text(values[i][1], "ReceiptHandle", entries[i].first) ||
+        !get_seconds(values[i][2], "VisibilityTimeout", seconds)) {
       return nullptr;
     }
-    entries[i].second = seconds.value_or(0.0);
+    entries[i].second = *seconds;
   }
   std::vector<std::optional<EntryError>> errors;
   try {

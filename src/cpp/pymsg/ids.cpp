@@ -42,14 +42,17 @@ std::uint64_t handle_tag(const QueueKeys& keys, const ReceiptHandle& h) noexcept
   return keyed_hash(keys.k1, keys.k0, h.seq, (std::uint64_t{h.slot} << 32) | h.receive_count);
 }
 
-int base64_value(char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// Base64 digit values, -1 outside the alphabet.
+struct Base64Table {
+  signed char value[256];
+  constexpr Base64Table() : value() {
+    for (int i = 0; i < 256; ++i) value[i] = -1;
+    for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kBase64[i])] = static_cast<signed char>(i);
+  }
+};
+constexpr Base64Table kBase64Values;
+
+int base64_value(char c) noexcept { return kBase64Values.value[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 

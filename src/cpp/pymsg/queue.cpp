@@ -459,6 +459,7 @@ void Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
                 "Value " + std::to_string(*wait / kUsPerSecond) +
                     " for parameter WaitTimeSeconds is invalid. Reason: must be between 0 and 20 seconds.");
   }
+  out.reserve(out.size() + std::min<std::uint32_t>(max_messages, 16));
   TimeUs deadline = 0;
   bool first = true;
   for (;;) {

@@ -1,6 +1,7 @@
 #include "pymsg/validation.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "pymsg/errors.hpp"
@@ -22,6 +23,17 @@ bool is_valid_message_text(std::string_view utf8) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
   const auto* end = p + utf8.size();
   while (p < end) {
+    // Fast path: 8 bytes of printable ASCII (no byte < 0x20, none >= 0x80) at a time.
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
+      const std::uint64_t below_space = (word - kOnes * 0x20) & ~word & kHigh;
+      if (((word & kHigh) | below_space) == 0) {
+        p += 8;
+        continue;
+      }
+    }
     const unsigned char c = *p;
     if (c < 0x80) {  // ASCII: printable, tab, LF, CR
       if (c < 0x20 && c != 0x09 && c != 0x0A && c != 0x0D) return false;

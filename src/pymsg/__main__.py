@@ -1,0 +1,81 @@
+"""Command line: ``python -m pymsg demo`` runs producers and consumers on an embedded broker."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+from typing import Sequence
+
+from . import __version__
+from .broker import Broker
+
+
+def demo(messages: int, producers: int, consumers: int, fifo: bool) -> int:
+    """Producers send ``messages`` in batches of 10; consumers long-poll, check and delete them."""
+    broker = Broker()
+    name = "demo.fifo" if fifo else "demo"
+    queue = broker.create_queue(name, content_based_deduplication=fifo)
+    per_producer = messages // producers
+    total = per_producer * producers
+    received: list[int] = [0] * consumers
+    done = threading.Event()
+
+    def produce(p: int) -> None:
+        for start in range(0, per_producer, 10):
+            entries = [
+                {"id": str(i), "body": f"p{p}-m{start + i}", **({"group_id": f"g{p}"} if fifo else {})}
+                for i in range(min(10, per_producer - start))
+            ]
+            result = queue.send_batch(entries)
+            assert not result.failed, result.failed
+
+    def consume(c: int) -> None:
+        while not done.is_set():
+            batch = queue.receive(10, wait_time_seconds=0.2)
+            if batch:
+                queue.delete_batch(batch)
+                received[c] += len(batch)
+
+    threads = [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+    threads += [threading.Thread(target=consume, args=(c,)) for c in range(consumers)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads[:producers]:
+        t.join()
+    while sum(received) < total and time.perf_counter() - began < 120:
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - began
+    done.set()
+    for t in threads[producers:]:
+        t.join()
+
+    left = queue.attributes()
+    print(f"pymsg {__version__} demo: {producers} producers x {consumers} consumers on {name!r}")
+    print(f"  sent      {total:>10,} messages in batches of 10")
+    for c, n in enumerate(received):
+        print(f"  consumer {c} received and deleted {n:>10,}")
+    print(f"  in total  {sum(received):>10,} in {elapsed:.2f} s = {sum(received) / elapsed:,.0f} messages/s"
+          f" (send + receive + delete, all threads)")
+    print(f"  left in the queue: {left['ApproximateNumberOfMessages']} visible, "
+          f"{left['ApproximateNumberOfMessagesNotVisible']} in flight")
+    ok = sum(received) == total and left["ApproximateNumberOfMessages"] == "0"
+    print("  OK: every message delivered and deleted" if ok else "  MISMATCH: see the counts above")
+    return 0 if ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pymsg", description="pymsg: an in-process broker with AWS semantics.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("demo", help="run producers and consumers on an embedded broker")
+    run.add_argument("--messages", type=int, default=200_000)
+    run.add_argument("--producers", type=int, default=4)
+    run.add_argument("--consumers", type=int, default=4)
+    run.add_argument("--fifo", action="store_true", help="use a FIFO queue (one group per producer)")
+    args = parser.parse_args(argv)
+    return demo(args.messages, args.producers, args.consumers, args.fifo)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
