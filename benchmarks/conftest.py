@@ -1,0 +1,1 @@
+"""Benchmarks run under pytest-benchmark; in CI with --benchmark-disable they still assert."""
