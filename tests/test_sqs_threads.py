@@ -6,6 +6,7 @@ These run on the system clock (pymsg.Broker()): consumers long-poll briefly whil
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -17,13 +18,16 @@ JOIN_TIMEOUT = 60.0
 
 
 def run_threads(targets: list[Callable[[], None]]) -> list[BaseException]:
-    """Starts one thread per target, joins them all, and returns the exceptions they raised."""
+    """Starts one thread per target (they begin together, at a barrier), joins them all, and
+    returns the exceptions they raised."""
     errors: list[BaseException] = []
     lock = threading.Lock()
+    barrier = threading.Barrier(len(targets))
 
     def guarded(target: Callable[[], None]) -> Callable[[], None]:
         def run() -> None:
             try:
+                barrier.wait(JOIN_TIMEOUT)
                 target()
             except BaseException as e:  # noqa: BLE001 - reported by the test thread
                 with lock:
@@ -103,7 +107,7 @@ def test_four_producers_four_consumers_deliver_every_message_exactly_once() -> N
 
 
 def test_fifo_groups_keep_send_order_across_threads() -> None:
-    producers, consumers, groups, per_producer = 4, 4, 20, 2_000
+    producers, consumers, groups, per_producer = 4, 4, 20, 5_000
     broker = pymsg.Broker()
     queue = broker.create_queue("ordered.fifo", visibility_timeout=600)
 
@@ -146,7 +150,12 @@ def test_fifo_groups_keep_send_order_across_threads() -> None:
                 if deleted[0] >= total:
                     done.set()
 
-    errors = run_threads([produce(p) for p in range(producers)] + [consume] * consumers)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so sends to a group interleave finely
+    try:
+        errors = run_threads([produce(p) for p in range(producers)] + [consume] * consumers)
+    finally:
+        sys.setswitchinterval(interval)
     assert errors == []
 
     expected: dict[str, list[str]] = defaultdict(list)

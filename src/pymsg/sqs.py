@@ -13,7 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from . import _core
-from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue
+from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, QueueDoesNotExist
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -108,10 +108,12 @@ def config_arguments(
             f"a queue ARN, not {type(dead_letter_queue).__name__}."
         )
     if max_receive_count is not None and (
-        isinstance(max_receive_count, bool) or not isinstance(max_receive_count, int)
+        isinstance(max_receive_count, bool)
+        or not isinstance(max_receive_count, int)
+        or not 1 <= max_receive_count <= 1000
     ):
         raise InvalidAttributeValue(
-            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be an int."
+            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be between 1 and 1000."
         )
     if target_arn and max_receive_count is None:
         max_receive_count = 10  # AWS's documented default
@@ -323,18 +325,25 @@ class Queue:
 
     # --- tags -------------------------------------------------------------------------------
 
+    def _check_alive(self) -> None:
+        if self._core.deleted:
+            raise QueueDoesNotExist("The specified queue does not exist.")
+
     def tags(self) -> dict[str, str]:
         """ListQueueTags."""
+        self._check_alive()
         with self._lock:
             return dict(self._tags)
 
     def tag(self, tags: Mapping[str, str]) -> None:
         """TagQueue: add or overwrite tags."""
+        self._check_alive()
         with self._lock:
             self._tags = check_tags(tags, self._tags)
 
     def untag(self, keys: Iterable[str]) -> None:
         """UntagQueue: remove tags by key."""
+        self._check_alive()
         keys = list(keys)
         if not keys:
             raise InvalidParameterValue("UntagQueue needs at least one tag key.")

@@ -689,8 +689,8 @@ PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs)
   std::vector<ReceivedMessage> out;
   try {
     const auto count = static_cast<std::uint32_t>(max_messages);
-    queue->receive(count, visibility_us, TimeUs{0}, out);  // a short poll first, with the GIL
-    if (out.empty() && (!wait_us || *wait_us != 0)) {
+    // First without blocking, holding the GIL: most receives find a message at once.
+    if (queue->receive(count, visibility_us, wait_us, out, /*block=*/false)) {
       py::gil_scoped_release release;  // a long poll blocks: let other threads run meanwhile
       queue->receive(count, visibility_us, wait_us, out);
     }

@@ -156,6 +156,20 @@ void Queue::sweep_visible_head(TimeUs now) {
   }
 }
 
+void Queue::sweep_group_heads(TimeUs now) {
+  std::vector<std::string> changed;
+  for (auto& [group_id, g] : groups_) {
+    bool dropped = false;
+    while (!g.pending.empty() && expired(*g.pending.front(), now)) {
+      apply_detach(g.pending.front());  // retention ran out; freed on return
+      g.pending.pop_front();
+      dropped = true;
+    }
+    if (dropped) changed.push_back(group_id);
+  }
+  for (const std::string& group_id : changed) refresh_group(group_id);
+}
+
 // ---------------------------------------------------------------------------------------------
 // State changes (each one event)
 
@@ -441,8 +455,8 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
   }
 }
 
-void Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout, std::optional<TimeUs> wait,
-                    std::vector<ReceivedMessage>& out) {
+bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout, std::optional<TimeUs> wait,
+                    std::vector<ReceivedMessage>& out, bool block) {
   if (max_messages < 1 || max_messages > limits_.max_receive_messages) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + std::to_string(max_messages) +
@@ -483,6 +497,7 @@ void Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
         promote_due(now);
         take_visible(max_messages, visibility, now, out, to_dead_letter);
         if (!out.empty() || !to_dead_letter.empty() || now >= deadline || deleted_) break;
+        if (!block) return true;
         TimeUs wake = deadline;
         if (!heap_.empty()) wake = std::min(wake, heap_.top().deadline);
         ++waiters_;
@@ -504,9 +519,9 @@ void Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
         for (MessagePtr& m : refused) apply_visible(m.release());
       }
     }
-    if (!out.empty() || clock_->now() >= deadline) return;
+    if (!out.empty() || clock_->now() >= deadline) return false;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (deleted_) return;
+    if (deleted_) return false;
   }
 }
 
@@ -669,7 +684,11 @@ QueueCounts Queue::counts() {
   promote_due(now);
   // Expired messages at the head of the visible list go now; deeper ones when a receive reaches
   // them, so the visible count is approximate under retention, as AWS's is.
-  if (!fifo_) sweep_visible_head(now);
+  if (fifo_) {
+    sweep_group_heads(now);
+  } else {
+    sweep_visible_head(now);
+  }
   return counts_;
 }
 

@@ -142,11 +142,11 @@ class Queue final : public ClockListener {
                   std::vector<std::optional<EntryError>>& errors);
 
   // ReceiveMessage: up to max_messages into `out`, waiting up to `wait` (long poll; nullopt: the
-  // queue's ReceiveMessageWaitTimeSeconds) when none is available. Blocks: call without the GIL
-  // unless wait is 0. Thread-safe.
-  void receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout,
-               std::optional<TimeUs> wait,
-               std::vector<ReceivedMessage>& out);
+  // queue's ReceiveMessageWaitTimeSeconds) when none is available. With block=false it never
+  // waits and returns true when a blocking call would have (so the caller can release the GIL
+  // and call again); otherwise it returns false. Thread-safe.
+  bool receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout,
+               std::optional<TimeUs> wait, std::vector<ReceivedMessage>& out, bool block = true);
 
   // DeleteMessage. Thread-safe; O(log n).
   void delete_message(std::string_view receipt_handle);
@@ -196,6 +196,7 @@ class Queue final : public ClockListener {
   void take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
                     std::vector<ReceivedMessage>& out, std::vector<MessagePtr>& to_dead_letter);
   void sweep_visible_head(TimeUs now);
+  void sweep_group_heads(TimeUs now);
   void copy_out(const Message& m, std::vector<ReceivedMessage>& out) const;
   void redrive(std::vector<MessagePtr>& to_dead_letter);
 
