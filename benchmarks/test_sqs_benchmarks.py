@@ -7,6 +7,10 @@ asserts its results. Timings are never asserted.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 import pymsg
@@ -62,5 +66,10 @@ def test_sqs_receive_with_backlog(benchmark, broker, backlog) -> None:
 
 
 def test_bytes_per_queued_message() -> None:
-    overhead = bytes_per_message(count=200_000)
-    assert overhead > 0  # a measurement, reported by compare_sqs.py; the target is not asserted
+    # A fresh process, so memory freed by earlier tests cannot hide the growth. The target
+    # (<= 64 bytes) is reported by compare_sqs.py, not asserted; this checks the measurement is sane.
+    code = "from sqs_workloads import bytes_per_message; print(bytes_per_message(200_000))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent, capture_output=True,
+                         text=True, check=True)
+    overhead = float(out.stdout)
+    assert 0 < overhead < 1024, overhead

@@ -179,8 +179,8 @@ def test_max_receive_count_out_of_range_is_rejected(broker: pymsg.Broker, dlq: p
     source = broker.create_queue("source", dead_letter_queue=dlq, max_receive_count=5)
     before = source.attributes()
     with pytest.raises(pymsg.InvalidAttributeValue):
-        source.set_attributes(max_receive_count=bad)
-    assert source.attributes() == before
+        source.set_attributes(visibility_timeout=60, max_receive_count=bad)
+    assert source.attributes() == before  # nothing changed, not even the valid attribute
 
 
 @pytest.mark.parametrize("good", [1, 1000])
@@ -243,3 +243,35 @@ def test_messages_stay_in_the_source_after_the_dlq_is_deleted(
     assert "DeadLetterQueueSourceArn" not in again.attributes
     again.delete()
     assert counts(source) == (0, 0, 0)
+
+
+def test_other_attributes_can_still_be_set_after_the_dlq_is_deleted(
+    broker: pymsg.Broker, dlq: pymsg.Queue
+) -> None:
+    # SetQueueAttributes without a RedrivePolicy leaves the policy alone (AWS re-checks the dead
+    # letter target only when a RedrivePolicy is passed).
+    source = broker.create_queue("source", dead_letter_queue=dlq, max_receive_count=3)
+    broker.delete_queue(dlq)
+    source.set_attributes(visibility_timeout=60)
+    attributes = source.attributes()
+    assert attributes["VisibilityTimeout"] == "60"
+    assert json.loads(attributes["RedrivePolicy"])["maxReceiveCount"] == 3
+
+
+def test_a_recreated_dlq_receives_the_messages_of_its_sources(
+    broker: pymsg.Broker, clock: pymsg.ManualClock, dlq: pymsg.Queue
+) -> None:
+    # The redrive policy names the dead-letter queue by ARN: a queue re-created under that ARN is
+    # the target again, as dead_letter_source_queues() of the new queue already reports.
+    source = broker.create_queue("source", dead_letter_queue=dlq, max_receive_count=1)
+    broker.delete_queue(dlq)
+    clock.advance(61)  # past QueueDeletedRecently
+    recreated = broker.create_queue("dead")
+    assert [q.name for q in recreated.dead_letter_source_queues()] == ["source"]
+    sent = source.send("payload")
+    [m] = source.receive(visibility_timeout=0)
+    assert m.receive_count == 1
+    assert source.receive() == []
+    [dead] = recreated.receive()
+    assert dead.message_id == sent.message_id
+    assert dead.attributes["DeadLetterQueueSourceArn"] == source.arn

@@ -264,6 +264,21 @@ def test_message_group_scope_keys_dedup_by_group_and_id(broker: pymsg.Broker) ->
     assert sorted(bodies(q.receive(10))) == ["x", "y"]
 
 
+def test_message_group_scope_applies_to_content_based_dedup(broker: pymsg.Broker) -> None:
+    q = broker.create_queue("scoped.fifo", content_based_deduplication=True, deduplication_scope="messageGroup")
+    first = q.send("same", group_id="g1")
+    assert q.send("same", group_id="g2").message_id != first.message_id
+    assert q.send("same", group_id="g1").message_id == first.message_id
+    assert counts(q) == (2, 0, 0)
+
+
+def test_dedup_ids_are_remembered_after_a_purge(explicit: pymsg.Queue) -> None:
+    original = explicit.send("first", group_id="g", deduplication_id="d")
+    explicit.purge()
+    assert explicit.send("first", group_id="g", deduplication_id="d").message_id == original.message_id
+    assert counts(explicit) == (0, 0, 0)
+
+
 def test_per_message_group_throughput_requires_message_group_scope(broker: pymsg.Broker) -> None:
     with pytest.raises(pymsg.InvalidAttributeValue):
         broker.create_queue("ht.fifo", fifo_throughput_limit="perMessageGroupId")

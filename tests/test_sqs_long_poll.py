@@ -231,3 +231,15 @@ def test_deleting_the_queue_wakes_the_waiter_with_an_empty_result(
     assert clock.now() == start
     with pytest.raises(pymsg.QueueDoesNotExist):
         queue.receive()
+
+
+def test_long_poll_on_a_dlq_wakes_when_a_message_is_moved_there(broker: pymsg.Broker) -> None:
+    dlq = broker.create_queue("dead")
+    source = broker.create_queue("source", dead_letter_queue=dlq, max_receive_count=1)
+    sent = source.send("poison")
+    source.receive(visibility_timeout=0)
+    waiter = Waiter(lambda: dlq.receive(wait_time_seconds=20))
+    waiter.assert_blocked()
+    assert source.receive() == []  # over the limit: moved, which wakes the DLQ's waiter
+    [dead] = waiter.finish()
+    assert dead.message_id == sent.message_id

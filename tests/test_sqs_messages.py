@@ -440,6 +440,15 @@ def test_per_message_delay_on_fifo_queue_raises(broker: pymsg.Broker) -> None:
     assert counts(queue) == (1, 0, 0)
 
 
+def test_per_message_delay_zero_on_fifo_keeps_the_queue_delay(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    # AWS rejects only a non-zero per-message delay on FIFO queues; the queue's delay still applies.
+    queue = broker.create_queue("q.fifo", content_based_deduplication=True, delay_seconds=10)
+    queue.send("x", group_id="g", delay_seconds=0)
+    assert counts(queue) == (0, 0, 1)
+    clock.advance(10)
+    assert counts(queue) == (1, 0, 0)
+
+
 # --- retention -------------------------------------------------------------------------------------
 
 

@@ -103,7 +103,6 @@ def test_four_producers_four_consumers_deliver_every_message_exactly_once() -> N
     assert attributes["ApproximateNumberOfMessagesDelayed"] == "0"
     assert queue.receive(10) == []
     print(f"\n200k messages, 4x4 threads: {elapsed:.2f} s")
-    assert elapsed < 60
 
 
 def test_fifo_groups_keep_send_order_across_threads() -> None:

@@ -79,6 +79,10 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
   auto queue = std::make_shared<Queue>(name, queue_arn(name), queue_url(name), config, clock_,
                                        limits_, options_.strict_timing);
   if (target) queue->set_dead_letter_queue(target);
+  // A RedrivePolicy names its target by ARN: sources of a re-created queue redrive to it again.
+  for (const auto& [source_name, source] : queues_) {
+    if (source->config().dead_letter_target_arn == queue->arn()) source->set_dead_letter_queue(queue);
+  }
   queues_.emplace(name, queue);
   return queue;
 }
@@ -130,9 +134,13 @@ std::vector<std::shared_ptr<Queue>> Broker::dead_letter_source_queues(const Queu
 void Broker::set_queue_config(Queue& queue, const QueueConfig& config) {
   validate_queue_config(config, queue.fifo(), limits_);
   std::shared_lock<std::shared_mutex> lock(mutex_);
-  std::shared_ptr<Queue> target = resolve_dead_letter_target(config, queue.fifo());
+  // The target is checked only when the RedrivePolicy changes, as AWS does: other attributes
+  // stay settable after the dead-letter queue was deleted.
+  const bool redrive_changed = config.dead_letter_target_arn != queue.config().dead_letter_target_arn;
+  std::shared_ptr<Queue> target;
+  if (redrive_changed) target = resolve_dead_letter_target(config, queue.fifo());
   queue.set_config(config);
-  queue.set_dead_letter_queue(target);
+  if (redrive_changed) queue.set_dead_letter_queue(target);
 }
 
 void Broker::delete_queue(const std::string& name) {

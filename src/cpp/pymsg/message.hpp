@@ -39,7 +39,7 @@ struct MessageExtras {
   std::uint8_t original_id[16] = {};   // MessageId kept across a DLQ move
   bool has_original_id = false;        // whether original_id overrides the id derived from seq
   TimeUs enqueued_us = 0;              // retention base when moved to a FIFO DLQ (0: SentTimestamp)
-  std::uint64_t sequence_number = 0;   // FIFO SequenceNumber shown to users (kept across moves)
+  std::uint64_t sequence_number = 0;   // FIFO SequenceNumber (a FIFO dead-letter queue issues a new one)
 };
 
 class Message {

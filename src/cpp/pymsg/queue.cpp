@@ -330,14 +330,14 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
   }
   TimeUs delay = config_.delay;
   if (r.delay_seconds) {
-    if (fifo_) {
+    if (fifo_ && *r.delay_seconds != 0) {  // AWS rejects only a non-zero per-message delay
       throw Error(ErrorCode::InvalidParameterValue,
                   "Value " + std::to_string(*r.delay_seconds) +
                       " for parameter DelaySeconds is invalid. Reason: The request include parameter "
                       "that is not valid for this queue type (per-message delay on a FIFO queue).");
     }
     check_seconds_range(*r.delay_seconds, 0, kMaxDelayS, "DelaySeconds");
-    delay = seconds_to_us(*r.delay_seconds);
+    if (!fifo_) delay = seconds_to_us(*r.delay_seconds);  // FIFO: only the queue delay applies
   }
   if (r.group_id) check_fifo_id(*r.group_id, "MessageGroupId");
   std::string dedup_key;

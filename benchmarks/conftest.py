@@ -1,1 +1,0 @@
-"""Benchmarks run under pytest-benchmark; in CI with --benchmark-disable they still assert."""
