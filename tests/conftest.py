@@ -32,3 +32,13 @@ def send(queue: pymsg.Queue, body: str | bytes, **kwargs: object) -> pymsg.SendR
     if queue.fifo:
         kwargs.setdefault("group_id", "g")
     return queue.send(body, **kwargs)  # type: ignore[arg-type]
+
+
+def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
+    """(visible, in flight, delayed) as GetQueueAttributes reports them."""
+    a = queue.attributes()
+    return (
+        int(a["ApproximateNumberOfMessages"]),
+        int(a["ApproximateNumberOfMessagesNotVisible"]),
+        int(a["ApproximateNumberOfMessagesDelayed"]),
+    )

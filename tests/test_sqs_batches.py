@@ -8,18 +8,10 @@ from typing import Any, Callable
 import pytest
 
 import pymsg
-from conftest import send
+from conftest import counts, send
 
 KIB = 1024
 
-
-def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
-    a = queue.attributes()
-    return (
-        int(a["ApproximateNumberOfMessages"]),
-        int(a["ApproximateNumberOfMessagesNotVisible"]),
-        int(a["ApproximateNumberOfMessagesDelayed"]),
-    )
 
 
 def entry(queue: pymsg.Queue, id: str, body: str | bytes, **kwargs: Any) -> dict[str, Any]:

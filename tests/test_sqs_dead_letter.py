@@ -7,16 +7,8 @@ import json
 import pytest
 
 import pymsg
+from conftest import counts
 
-
-def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
-    """(visible, in flight, delayed) as GetQueueAttributes reports them."""
-    a = queue.attributes()
-    return (
-        int(a["ApproximateNumberOfMessages"]),
-        int(a["ApproximateNumberOfMessagesNotVisible"]),
-        int(a["ApproximateNumberOfMessagesDelayed"]),
-    )
 
 
 def redrive_policy(queue: pymsg.Queue) -> dict[str, object] | None:

@@ -10,16 +10,8 @@ import hashlib
 import pytest
 
 import pymsg
+from conftest import counts
 
-
-def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
-    """(visible, in flight, delayed) as GetQueueAttributes reports them."""
-    a = queue.attributes()
-    return (
-        int(a["ApproximateNumberOfMessages"]),
-        int(a["ApproximateNumberOfMessagesNotVisible"]),
-        int(a["ApproximateNumberOfMessagesDelayed"]),
-    )
 
 
 def bodies(messages: list[pymsg.Message]) -> list[object]:

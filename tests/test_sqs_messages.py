@@ -10,19 +10,10 @@ from typing import Any
 import pytest
 
 import pymsg
-from conftest import START, send
+from conftest import START, counts, send
 
 MIB = 1_048_576
 
-
-def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
-    """(visible, not visible, delayed), from GetQueueAttributes."""
-    a = queue.attributes()
-    return (
-        int(a["ApproximateNumberOfMessages"]),
-        int(a["ApproximateNumberOfMessagesNotVisible"]),
-        int(a["ApproximateNumberOfMessagesDelayed"]),
-    )
 
 
 def receive_one(queue: pymsg.Queue, **kwargs: Any) -> pymsg.Message:
