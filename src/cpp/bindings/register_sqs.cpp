@@ -501,7 +501,6 @@ bool check_nargs(const char* name, Py_ssize_t nargs, Py_ssize_t lo, Py_ssize_t h
 // Fills a SendRequest from (body, delay_seconds, message_attributes, group_id, deduplication_id,
 // trace_header); the views borrow from the Python objects, which outlive the call.
 bool fill_send_request(PyObject* const* a, Py_ssize_t n, SendRequest& r) {
-  std::optional<double> delay;
   return get_body(a[0], r.body, r.is_text) && get_seconds(arg(a, n, 1), "DelaySeconds", r.delay_seconds) &&
          get_attributes(arg(a, n, 2), r.attributes) && get_optional_text(arg(a, n, 3), "MessageGroupId", r.group_id) &&
          get_optional_text(arg(a, n, 4), "MessageDeduplicationId", r.deduplication_id) &&
