@@ -10,10 +10,19 @@
 namespace pymsg {
 namespace {
 
-bool is_id_char(unsigned char c) noexcept {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
-}
+// [A-Za-z0-9_-] as a table: batch entry ids are checked on every batch call.
+struct IdCharTable {
+  bool allowed[256];
+  constexpr IdCharTable() : allowed() {
+    for (int c = 0; c < 256; ++c) {
+      allowed[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-';
+    }
+  }
+};
+constexpr IdCharTable kIdChars;
+
+bool is_id_char(unsigned char c) noexcept { return kIdChars.allowed[c]; }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
 
