@@ -108,12 +108,10 @@ def config_arguments(
             f"a queue ARN, not {type(dead_letter_queue).__name__}."
         )
     if max_receive_count is not None and (
-        isinstance(max_receive_count, bool)
-        or not isinstance(max_receive_count, int)
-        or not 1 <= max_receive_count <= 1000
+        isinstance(max_receive_count, bool) or not isinstance(max_receive_count, int)
     ):
         raise InvalidAttributeValue(
-            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be between 1 and 1000."
+            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be an int (1-1000)."
         )
     if target_arn and max_receive_count is None:
         max_receive_count = 10  # AWS's documented default
@@ -141,7 +139,8 @@ def config_arguments(
             receive_message_wait_time_seconds, "ReceiveMessageWaitTimeSeconds"
         ),
         dead_letter_target_arn=target_arn,
-        max_receive_count=max_receive_count or 0,
+        # Saturated into uint32: the core's 1-1000 check then names what was wrong.
+        max_receive_count=min(max(max_receive_count or 0, 0), 0xFFFFFFFF),
         content_based_deduplication=bool(content_based_deduplication),
         deduplication_scope=deduplication_scope,
         fifo_throughput_limit=fifo_throughput_limit,

@@ -216,52 +216,58 @@ std::string to_hex(const std::uint8_t* data, std::size_t len) {
   return out;
 }
 
-std::string base64_encode(const void* data, std::size_t len) {
+void base64_encode_to(const void* data, std::size_t len, char* out) noexcept {
   const auto* p = static_cast<const std::uint8_t*>(data);
-  std::string out;
-  out.reserve((len + 2) / 3 * 4);
   for (std::size_t i = 0; i < len; i += 3) {
     const std::size_t n = len - i < 3 ? len - i : 3;
     std::uint32_t v = static_cast<std::uint32_t>(p[i]) << 16;
     if (n > 1) v |= static_cast<std::uint32_t>(p[i + 1]) << 8;
     if (n > 2) v |= p[i + 2];
-    out += kB64Alphabet[(v >> 18) & 63];
-    out += kB64Alphabet[(v >> 12) & 63];
-    out += n > 1 ? kB64Alphabet[(v >> 6) & 63] : '=';
-    out += n > 2 ? kB64Alphabet[v & 63] : '=';
+    *out++ = kB64Alphabet[(v >> 18) & 63];
+    *out++ = kB64Alphabet[(v >> 12) & 63];
+    *out++ = n > 1 ? kB64Alphabet[(v >> 6) & 63] : '=';
+    *out++ = n > 2 ? kB64Alphabet[v & 63] : '=';
   }
+}
+
+std::string base64_encode(const void* data, std::size_t len) {
+  std::string out(base64_encoded_size(len), '\0');
+  base64_encode_to(data, len, out.data());
   return out;
 }
 
 // Accepts only full 4-char groups, with '=' allowed solely as the last one or two characters.
 // Non-zero bits under the padding (e.g. "Zh==") are accepted, as Python's b64decode does.
-bool base64_decode(std::string_view in, std::string& out) {
-  out.clear();
-  if (in.size() % 4 != 0) return false;
+std::ptrdiff_t base64_decode_to(std::string_view in, std::uint8_t* out) noexcept {
+  if (in.size() % 4 != 0) return -1;
   std::size_t padding = 0;
   if (!in.empty() && in.back() == '=') padding = in[in.size() - 2] == '=' ? 2 : 1;
-  out.reserve(in.size() / 4 * 3);
+  std::uint8_t* const start = out;
   std::uint32_t acc = 0;
   for (std::size_t i = 0; i < in.size() - padding; ++i) {
     const std::int8_t v = kB64Reverse[static_cast<unsigned char>(in[i])];
-    if (v < 0) {
-      out.clear();
-      return false;
-    }
+    if (v < 0) return -1;
     acc = acc << 6 | static_cast<std::uint32_t>(v);
     if (i % 4 == 3) {
-      out += static_cast<char>(acc >> 16);
-      out += static_cast<char>(acc >> 8);
-      out += static_cast<char>(acc);
+      *out++ = static_cast<std::uint8_t>(acc >> 16);
+      *out++ = static_cast<std::uint8_t>(acc >> 8);
+      *out++ = static_cast<std::uint8_t>(acc);
       acc = 0;
     }
   }
-  if (padding == 2) out += static_cast<char>(acc >> 4);  // 2 chars = 12 bits -> 1 byte
-  if (padding == 1) {                                     // 3 chars = 18 bits -> 2 bytes
-    out += static_cast<char>(acc >> 10);
-    out += static_cast<char>(acc >> 2);
+  if (padding == 2) *out++ = static_cast<std::uint8_t>(acc >> 4);  // 2 chars = 12 bits -> 1 byte
+  if (padding == 1) {                                              // 3 chars = 18 bits -> 2 bytes
+    *out++ = static_cast<std::uint8_t>(acc >> 10);
+    *out++ = static_cast<std::uint8_t>(acc >> 2);
   }
-  return true;
+  return out - start;
+}
+
+bool base64_decode(std::string_view in, std::string& out) {
+  out.assign(in.size() / 4 * 3, '\0');
+  const std::ptrdiff_t n = base64_decode_to(in, reinterpret_cast<std::uint8_t*>(out.data()));
+  out.resize(n < 0 ? 0 : static_cast<std::size_t>(n));
+  return n >= 0;
 }
 
 // ---- mixing ----

@@ -64,6 +64,13 @@ std::string to_hex(const std::array<std::uint8_t, N>& a) {
 std::string base64_encode(const void* data, std::size_t len);
 bool base64_decode(std::string_view in, std::string& out);
 
+// The same without allocating, for fixed-size tokens (receipt handles). base64_encode_to writes
+// exactly base64_encoded_size(len) characters to `out`; base64_decode_to writes the bytes to
+// `out` (room for in.size() / 4 * 3) and returns how many, or -1 where base64_decode fails.
+constexpr std::size_t base64_encoded_size(std::size_t len) noexcept { return (len + 2) / 3 * 4; }
+void base64_encode_to(const void* data, std::size_t len, char* out) noexcept;
+std::ptrdiff_t base64_decode_to(std::string_view in, std::uint8_t* out) noexcept;
+
 // 64-bit finaliser of splitmix64 (a bijection on uint64).
 constexpr std::uint64_t mix64(std::uint64_t x) noexcept {
   x ^= x >> 30;

@@ -7,7 +7,6 @@
 namespace pymsg {
 namespace {
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 constexpr std::uint64_t kMask62 = (1ULL << 62) - 1;
 
 // A bijection of the 62-bit space: xor with a key, then odd multiplications and xor-shifts,
@@ -41,18 +40,6 @@ std::uint32_t get_u32(const std::uint8_t* p) noexcept {
 std::uint64_t handle_tag(const QueueKeys& keys, const ReceiptHandle& h) noexcept {
   return keyed_hash(keys.k1, keys.k0, h.seq, (std::uint64_t{h.slot} << 32) | h.receive_count);
 }
-
-// Base64 digit values, -1 outside the alphabet.
-struct Base64Table {
-  signed char value[256];
-  constexpr Base64Table() : value() {
-    for (int i = 0; i < 256; ++i) value[i] = -1;
-    for (int i = 0; i < 64; ++i) value[static_cast<unsigned char>(kBase64[i])] = static_cast<signed char>(i);
-  }
-};
-constexpr Base64Table kBase64Values;
-
-int base64_value(char c) noexcept { return kBase64Values.value[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -104,31 +91,15 @@ void encode_receipt_handle(const QueueKeys& keys, const ReceiptHandle& handle,
   put_u32(raw + 12, handle.receive_count);
   put_u64(raw + 16, handle_tag(keys, handle));
   std::memcpy(out, "AQEB", 4);
-  char* o = out + 4;
-  for (std::size_t i = 0; i < 24; i += 3) {
-    const std::uint32_t v = (std::uint32_t{raw[i]} << 16) | (std::uint32_t{raw[i + 1]} << 8) | raw[i + 2];
-    *o++ = kBase64[(v >> 18) & 63];
-    *o++ = kBase64[(v >> 12) & 63];
-    *o++ = kBase64[(v >> 6) & 63];
-    *o++ = kBase64[v & 63];
-  }
+  static_assert(base64_encoded_size(sizeof raw) + 4 == kReceiptHandleLength);
+  base64_encode_to(raw, sizeof raw, out + 4);
 }
 
 bool decode_receipt_handle(const QueueKeys& keys, std::string_view text,
                            ReceiptHandle& handle) noexcept {
   if (text.size() != kReceiptHandleLength || text.substr(0, 4) != "AQEB") return false;
   std::uint8_t raw[24];
-  for (std::size_t i = 0, o = 0; i < 32; i += 4, o += 3) {
-    std::uint32_t v = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const int d = base64_value(text[4 + i + j]);
-      if (d < 0) return false;
-      v = (v << 6) | static_cast<std::uint32_t>(d);
-    }
-    raw[o] = static_cast<std::uint8_t>(v >> 16);
-    raw[o + 1] = static_cast<std::uint8_t>(v >> 8);
-    raw[o + 2] = static_cast<std::uint8_t>(v);
-  }
+  if (base64_decode_to(text.substr(4), raw) != static_cast<std::ptrdiff_t>(sizeof raw)) return false;
   ReceiptHandle h;
   h.slot = get_u32(raw);
   h.seq = get_u64(raw + 4);
