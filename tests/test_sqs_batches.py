@@ -294,3 +294,34 @@ def test_fifo_batches_keep_order_across_groups(broker: pymsg.Broker) -> None:
     received = [m.body for m in queue.receive(10)]
     assert [b for b in received if b[0] == "a"] == ["a0", "a2"]
     assert [b for b in received if b[0] == "b"] == ["b1", "b3"]
+
+
+def test_delete_batch_takes_received_messages(any_queue: pymsg.Queue) -> None:
+    for i in range(3):
+        send(any_queue, f"m{i}", **({"deduplication_id": str(i)} if any_queue.fifo else {}))
+    messages = any_queue.receive(10)
+    assert len(messages) == 3
+    result = any_queue.delete_batch(messages)
+    assert result.successful == [m.message_id for m in messages]
+    assert result.failed == []
+    assert counts(any_queue) == (0, 0, 0)
+
+
+def test_delete_batch_mixing_messages_and_dicts_raises_and_deletes_nothing(any_queue: pymsg.Queue) -> None:
+    send(any_queue, "a", **({"deduplication_id": "a"} if any_queue.fifo else {}))
+    send(any_queue, "b", **({"deduplication_id": "b"} if any_queue.fifo else {}))
+    first, second = any_queue.receive(10)
+    with pytest.raises(pymsg.InvalidParameterValue, match="all dicts or all Message"):
+        any_queue.delete_batch([first, {"id": "x", "receipt_handle": second.receipt_handle}])
+    assert counts(any_queue) == (0, 2, 0)
+
+
+def test_delete_batch_of_eleven_messages_is_too_many(broker: pymsg.Broker) -> None:
+    queue = broker.create_queue("many")
+    for i in range(11):
+        queue.send(f"m{i}")
+    messages = queue.receive(10) + queue.receive(10)
+    assert len(messages) == 11
+    with pytest.raises(pymsg.TooManyEntriesInBatchRequest):
+        queue.delete_batch(messages)
+    assert counts(queue) == (0, 11, 0)
