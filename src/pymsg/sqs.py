@@ -47,14 +47,7 @@ class BatchResult(NamedTuple):
     failed: list[BatchResultErrorEntry]
 
 
-def _batch_result(raw: tuple[list[Any], list[tuple[str, str, str, bool]]]) -> BatchResult:
-    successful, failed = raw
-    if failed:
-        failed = [BatchResultErrorEntry(i, c, m, bool(f)) for i, c, m, f in failed]
-    return _new_batch_result(BatchResult, (successful, failed))
-
-
-_new_batch_result = tuple.__new__  # skips NamedTuple.__new__'s Python frame on the batch hot path
+_core._set_batch_result_types(BatchResult, BatchResultErrorEntry)  # the batch calls build them in C
 
 
 def _seconds(value: Any, attribute: str) -> float:
@@ -161,7 +154,7 @@ def check_tags(tags: Mapping[str, str] | None, existing: Mapping[str, str] | Non
     return merged
 
 
-class Queue:
+class Queue(_core.QueueHandle):
     """An SQS queue, standard or FIFO (FIFO when the name ends in ``.fifo``).
 
     Get one from :meth:`pymsg.Broker.create_queue` or :meth:`pymsg.Broker.get_queue`.
@@ -171,6 +164,7 @@ class Queue:
     __slots__ = ("_core", "_broker", "_tags", "_lock", "__weakref__")
 
     def __init__(self, broker: Broker, core: _core.Queue, tags: Mapping[str, str] | None = None) -> None:
+        super().__init__(core)
         self._core = core
         self._broker = broker
         self._tags: dict[str, str] = dict(tags or {})
@@ -202,63 +196,9 @@ class Queue:
         return f"Queue({self.name!r})"
 
     # --- messages ---------------------------------------------------------------------------
-
-    def send(
-        self,
-        body: Body,
-        *,
-        delay_seconds: float | None = None,
-        message_attributes: MessageAttributes | None = None,
-        group_id: str | None = None,
-        deduplication_id: str | None = None,
-        trace_header: str | None = None,
-    ) -> SendResult:
-        """SendMessage: enqueue one message; returns its id, MD5s and (FIFO) sequence number.
-
-        ``body`` is str or bytes and comes back as the same type. ``group_id`` is required on FIFO
-        queues and optional on standard ones (fair queues); a FIFO send that repeats a
-        deduplication id within five minutes is accepted, not enqueued, and answers with the
-        first message's id.
-        """
-        return self._core.send(body, delay_seconds, message_attributes, group_id, deduplication_id, trace_header)
-
-    def send_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """SendMessageBatch: 1-10 entries, each a dict with ``id``, ``body`` and the optional keys
-        of :meth:`send`. Entries fail one by one (``failed``); the call raises only for
-        batch-level errors (empty, too many, bad or repeated ids, over 1 MiB in total)."""
-        return _batch_result(self._core.send_batch(entries))
-
-    def receive(
-        self,
-        max_messages: int = 1,
-        *,
-        wait_time_seconds: float | None = None,
-        visibility_timeout: float | None = None,
-    ) -> list[Message]:
-        """ReceiveMessage: up to ``max_messages`` (1-10) messages, each invisible to other
-        receivers for ``visibility_timeout`` seconds (default: the queue's). With
-        ``wait_time_seconds`` > 0 (default: the queue's ReceiveMessageWaitTimeSeconds) it long-polls,
-        returning as soon as a message is there; the wait releases the GIL."""
-        return self._core.receive(max_messages, wait_time_seconds, visibility_timeout)
-
-    def delete(self, receipt_handle: str) -> None:
-        """DeleteMessage by receipt handle. Deleting again succeeds; an older handle of a message
-        received since succeeds without deleting it (standard queues), as AWS documents."""
-        self._core.delete(receipt_handle)
-
-    def delete_batch(self, entries: Sequence[Mapping[str, Any]] | Sequence[Message]) -> BatchResult:
-        """DeleteMessageBatch: entries are dicts with ``id`` and ``receipt_handle``, or the
-        received :class:`Message` objects themselves (each entry id is then its message id)."""
-        return _batch_result(self._core.delete_batch(entries))
-
-    def change_visibility(self, receipt_handle: str, visibility_timeout: float) -> None:
-        """ChangeMessageVisibility: the message becomes visible ``visibility_timeout`` seconds from
-        now (0: at once); the total may not pass 12 hours from its receive."""
-        self._core.change_visibility(receipt_handle, visibility_timeout)
-
-    def change_visibility_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
-        """ChangeMessageVisibilityBatch: dicts with ``id``, ``receipt_handle``, ``visibility_timeout``."""
-        return _batch_result(self._core.change_visibility_batch(entries))
+    # send, send_batch, receive, delete, delete_batch, change_visibility and
+    # change_visibility_batch are inherited from _core.QueueHandle (C, src/cpp/bindings/sqs_hot.cpp)
+    # so that a call runs no Python frame; their signatures are in _core.pyi and help().
 
     def purge(self) -> None:
         """PurgeQueue: delete every message, in flight or not (once per 60 s with strict timing)."""

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_errors();
   pymsg::bindings::register_clock(m);
   pymsg::bindings::register_sqs(m);
+  pymsg::bindings::register_sqs_hot(m);
 }

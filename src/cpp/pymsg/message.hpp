@@ -42,20 +42,24 @@ struct MessageExtras {
   std::uint64_t sequence_number = 0;   // FIFO SequenceNumber (a FIFO dead-letter queue issues a new one)
 };
 
+// What a body holds: raw bytes, or UTF-8 text (ASCII-only text is marked so the binding can
+// build its str without decoding).
+enum class BodyKind : std::uint8_t { kBytes = 0, kText = 1, kAsciiText = 3 };
+
 class Message {
  public:
   Message(const Message&) = delete;
   Message& operator=(const Message&) = delete;
 
   // Allocates a message with a copy of `body`. Allocates once (plus Extras when needed).
-  static Message* create(std::uint64_t seq, TimeUs sent_us, std::string_view body, bool is_text,
+  static Message* create(std::uint64_t seq, TimeUs sent_us, std::string_view body, BodyKind kind,
                          std::unique_ptr<MessageExtras> extras);
   // Frees a message made by create(). Accepts nullptr.
   static void destroy(Message* message) noexcept;
 
   const char* body() const noexcept { return reinterpret_cast<const char*>(this) + kBodyOffset; }
   std::uint32_t body_size() const noexcept { return size_and_flags_ & kSizeMask; }
-  bool is_text() const noexcept { return (size_and_flags_ & kTextFlag) != 0; }
+  BodyKind body_kind() const noexcept { return static_cast<BodyKind>(size_and_flags_ >> kKindShift); }
   std::string_view body_view() const noexcept { return {body(), body_size()}; }
 
   MessageState state() const noexcept {
@@ -73,7 +77,7 @@ class Message {
   }
   TimeUs at_offset(std::uint32_t off) const noexcept { return sent_us + TimeUs{off} * kUsPerMilli; }
 
-  static constexpr std::uint32_t kMaxBodySize = (1u << 29) - 1;
+  static constexpr std::uint32_t kMaxBodySize = (1u << 28) - 1;  // 256 MiB (AWS: 1 MiB)
 
   Message* next = nullptr;               // link in the standard visible list
   std::unique_ptr<MessageExtras> extras; // nullptr when the message has none
@@ -89,10 +93,10 @@ class Message {
           std::unique_ptr<MessageExtras> ex) noexcept;
 
   static constexpr std::uint32_t kSizeMask = kMaxBodySize;
-  static constexpr std::uint32_t kStateShift = 29;
-  static constexpr std::uint32_t kTextFlag = 1u << 31;
+  static constexpr std::uint32_t kStateShift = 28;
+  static constexpr std::uint32_t kKindShift = 30;
 
-  std::uint32_t size_and_flags_;  // body size (29 bits), state (2 bits), is_text (1 bit)
+  std::uint32_t size_and_flags_;  // body size (28 bits), state (2 bits), BodyKind (2 bits)
   char body_head_[4];             // the body starts here and runs past the end of the object
 
   static constexpr std::size_t kBodyOffset = 52;  // where body_head_ starts (checked in create)

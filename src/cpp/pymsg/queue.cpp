@@ -310,7 +310,7 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
     throw Error(ErrorCode::InvalidParameterValue, "One or more parameters are invalid. Reason: Message must be shorter than " +
                                                       std::to_string(Message::kMaxBodySize) + " bytes.");
   }
-  if (r.is_text && !is_valid_message_text(r.body)) {
+  if (r.body_kind != BodyKind::kBytes && !is_valid_message_text(r.body)) {
     throw Error(ErrorCode::InvalidMessageContents,
                 "Invalid characters found in MessageBody (allowed: #x9 | #xA | #xD | #x20 to #xD7FF | "
                 "#xE000 to #xFFFD | #x10000 to #x10FFFF).");
@@ -384,7 +384,7 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
   }
   outcome.message_id = derive_message_id(keys_, seq);
   outcome.sequence_number = extras ? extras->sequence_number : 0;
-  Message* m = Message::create(seq, now, r.body, r.is_text, std::move(extras));
+  Message* m = Message::create(seq, now, r.body, r.body_kind, std::move(extras));
   apply_enqueue(m, delay > 0 ? now + delay : now, now);
   if (fifo_) dedup_.record(dedup_key, {outcome.message_id, outcome.sequence_number}, now);
   return outcome;
@@ -393,14 +393,16 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
 // ---------------------------------------------------------------------------------------------
 // ReceiveMessage
 
-void Queue::copy_out(const Message& m, std::vector<ReceivedMessage>& out) const {
-  ReceivedMessage& r = out.emplace_back();
+void Queue::copy_out(const Message& m, ReceivedBatch& out) const {
+  ReceivedMessage& r = out.messages.emplace_back();
   r.message_id = m.extras && m.extras->has_original_id
                      ? MessageId(*reinterpret_cast<const MessageId*>(m.extras->original_id))
                      : derive_message_id(keys_, m.seq);
-  encode_receipt_handle(keys_, {m.slot, m.seq, m.receive_count}, r.receipt_handle);
-  r.body.assign(m.body(), m.body_size());
-  r.is_text = m.is_text();
+  r.handle = {m.slot, m.seq, m.receive_count};
+  r.body_offset = out.bodies.size();
+  r.body_size = m.body_size();
+  out.bodies.append(m.body(), m.body_size());
+  r.body_kind = m.body_kind();
   r.receive_count = m.receive_count;
   r.sent_us = m.sent_us;
   r.first_receive_us = m.at_offset(m.first_receive_off);
@@ -411,14 +413,14 @@ void Queue::copy_out(const Message& m, std::vector<ReceivedMessage>& out) const 
 }
 
 void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
-                         std::vector<ReceivedMessage>& out, std::vector<MessagePtr>& to_dead_letter) {
+                         ReceivedBatch& out, std::vector<MessagePtr>& to_dead_letter) {
   const std::shared_ptr<Queue> dead_letter_queue = dead_letter_queue_.lock();
   const bool redrive = config_.max_receive_count > 0 && dead_letter_queue && !dead_letter_queue->deleted();
   auto over_limit = [&](const Message* m) {
     return redrive && m->receive_count >= config_.max_receive_count;
   };
   if (!fifo_) {
-    while (out.size() < max) {
+    while (out.messages.size() < max) {
       Message* m = pop_visible_standard();
       if (m == nullptr) break;
       if (expired(*m, now)) {
@@ -434,12 +436,12 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
   }
   if (counts_.in_flight >= limits_.max_inflight_fifo) return;  // AWS returns nothing, no error
   // FIFO: oldest receivable group first, as many of its messages as possible, then the next.
-  while (out.size() < max && !ready_.empty()) {
+  while (out.messages.size() < max && !ready_.empty()) {
     const std::string group_id = ready_.begin()->second;
     Group& g = groups_[group_id];
     ready_.erase(ready_.begin());
     g.ready_key = 0;
-    while (out.size() < max && !g.pending.empty()) {
+    while (out.messages.size() < max && !g.pending.empty()) {
       Message* m = g.pending.front();
       if (!expired(*m, now) && !over_limit(m)) {
         g.pending.pop_front();
@@ -456,7 +458,7 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
 }
 
 bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout, std::optional<TimeUs> wait,
-                    std::vector<ReceivedMessage>& out, bool block) {
+                    ReceivedBatch& out, bool block) {
   if (max_messages < 1 || max_messages > limits_.max_receive_messages) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + std::to_string(max_messages) +
@@ -473,7 +475,8 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
                 "Value " + std::to_string(*wait / kUsPerSecond) +
                     " for parameter WaitTimeSeconds is invalid. Reason: must be between 0 and 20 seconds.");
   }
-  out.reserve(out.size() + std::min<std::uint32_t>(max_messages, 16));
+  out.messages.reserve(out.messages.size() + std::min<std::uint32_t>(max_messages, 16));
+  out.bodies.reserve(out.bodies.size() + 128 * std::min<std::uint32_t>(max_messages, 16));
   TimeUs deadline = 0;
   bool first = true;
   for (;;) {
@@ -496,7 +499,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
       for (;;) {
         promote_due(now);
         take_visible(max_messages, visibility, now, out, to_dead_letter);
-        if (!out.empty() || !to_dead_letter.empty() || now >= deadline || deleted_) break;
+        if (!out.messages.empty() || !to_dead_letter.empty() || now >= deadline || deleted_) break;
         if (!block) return true;
         TimeUs wake = deadline;
         if (!heap_.empty()) wake = std::min(wake, heap_.top().deadline);
@@ -519,7 +522,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
         for (MessagePtr& m : refused) apply_visible(m.release());
       }
     }
-    if (!out.empty() || clock_->now() >= deadline) return false;
+    if (!out.messages.empty() || clock_->now() >= deadline) return false;
     std::lock_guard<std::mutex> lock(mutex_);
     if (deleted_) return false;
   }
@@ -555,21 +558,31 @@ std::vector<MessagePtr> Queue::accept_dead_letters(std::vector<MessagePtr> messa
 // ---------------------------------------------------------------------------------------------
 // DeleteMessage / ChangeMessageVisibility
 
-Message* Queue::find_by_handle(std::string_view text, ReceiptHandle& handle) const {
+ReceiptHandle Queue::decode_handle(std::string_view text) const {
+  ReceiptHandle handle;
   if (!decode_receipt_handle(keys_, text, handle)) throw_invalid_handle(text);
+  return handle;
+}
+
+std::string Queue::handle_string(const ReceiptHandle& handle) const {
+  char text[kReceiptHandleLength];
+  encode_receipt_handle(keys_, handle, text);
+  return {text, kReceiptHandleLength};
+}
+
+Message* Queue::find(const ReceiptHandle& handle) const {
   Message* m = slots_.get(handle.slot);
   return m != nullptr && m->seq == handle.seq ? m : nullptr;
 }
 
-void Queue::delete_locked(std::string_view text, TimeUs now) {
+void Queue::delete_locked(const ReceiptHandle& handle, TimeUs now) {
   promote_due(now);
-  ReceiptHandle handle;
-  Message* m = find_by_handle(text, handle);
+  Message* m = find(handle);
   if (m == nullptr) return;  // already deleted (or expired): deleting again succeeds
   const bool latest = m->receive_count == handle.receive_count;
   if (fifo_ && !(latest && m->state() == MessageState::kInFlight)) {
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + handle_text(text) +
+                "Value " + handle_string(handle) +
                     " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
   }
   if (!latest) return;  // an older handle: AWS answers success and keeps the message
@@ -577,18 +590,44 @@ void Queue::delete_locked(std::string_view text, TimeUs now) {
 }
 
 void Queue::delete_message(std::string_view receipt_handle) {
+  check_alive();  // before the handle, as AWS: a deleted queue is the error to report
+  const ReceiptHandle handle = decode_handle(receipt_handle);
+  delete_message(handle);
+}
+
+void Queue::delete_message(const ReceiptHandle& handle) {
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
-  delete_locked(receipt_handle, clock_->now());
+  delete_locked(handle, clock_->now());
 }
 
 void Queue::delete_batch(const std::vector<std::string_view>& handles,
                          std::vector<std::optional<EntryError>>& errors) {
+  check_alive();
+  std::vector<ReceiptHandle> decoded(handles.size());
+  std::vector<std::optional<EntryError>> decode_errors(handles.size());
+  for (std::size_t i = 0; i < handles.size(); ++i) {
+    try {
+      decoded[i] = decode_handle(handles[i]);
+    } catch (const Error& e) {
+      decode_errors[i] = EntryError{e.code(), e.what(), true};
+    }
+  }
+  delete_batch(decoded, errors, &decode_errors);
+}
+
+void Queue::delete_batch(const std::vector<ReceiptHandle>& handles,
+                         std::vector<std::optional<EntryError>>& errors,
+                         std::vector<std::optional<EntryError>>* skip) {
   errors.assign(handles.size(), std::nullopt);
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
   const TimeUs now = clock_->now();
   for (std::size_t i = 0; i < handles.size(); ++i) {
+    if (skip != nullptr && (*skip)[i]) {
+      errors[i] = std::move((*skip)[i]);
+      continue;
+    }
     try {
       delete_locked(handles[i], now);
     } catch (const Error& e) {
@@ -597,20 +636,19 @@ void Queue::delete_batch(const std::vector<std::string_view>& handles,
   }
 }
 
-void Queue::change_visibility_locked(std::string_view text, double seconds, TimeUs now) {
+void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds, TimeUs now) {
   check_seconds_range(seconds, 0, kMaxVisibilityTimeoutS, "VisibilityTimeout");
   promote_due(now);
-  ReceiptHandle handle;
-  Message* m = find_by_handle(text, handle);
+  Message* m = find(handle);
   if (m == nullptr || m->receive_count != handle.receive_count) {
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + handle_text(text) +
+                "Value " + handle_string(handle) +
                     " for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "
                     "not available for visibility timeout change.");
   }
   if (m->state() != MessageState::kInFlight) {
     throw Error(ErrorCode::MessageNotInflight,
-                "The message referred to by receipt handle " + handle_text(text) +
+                "The message referred to by receipt handle " + handle_string(handle) +
                     " is not in flight: its visibility timeout has already expired.");
   }
   const TimeUs new_deadline = now + seconds_to_us(seconds);
@@ -629,9 +667,16 @@ void Queue::change_visibility_locked(std::string_view text, double seconds, Time
 }
 
 void Queue::change_visibility(std::string_view receipt_handle, double visibility_timeout_s) {
+  check_alive();  // the queue, then the timeout, then the handle: AWS's order
+  check_seconds_range(visibility_timeout_s, 0, kMaxVisibilityTimeoutS, "VisibilityTimeout");
+  const ReceiptHandle handle = decode_handle(receipt_handle);
+  change_visibility(handle, visibility_timeout_s);
+}
+
+void Queue::change_visibility(const ReceiptHandle& handle, double visibility_timeout_s) {
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
-  change_visibility_locked(receipt_handle, visibility_timeout_s, clock_->now());
+  change_visibility_locked(handle, visibility_timeout_s, clock_->now());
 }
 
 void Queue::change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries,
@@ -642,7 +687,8 @@ void Queue::change_visibility_batch(const std::vector<std::pair<std::string_view
   const TimeUs now = clock_->now();
   for (std::size_t i = 0; i < entries.size(); ++i) {
     try {
-      change_visibility_locked(entries[i].first, entries[i].second, now);
+      check_seconds_range(entries[i].second, 0, kMaxVisibilityTimeoutS, "VisibilityTimeout");
+      change_visibility_locked(decode_handle(entries[i].first), entries[i].second, now);
     } catch (const Error& e) {
       errors[i] = EntryError{e.code(), e.what(), true};
     }

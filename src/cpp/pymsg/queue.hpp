@@ -79,7 +79,7 @@ void validate_queue_config(const QueueConfig& config, bool fifo, const SqsLimits
 
 struct SendRequest {
   std::string_view body;                      // UTF-8 text or raw bytes
-  bool is_text = true;                        // whether the body was a str
+  BodyKind body_kind = BodyKind::kText;       // bytes, or a str (ASCII-only or not)
   std::optional<double> delay_seconds;        // per-message DelaySeconds
   std::vector<MessageAttribute> attributes;   // MessageAttributes; encoded and validated by send
   std::optional<std::string_view> group_id;   // MessageGroupId
@@ -103,14 +103,22 @@ struct EntryError {
 // A copy of a received message, taken under the lock so the caller needs none.
 struct ReceivedMessage {
   MessageId message_id{};
-  char receipt_handle[kReceiptHandleLength];
-  std::string body;
-  bool is_text = true;
+  ReceiptHandle handle;                       // encode with Queue::encode_handle when asked
+  std::size_t body_offset = 0, body_size = 0;  // the body, in ReceivedBatch::bodies
+  BodyKind body_kind = BodyKind::kText;
   std::uint32_t receive_count = 0;
   TimeUs sent_us = 0;
   TimeUs first_receive_us = 0;
   std::uint64_t sequence_number = 0;          // FIFO
   std::optional<MessageExtras> extras;        // attributes, group/dedup ids, DLQ source
+};
+
+// The messages of one receive; their bodies share one buffer (one allocation, not one each).
+struct ReceivedBatch {
+  std::vector<ReceivedMessage> messages;
+  std::string bodies;
+
+  std::string_view body(const ReceivedMessage& m) const { return {bodies.data() + m.body_offset, m.body_size}; }
 };
 
 struct QueueCounts {
@@ -146,15 +154,28 @@ class Queue final : public ClockListener {
   // waits and returns true when a blocking call would have (so the caller can release the GIL
   // and call again); otherwise it returns false. Thread-safe.
   bool receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout,
-               std::optional<TimeUs> wait, std::vector<ReceivedMessage>& out, bool block = true);
+               std::optional<TimeUs> wait, ReceivedBatch& out, bool block = true);
 
-  // DeleteMessage. Thread-safe; O(log n).
+  // A receipt handle's text; the ReceiptHandle must come from this queue's receive (then the
+  // text is what decode_handle accepts). Lock-free: the keys never change.
+  void encode_handle(const ReceiptHandle& handle, char out[kReceiptHandleLength]) const noexcept {
+    encode_receipt_handle(keys_, handle, out);
+  }
+
+  // DeleteMessage. Thread-safe; O(log n). The ReceiptHandle forms take a handle this queue
+  // issued (a received message's own), skipping the text decode.
   void delete_message(std::string_view receipt_handle);
+  void delete_message(const ReceiptHandle& handle);
   // ChangeMessageVisibility. Thread-safe; O(log n).
   void change_visibility(std::string_view receipt_handle, double visibility_timeout_s);
-  // The batch forms: one lock for all entries, per-entry errors.
+  void change_visibility(const ReceiptHandle& handle, double visibility_timeout_s);
+  // The batch forms: one lock for all entries, per-entry errors. `skip[i]`, when given and set,
+  // is entry i's error already (a handle that did not decode).
   void delete_batch(const std::vector<std::string_view>& handles,
                     std::vector<std::optional<EntryError>>& errors);
+  void delete_batch(const std::vector<ReceiptHandle>& handles,
+                    std::vector<std::optional<EntryError>>& errors,
+                    std::vector<std::optional<EntryError>>* skip = nullptr);
   void change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries,
                                std::vector<std::optional<EntryError>>& errors);
 
@@ -194,10 +215,10 @@ class Queue final : public ClockListener {
   bool expired(const Message& m, TimeUs now) const noexcept;
   SendOutcome send_locked(SendRequest& request, TimeUs now);
   void take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
-                    std::vector<ReceivedMessage>& out, std::vector<MessagePtr>& to_dead_letter);
+                    ReceivedBatch& out, std::vector<MessagePtr>& to_dead_letter);
   void sweep_visible_head(TimeUs now);
   void sweep_group_heads(TimeUs now);
-  void copy_out(const Message& m, std::vector<ReceivedMessage>& out) const;
+  void copy_out(const Message& m, ReceivedBatch& out) const;
   void redrive(std::vector<MessagePtr>& to_dead_letter);
 
   void apply_enqueue(Message* m, TimeUs delay_until, TimeUs now);
@@ -205,9 +226,11 @@ class Queue final : public ClockListener {
   void apply_visible(Message* m);
   void apply_delete(Message* m);
   MessagePtr apply_detach(Message* m);
-  void delete_locked(std::string_view handle, TimeUs now);
-  void change_visibility_locked(std::string_view handle, double seconds, TimeUs now);
-  Message* find_by_handle(std::string_view text, ReceiptHandle& handle) const;
+  ReceiptHandle decode_handle(std::string_view text) const;  // ReceiptHandleIsInvalid
+  std::string handle_string(const ReceiptHandle& handle) const;
+  Message* find(const ReceiptHandle& handle) const;  // nullptr: gone, or its slot reused
+  void delete_locked(const ReceiptHandle& handle, TimeUs now);
+  void change_visibility_locked(const ReceiptHandle& handle, double seconds, TimeUs now);
 
   void push_visible_standard(Message* m) noexcept;
   Message* pop_visible_standard() noexcept;
