@@ -7,6 +7,7 @@ map keyword arguments onto it, so a send, a receive and a delete are one native 
 
 from __future__ import annotations
 
+import collections.abc
 import json
 import math
 import threading
@@ -41,13 +42,17 @@ class BatchResult(NamedTuple):
 
     ``successful`` holds :class:`SendResult` objects (with ``.id``) for ``send_batch``, and the
     entry ids for ``delete_batch`` and ``change_visibility_batch`` (AWS returns only the Id).
+    For ``send_batch`` and ``delete_batch`` of Message objects it is a read-only sequence whose
+    items are built on first access (most callers read only ``failed``); it compares equal to
+    the list of its items, and ``list(successful)`` gives that list.
     """
 
-    successful: list[Any]
+    successful: Sequence[Any]
     failed: list[BatchResultErrorEntry]
 
 
 _core._set_batch_result_types(BatchResult, BatchResultErrorEntry)  # the batch calls build them in C
+collections.abc.Sequence.register(_core.LazyResults)
 
 
 def _seconds(value: Any, attribute: str) -> float:

@@ -531,6 +531,148 @@ PyMethodDef message_methods[] = {
      "ChangeMessageVisibility(seconds) with this message's receipt handle."},
     {nullptr, nullptr, 0, nullptr}};
 
+// ---------------------------------------------------------------------------------------------
+// _core.LazyResults: the `successful` of send_batch and of delete_batch(messages), a read-only
+// sequence whose items are built on first access. A batch of ten then returns one object
+// instead of ten SendResults or ten id strings, which most callers never read; reading them
+// costs what building them would have. len() needs no items; anything else builds the list
+// once and answers from it (indexing, iteration, ==, repr).
+
+class ItemSource {  // how to build item i; owns its references and is deleted with the GIL held
+ public:
+  virtual ~ItemSource() = default;
+  virtual Py_ssize_t size() const = 0;
+  virtual PyObject* make(Py_ssize_t i) const = 0;  // a new reference, or nullptr with an error set
+};
+
+struct LazyResultsObject {
+  PyObject_HEAD
+  ItemSource* source;  // until the list is built
+  PyObject* list;      // the items, once built
+};
+
+PyTypeObject* g_lazy_results_type = nullptr;
+
+// Takes ownership of `source`.
+PyObject* make_lazy_results(std::unique_ptr<ItemSource> source) {
+  auto* o = PyObject_New(LazyResultsObject, g_lazy_results_type);
+  if (o == nullptr) return nullptr;
+  o->source = source.release();
+  o->list = nullptr;
+  return reinterpret_cast<PyObject*>(o);
+}
+
+LazyResultsObject* as_lazy(PyObject* self) { return reinterpret_cast<LazyResultsObject*>(self); }
+
+PyObject* lazy_list(PyObject* self) {  // borrowed
+  LazyResultsObject* o = as_lazy(self);
+  if (o->list != nullptr) return o->list;
+  const Py_ssize_t n = o->source->size();
+  PyObject* list = PyList_New(n);
+  if (list == nullptr) return nullptr;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* item = o->source->make(i);
+    if (item == nullptr) {
+      Py_DECREF(list);
+      return nullptr;
+    }
+    PyList_SET_ITEM(list, i, item);
+  }
+  o->list = list;
+  delete o->source;
+  o->source = nullptr;
+  return list;
+}
+
+void lazy_dealloc(PyObject* self) {
+  PyTypeObject* type = Py_TYPE(self);
+  delete as_lazy(self)->source;
+  Py_XDECREF(as_lazy(self)->list);
+  PyObject_Free(self);
+  Py_DECREF(type);
+}
+
+Py_ssize_t lazy_length(PyObject* self) {
+  LazyResultsObject* o = as_lazy(self);
+  return o->list != nullptr ? PyList_GET_SIZE(o->list) : o->source->size();
+}
+
+PyObject* lazy_subscript(PyObject* self, PyObject* key) {
+  PyObject* list = lazy_list(self);
+  return list == nullptr ? nullptr : PyObject_GetItem(list, key);
+}
+
+PyObject* lazy_iter(PyObject* self) {
+  PyObject* list = lazy_list(self);
+  return list == nullptr ? nullptr : PyObject_GetIter(list);
+}
+
+int lazy_contains(PyObject* self, PyObject* item) {
+  PyObject* list = lazy_list(self);
+  return list == nullptr ? -1 : PySequence_Contains(list, item);
+}
+
+PyObject* lazy_repr(PyObject* self) {
+  PyObject* list = lazy_list(self);
+  return list == nullptr ? nullptr : PyObject_Repr(list);
+}
+
+// Compares as a list: with lists, tuples (as list(t)) and other LazyResults.
+PyObject* lazy_richcompare(PyObject* self, PyObject* other, int op) {
+  PyObject* list = lazy_list(self);
+  if (list == nullptr) return nullptr;
+  if (Py_TYPE(other) == g_lazy_results_type) {
+    PyObject* other_list = lazy_list(other);
+    return other_list == nullptr ? nullptr : PyObject_RichCompare(list, other_list, op);
+  }
+  if (PyTuple_Check(other)) {
+    PyObject* other_list = PySequence_List(other);
+    if (other_list == nullptr) return nullptr;
+    PyObject* result = PyObject_RichCompare(list, other_list, op);
+    Py_DECREF(other_list);
+    return result;
+  }
+  if (PyList_Check(other)) return PyObject_RichCompare(list, other, op);
+  Py_RETURN_NOTIMPLEMENTED;
+}
+
+// SendResults of the successful entries of a send_batch.
+class SendResultSource final : public ItemSource {
+ public:
+  struct Entry {
+    PyObject* id;    // owned
+    PyObject* body;  // owned
+    SendOutcome outcome;
+  };
+  std::vector<Entry> entries;
+
+  ~SendResultSource() override {
+    for (Entry& e : entries) {
+      Py_DECREF(e.id);
+      Py_DECREF(e.body);
+    }
+  }
+  Py_ssize_t size() const override { return static_cast<Py_ssize_t>(entries.size()); }
+  PyObject* make(Py_ssize_t i) const override {
+    const Entry& e = entries[static_cast<std::size_t>(i)];
+    return make_send_result(e.id, e.body, e.outcome);
+  }
+};
+
+// The message ids of the successful entries of a delete_batch(messages).
+class MessageIdSource final : public ItemSource {
+ public:
+  std::vector<PyObject*> messages;  // owned
+
+  ~MessageIdSource() override {
+    for (PyObject* m : messages) Py_DECREF(m);
+  }
+  Py_ssize_t size() const override { return static_cast<Py_ssize_t>(messages.size()); }
+  PyObject* make(Py_ssize_t i) const override {
+    return message_get_message_id(messages[static_cast<std::size_t>(i)], nullptr);
+  }
+};
+
 PyTypeObject* make_type(const char* name, int basicsize, destructor dealloc, reprfunc repr,
                         PyGetSetDef* getset, PyMethodDef* methods, const char* doc) {
   PyType_Slot slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(dealloc)},
@@ -812,14 +954,13 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
   } catch (const Error& e) {
     return raise(e);
   }
-  PyObject* successful = PyList_New(0);
-  for (std::size_t i = 0; successful != nullptr && i < n; ++i) {
+  auto source = std::make_unique<SendResultSource>();
+  source->entries.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
     if (errors[i]) continue;
-    PyObject* r = make_send_result(ids[i], values[i][1], outcomes[i]);
-    if (r == nullptr || PyList_Append(successful, r) != 0) Py_CLEAR(successful);
-    Py_XDECREF(r);
+    source->entries.push_back({Py_NewRef(ids[i]), Py_NewRef(values[i][1]), std::move(outcomes[i])});
   }
-  return batch_result(successful, ids, errors);
+  return batch_result(make_lazy_results(std::move(source)), ids, errors);
 }
 
 PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -923,7 +1064,7 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
   if (!check_batch_size(n, queue.limits())) return nullptr;
   PyObject** items = PySequence_Fast_ITEMS(entries);
   std::vector<ReceiptHandle> handles(n);
-  std::vector<PyObject*> ids(n);
+  std::vector<PyObject*> ids(n);  // set for failed entries only, the ones failures_list reads
   bool foreign = false;  // some message came from another queue
   for (std::size_t i = 0; i < n; ++i) {
     if (Py_TYPE(items[i]) != g_message_type) {
@@ -937,9 +1078,6 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
         return nullptr;
       }
     }
-    Py_XDECREF(message_get_message_id(items[i], nullptr));  // caches m->message_id_str
-    if (m->message_id_str == nullptr) return nullptr;
-    ids[i] = m->message_id_str;  // borrowed from the message, alive as long as `entries`
     handles[i] = m->handle;
     foreign = foreign || &queue_of_message(m) != &queue;
   }
@@ -959,7 +1097,18 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
   } catch (const Error& e) {
     return raise(e);
   }
-  return batch_result(successful_ids(ids, errors), ids, errors);
+  auto source = std::make_unique<MessageIdSource>();
+  source->messages.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!errors[i]) {
+      source->messages.push_back(Py_NewRef(items[i]));
+      continue;
+    }
+    Py_XDECREF(message_get_message_id(items[i], nullptr));  // caches message_id_str
+    ids[i] = as_message(items[i])->message_id_str;  // borrowed from the message, alive as `entries` is
+    if (ids[i] == nullptr) return nullptr;
+  }
+  return batch_result(make_lazy_results(std::move(source)), ids, errors);
 }
 
 // Entries are dicts with id and receipt_handle, or received Message objects.
@@ -1037,7 +1186,7 @@ constexpr int kFast = METH_FASTCALL | METH_KEYWORDS;
 // Docstrings start with the signature (the `--` line makes it __text_signature__ for help()).
 PyMethodDef queue_hot_methods[] = {
     {"send", fastcall<queue_send>(), kFast,
-     "send($self, body, /, *, delay_seconds=None, message_attributes=None, group_id=None, "
+     "send($self, body, *, delay_seconds=None, message_attributes=None, group_id=None, "
      "deduplication_id=None, trace_header=None)\n--\n\n"
      "SendMessage: enqueue one message; returns a SendResult (message_id, md5_of_body,\n"
      "md5_of_message_attributes, sequence_number).\n\n"
@@ -1046,32 +1195,32 @@ PyMethodDef queue_hot_methods[] = {
      "deduplication id within five minutes is accepted, not enqueued, and answers with the\n"
      "first message's id."},
     {"send_batch", fastcall<queue_send_batch>(), kFast,
-     "send_batch($self, entries, /)\n--\n\n"
+     "send_batch($self, entries)\n--\n\n"
      "SendMessageBatch: 1-10 entries, each a dict with ``id``, ``body`` and the optional keys\n"
      "of send(). Returns BatchResult(successful, failed): successful holds SendResult objects\n"
      "(with ``.id``). Entries fail one by one; the call raises only for batch-level errors\n"
      "(empty, too many, bad or repeated ids, over 1 MiB in total)."},
     {"receive", fastcall<queue_receive>(), kFast,
-     "receive($self, max_messages=1, /, *, wait_time_seconds=None, visibility_timeout=None)\n--\n\n"
+     "receive($self, max_messages=1, *, wait_time_seconds=None, visibility_timeout=None)\n--\n\n"
      "ReceiveMessage: up to ``max_messages`` (1-10) messages, each invisible to other\n"
      "receivers for ``visibility_timeout`` seconds (default: the queue's). With\n"
      "``wait_time_seconds`` > 0 (default: the queue's ReceiveMessageWaitTimeSeconds) it long-polls,\n"
      "returning as soon as a message is there; the wait releases the GIL."},
     {"delete", fastcall<queue_delete>(), kFast,
-     "delete($self, receipt_handle, /)\n--\n\n"
+     "delete($self, receipt_handle)\n--\n\n"
      "DeleteMessage by receipt handle. Deleting again succeeds; an older handle of a message\n"
      "received since succeeds without deleting it (standard queues), as AWS documents."},
     {"delete_batch", fastcall<queue_delete_batch>(), kFast,
-     "delete_batch($self, entries, /)\n--\n\n"
+     "delete_batch($self, entries)\n--\n\n"
      "DeleteMessageBatch: entries are dicts with ``id`` and ``receipt_handle``, or the received\n"
      "Message objects themselves (each entry id is then its message id). Returns\n"
      "BatchResult(successful ids, failed)."},
     {"change_visibility", fastcall<queue_change_visibility>(), kFast,
-     "change_visibility($self, receipt_handle, visibility_timeout, /)\n--\n\n"
+     "change_visibility($self, receipt_handle, visibility_timeout)\n--\n\n"
      "ChangeMessageVisibility: the message becomes visible ``visibility_timeout`` seconds from\n"
      "now (0: at once); the total may not pass 12 hours from its receive."},
     {"change_visibility_batch", fastcall<queue_change_visibility_batch>(), kFast,
-     "change_visibility_batch($self, entries, /)\n--\n\n"
+     "change_visibility_batch($self, entries)\n--\n\n"
      "ChangeMessageVisibilityBatch: dicts with ``id``, ``receipt_handle``, ``visibility_timeout``.\n"
      "Returns BatchResult(successful ids, failed)."},
     {nullptr, nullptr, 0, nullptr}};
@@ -1124,12 +1273,28 @@ void register_sqs_hot(py::module_& m) {
   PyType_Spec handle_spec = {"pymsg._core.QueueHandle", sizeof(QueueHandleObject), 0,
                              Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, handle_slots};
   g_queue_handle_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&handle_spec));
-  if (g_send_result_type == nullptr || g_message_type == nullptr || g_queue_handle_type == nullptr) {
+  PyType_Slot lazy_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(lazy_dealloc)},
+                              {Py_sq_length, reinterpret_cast<void*>(lazy_length)},
+                              {Py_mp_length, reinterpret_cast<void*>(lazy_length)},
+                              {Py_mp_subscript, reinterpret_cast<void*>(lazy_subscript)},
+                              {Py_sq_contains, reinterpret_cast<void*>(lazy_contains)},
+                              {Py_tp_iter, reinterpret_cast<void*>(lazy_iter)},
+                              {Py_tp_repr, reinterpret_cast<void*>(lazy_repr)},
+                              {Py_tp_richcompare, reinterpret_cast<void*>(lazy_richcompare)},
+                              {Py_tp_doc, const_cast<char*>(
+                                  "The successful entries of a batch call: a read-only sequence whose items are "
+                                  "built on first access; compares equal to the list of them.")},
+                              {0, nullptr}};
+  PyType_Spec lazy_spec = {"pymsg._core.LazyResults", sizeof(LazyResultsObject), 0, Py_TPFLAGS_DEFAULT, lazy_slots};
+  g_lazy_results_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&lazy_spec));
+  if (g_send_result_type == nullptr || g_message_type == nullptr || g_queue_handle_type == nullptr ||
+      g_lazy_results_type == nullptr) {
     throw py::error_already_set();
   }
   m.add_object("SendResult", py::handle(reinterpret_cast<PyObject*>(g_send_result_type)));
   m.add_object("Message", py::handle(reinterpret_cast<PyObject*>(g_message_type)));
   m.add_object("QueueHandle", py::handle(reinterpret_cast<PyObject*>(g_queue_handle_type)));
+  m.add_object("LazyResults", py::handle(reinterpret_cast<PyObject*>(g_lazy_results_type)));
   if (PyModule_AddFunctions(m.ptr(), module_functions) != 0) throw py::error_already_set();
 }
 
