@@ -51,7 +51,7 @@ class BatchResult(NamedTuple):
     failed: list[BatchResultErrorEntry]
 
 
-_core._set_batch_result_types(BatchResult, BatchResultErrorEntry)  # the batch calls build them in C
+_core._set_result_types(BatchResult=BatchResult, BatchResultErrorEntry=BatchResultErrorEntry)  # built in C
 collections.abc.Sequence.register(_core.LazyResults)
 
 

@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "errors.hpp"
+#include "fast_call.hpp"
 #include "register.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -10,6 +11,7 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = PYMSG_VERSION;
   pymsg::bindings::register_errors();
   pymsg::bindings::register_clock(m);
+  pymsg::bindings::register_fast_call(m);
   pymsg::bindings::register_sqs(m);
   pymsg::bindings::register_sqs_hot(m);
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "fast_call.hpp"
 #include "pymsg/hash.hpp"
 #include "pymsg/queue.hpp"
 #include "pymsg/validation.hpp"
@@ -56,17 +57,9 @@ bool get_body(PyObject* o, std::string_view& body, BodyKind& kind) {
   return false;
 }
 
+// SQS reports a wrong type as InvalidParameterValue.
 bool get_text(PyObject* o, const char* parameter, std::string_view& out) {
-  Py_ssize_t n = 0;
-  const char* s = PyUnicode_Check(o) ? PyUnicode_AsUTF8AndSize(o, &n) : nullptr;
-  if (s == nullptr) {
-    PyErr_Clear();
-    PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "%s must be a str, not %s.",
-                 parameter, Py_TYPE(o)->tp_name);
-    return false;
-  }
-  out = {s, static_cast<std::size_t>(n)};
-  return true;
+  return bindings::get_text(o, ErrorCode::InvalidParameterValue, parameter, out);
 }
 
 bool get_optional_text(PyObject* o, const char* parameter, std::optional<std::string_view>& out) {
@@ -157,17 +150,6 @@ bool get_attributes(PyObject* o, std::vector<MessageAttribute>& out) {
     }
   }
   return true;
-}
-
-PyObject* new_str(std::string_view s) {
-  return PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-}
-
-// A str of text known to be ASCII: copied, not decoded.
-PyObject* new_ascii_str(std::string_view s) {
-  PyObject* str = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
-  if (str != nullptr) std::memcpy(PyUnicode_1BYTE_DATA(str), s.data(), s.size());
-  return str;
 }
 
 PyObject* hex_md5(std::string_view data) {
@@ -531,111 +513,6 @@ PyMethodDef message_methods[] = {
      "ChangeMessageVisibility(seconds) with this message's receipt handle."},
     {nullptr, nullptr, 0, nullptr}};
 
-// ---------------------------------------------------------------------------------------------
-// _core.LazyResults: the `successful` of send_batch and of delete_batch(messages), a read-only
-// sequence whose items are built on first access. A batch of ten then returns one object
-// instead of ten SendResults or ten id strings, which most callers never read; reading them
-// costs what building them would have. len() needs no items; anything else builds the list
-// once and answers from it (indexing, iteration, ==, repr).
-
-class ItemSource {  // how to build item i; owns its references and is deleted with the GIL held
- public:
-  virtual ~ItemSource() = default;
-  virtual Py_ssize_t size() const = 0;
-  virtual PyObject* make(Py_ssize_t i) const = 0;  // a new reference, or nullptr with an error set
-};
-
-struct LazyResultsObject {
-  PyObject_HEAD
-  ItemSource* source;  // until the list is built
-  PyObject* list;      // the items, once built
-};
-
-PyTypeObject* g_lazy_results_type = nullptr;
-
-// Takes ownership of `source`.
-PyObject* make_lazy_results(std::unique_ptr<ItemSource> source) {
-  auto* o = PyObject_New(LazyResultsObject, g_lazy_results_type);
-  if (o == nullptr) return nullptr;
-  o->source = source.release();
-  o->list = nullptr;
-  return reinterpret_cast<PyObject*>(o);
-}
-
-LazyResultsObject* as_lazy(PyObject* self) { return reinterpret_cast<LazyResultsObject*>(self); }
-
-PyObject* lazy_list(PyObject* self) {  // borrowed
-  LazyResultsObject* o = as_lazy(self);
-  if (o->list != nullptr) return o->list;
-  const Py_ssize_t n = o->source->size();
-  PyObject* list = PyList_New(n);
-  if (list == nullptr) return nullptr;
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject* item = o->source->make(i);
-    if (item == nullptr) {
-      Py_DECREF(list);
-      return nullptr;
-    }
-    PyList_SET_ITEM(list, i, item);
-  }
-  o->list = list;
-  delete o->source;
-  o->source = nullptr;
-  return list;
-}
-
-void lazy_dealloc(PyObject* self) {
-  PyTypeObject* type = Py_TYPE(self);
-  delete as_lazy(self)->source;
-  Py_XDECREF(as_lazy(self)->list);
-  PyObject_Free(self);
-  Py_DECREF(type);
-}
-
-Py_ssize_t lazy_length(PyObject* self) {
-  LazyResultsObject* o = as_lazy(self);
-  return o->list != nullptr ? PyList_GET_SIZE(o->list) : o->source->size();
-}
-
-PyObject* lazy_subscript(PyObject* self, PyObject* key) {
-  PyObject* list = lazy_list(self);
-  return list == nullptr ? nullptr : PyObject_GetItem(list, key);
-}
-
-PyObject* lazy_iter(PyObject* self) {
-  PyObject* list = lazy_list(self);
-  return list == nullptr ? nullptr : PyObject_GetIter(list);
-}
-
-int lazy_contains(PyObject* self, PyObject* item) {
-  PyObject* list = lazy_list(self);
-  return list == nullptr ? -1 : PySequence_Contains(list, item);
-}
-
-PyObject* lazy_repr(PyObject* self) {
-  PyObject* list = lazy_list(self);
-  return list == nullptr ? nullptr : PyObject_Repr(list);
-}
-
-// Compares as a list: with lists, tuples (as list(t)) and other LazyResults.
-PyObject* lazy_richcompare(PyObject* self, PyObject* other, int op) {
-  PyObject* list = lazy_list(self);
-  if (list == nullptr) return nullptr;
-  if (Py_TYPE(other) == g_lazy_results_type) {
-    PyObject* other_list = lazy_list(other);
-    return other_list == nullptr ? nullptr : PyObject_RichCompare(list, other_list, op);
-  }
-  if (PyTuple_Check(other)) {
-    PyObject* other_list = PySequence_List(other);
-    if (other_list == nullptr) return nullptr;
-    PyObject* result = PyObject_RichCompare(list, other_list, op);
-    Py_DECREF(other_list);
-    return result;
-  }
-  if (PyList_Check(other)) return PyObject_RichCompare(list, other, op);
-  Py_RETURN_NOTIMPLEMENTED;
-}
-
 // SendResults of the successful entries of a send_batch.
 class SendResultSource final : public ItemSource {
  public:
@@ -673,20 +550,6 @@ class MessageIdSource final : public ItemSource {
   }
 };
 
-PyTypeObject* make_type(const char* name, int basicsize, destructor dealloc, reprfunc repr,
-                        PyGetSetDef* getset, PyMethodDef* methods, const char* doc) {
-  PyType_Slot slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(dealloc)},
-                         {Py_tp_repr, reinterpret_cast<void*>(repr)},
-                         {Py_tp_getset, getset},
-                         {Py_tp_methods, methods},
-                         {Py_tp_doc, const_cast<char*>(doc)},
-                         {0, nullptr}};
-  PyType_Spec spec = {name, basicsize, 0, Py_TPFLAGS_DEFAULT, slots};
-  return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
-}
-
-PyMethodDef no_methods[] = {{nullptr, nullptr, 0, nullptr}};
-
 // ---------------------------------------------------------------------------------------------
 // Arguments of the hot methods (METH_FASTCALL | METH_KEYWORDS)
 
@@ -695,91 +558,17 @@ struct Names {  // interned argument names and dict keys of batch entries
       *receipt_handle, *visibility_timeout, *entries, *max_messages, *wait_time_seconds;
 } g_names;
 
-// The index of `key` in `names` (names.size() when absent). Keys are almost always the interned
-// names themselves, so pointers are compared first and text only when none matches.
-std::size_t name_index(PyObject* key, std::initializer_list<PyObject*> names) {
-  std::size_t i = 0;
-  for (PyObject* name : names) {
-    if (key == name) return i;
-    ++i;
-  }
-  i = 0;
-  for (PyObject* name : names) {
-    if (PyUnicode_Check(key) && PyUnicode_Compare(key, name) == 0) return i;
-    ++i;
-  }
-  return i;
-}
-
-// Binds a call's arguments to `names` as Python binds def f(n0, ..., n[positional-1], *, rest):
-// out[i] is the argument named names[i] (borrowed) or nullptr when not given. The first
-// `required` names must be given. Raises TypeError as Python would.
-bool bind_arguments(const char* function, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                    std::initializer_list<PyObject*> names, Py_ssize_t positional, Py_ssize_t required,
-                    PyObject** out) {
-  if (nargs > positional) {
-    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional arguments (%zd given)", function,
-                 positional, nargs);
-    return false;
-  }
-  const auto count = static_cast<Py_ssize_t>(names.size());
-  for (Py_ssize_t i = 0; i < count; ++i) out[i] = i < nargs ? args[i] : nullptr;
-  const Py_ssize_t nkw = kwnames == nullptr ? 0 : PyTuple_GET_SIZE(kwnames);
-  for (Py_ssize_t k = 0; k < nkw; ++k) {
-    PyObject* key = PyTuple_GET_ITEM(kwnames, k);
-    const auto i = static_cast<Py_ssize_t>(name_index(key, names));
-    if (i == count) {
-      PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument %R", function, key);
-      return false;
-    }
-    if (out[i] != nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument %R", function, key);
-      return false;
-    }
-    out[i] = args[nargs + k];
-  }
-  for (Py_ssize_t i = 0; i < required; ++i) {
-    if (out[i] == nullptr) {
-      PyErr_Format(PyExc_TypeError, "%s() missing required argument %R", function, names.begin()[i]);
-      return false;
-    }
-  }
-  return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Batch results: pymsg.sqs.BatchResult(successful, failed) with failed a list of
 // BatchResultErrorEntry(id, code, message, sender_fault); both are NamedTuples that pymsg.sqs
 // hands over with _core._set_batch_result_types at import.
-
-PyTypeObject* g_batch_result_type = nullptr;
-PyTypeObject* g_batch_error_type = nullptr;
-
-// A NamedTuple instance from new references (stolen), without NamedTuple.__new__'s Python frame.
-PyObject* new_named_tuple(PyTypeObject* type, std::initializer_list<PyObject*> items) {
-  PyObject* t = nullptr;
-  for (PyObject* item : items) {
-    if (item == nullptr) goto fail;
-  }
-  if (type == nullptr) {
-    PyErr_SetString(PyExc_RuntimeError, "pymsg.sqs did not set the batch result types.");
-    goto fail;
-  }
-  t = type->tp_alloc(type, static_cast<Py_ssize_t>(items.size()));
-  if (t == nullptr) goto fail;
-  for (Py_ssize_t i = 0; i < static_cast<Py_ssize_t>(items.size()); ++i) PyTuple_SET_ITEM(t, i, items.begin()[i]);
-  return t;
-fail:
-  for (PyObject* item : items) Py_XDECREF(item);
-  return nullptr;
-}
 
 PyObject* failures_list(const std::vector<PyObject*>& ids, const std::vector<std::optional<EntryError>>& errors) {
   PyObject* failed = PyList_New(0);
   if (failed == nullptr) return nullptr;
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (!errors[i]) continue;
-    PyObject* entry = new_named_tuple(g_batch_error_type, {Py_NewRef(ids[i]), PyUnicode_FromString(error_name(errors[i]->code)),
+    PyObject* entry = new_named_tuple(ResultType::BatchResultErrorEntry, {Py_NewRef(ids[i]), PyUnicode_FromString(error_name(errors[i]->code)),
                                                            new_str(errors[i]->message),
                                                            PyBool_FromLong(errors[i]->sender_fault ? 1 : 0)});
     if (entry == nullptr || PyList_Append(failed, entry) != 0) {
@@ -796,7 +585,7 @@ PyObject* failures_list(const std::vector<PyObject*>& ids, const std::vector<std
 PyObject* batch_result(PyObject* successful, const std::vector<PyObject*>& ids,
                        const std::vector<std::optional<EntryError>>& errors) {
   if (successful == nullptr) return nullptr;
-  return new_named_tuple(g_batch_result_type, {successful, failures_list(ids, errors)});
+  return new_named_tuple(ResultType::BatchResult, {successful, failures_list(ids, errors)});
 }
 
 // The ids of the entries without an error: the `successful` of delete and change visibility.
@@ -1176,13 +965,6 @@ PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, P
   return batch_result(successful_ids(ids, errors), ids, errors);
 }
 
-template <PyObject* (*F)(PyObject*, PyObject* const*, Py_ssize_t, PyObject*)>
-PyCFunction fastcall() {
-  return reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(F));
-}
-
-constexpr int kFast = METH_FASTCALL | METH_KEYWORDS;
-
 // Docstrings start with the signature (the `--` line makes it __text_signature__ for help()).
 PyMethodDef queue_hot_methods[] = {
     {"send", fastcall<queue_send>(), kFast,
@@ -1225,24 +1007,6 @@ PyMethodDef queue_hot_methods[] = {
      "Returns BatchResult(successful ids, failed)."},
     {nullptr, nullptr, 0, nullptr}};
 
-PyObject* set_batch_result_types(PyObject*, PyObject* args) {
-  PyObject *result, *error;
-  if (!PyArg_ParseTuple(args, "O!O!", &PyType_Type, &result, &PyType_Type, &error)) return nullptr;
-  if (!PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(result), &PyTuple_Type) ||
-      !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(error), &PyTuple_Type)) {
-    PyErr_SetString(PyExc_TypeError, "Batch result types must be NamedTuples.");
-    return nullptr;
-  }
-  Py_XSETREF(g_batch_result_type, reinterpret_cast<PyTypeObject*>(Py_NewRef(result)));
-  Py_XSETREF(g_batch_error_type, reinterpret_cast<PyTypeObject*>(Py_NewRef(error)));
-  Py_RETURN_NONE;
-}
-
-PyMethodDef module_functions[] = {
-    {"_set_batch_result_types", set_batch_result_types, METH_VARARGS,
-     "_set_batch_result_types(BatchResult, BatchResultErrorEntry): the NamedTuples batch calls return."},
-    {nullptr, nullptr, 0, nullptr}};
-
 }  // namespace
 
 void register_sqs_hot(py::module_& m) {
@@ -1273,29 +1037,12 @@ void register_sqs_hot(py::module_& m) {
   PyType_Spec handle_spec = {"pymsg._core.QueueHandle", sizeof(QueueHandleObject), 0,
                              Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, handle_slots};
   g_queue_handle_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&handle_spec));
-  PyType_Slot lazy_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(lazy_dealloc)},
-                              {Py_sq_length, reinterpret_cast<void*>(lazy_length)},
-                              {Py_mp_length, reinterpret_cast<void*>(lazy_length)},
-                              {Py_mp_subscript, reinterpret_cast<void*>(lazy_subscript)},
-                              {Py_sq_contains, reinterpret_cast<void*>(lazy_contains)},
-                              {Py_tp_iter, reinterpret_cast<void*>(lazy_iter)},
-                              {Py_tp_repr, reinterpret_cast<void*>(lazy_repr)},
-                              {Py_tp_richcompare, reinterpret_cast<void*>(lazy_richcompare)},
-                              {Py_tp_doc, const_cast<char*>(
-                                  "The successful entries of a batch call: a read-only sequence whose items are "
-                                  "built on first access; compares equal to the list of them.")},
-                              {0, nullptr}};
-  PyType_Spec lazy_spec = {"pymsg._core.LazyResults", sizeof(LazyResultsObject), 0, Py_TPFLAGS_DEFAULT, lazy_slots};
-  g_lazy_results_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&lazy_spec));
-  if (g_send_result_type == nullptr || g_message_type == nullptr || g_queue_handle_type == nullptr ||
-      g_lazy_results_type == nullptr) {
+  if (g_send_result_type == nullptr || g_message_type == nullptr || g_queue_handle_type == nullptr) {
     throw py::error_already_set();
   }
   m.add_object("SendResult", py::handle(reinterpret_cast<PyObject*>(g_send_result_type)));
   m.add_object("Message", py::handle(reinterpret_cast<PyObject*>(g_message_type)));
   m.add_object("QueueHandle", py::handle(reinterpret_cast<PyObject*>(g_queue_handle_type)));
-  m.add_object("LazyResults", py::handle(reinterpret_cast<PyObject*>(g_lazy_results_type)));
-  if (PyModule_AddFunctions(m.ptr(), module_functions) != 0) throw py::error_already_set();
 }
 
 }  // namespace pymsg::bindings

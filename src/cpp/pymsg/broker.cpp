@@ -1,5 +1,6 @@
 #include "pymsg/broker.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 #include "pymsg/validation.hpp"
@@ -20,7 +21,8 @@ bool is_fifo_name(const std::string& name) {
 Broker::Broker(std::shared_ptr<Clock> clock, BrokerOptions options)
     : clock_(std::move(clock)),
       options_(std::move(options)),
-      limits_(options_.strict_limits ? SqsLimits::strict() : SqsLimits::relaxed()) {}
+      limits_(options_.strict_limits ? SqsLimits::strict() : SqsLimits::relaxed()),
+      kinesis_limits_(options_.strict_limits ? KinesisLimits::strict() : KinesisLimits::relaxed()) {}
 
 std::string Broker::queue_url(const std::string& name) const {
   return "https://sqs." + options_.region + ".amazonaws.com/" + options_.account_id + "/" + name;
@@ -150,6 +152,79 @@ void Broker::delete_queue(const std::string& name) {
   it->second->mark_deleted();
   queues_.erase(it);
   deleted_at_[name] = clock_->now();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kinesis streams
+
+std::string Broker::stream_arn(const std::string& name) const {
+  return "arn:aws:kinesis:" + options_.region + ":" + options_.account_id + ":stream/" + name;
+}
+
+std::string Broker::stream_name_of(const std::string& name_or_arn) const {
+  const std::string prefix = stream_arn("");
+  if (name_or_arn.compare(0, prefix.size(), prefix) == 0) return name_or_arn.substr(prefix.size());
+  return name_or_arn;
+}
+
+std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const StreamOptions& options) {
+  const bool valid_name = !name.empty() && name.size() <= kMaxStreamNameLength &&
+                          std::all_of(name.begin(), name.end(), [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                   c == '_' || c == '.' || c == '-';
+                          });
+  if (!valid_name) {
+    throw Error(ErrorCode::ValidationException,
+                "1 validation error detected: Value '" + name.substr(0, 200) +
+                    "' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+                    "[a-zA-Z0-9_.-]+ (1 to 128 characters)");
+  }
+  auto stream = std::make_shared<Stream>(name, stream_arn(name), options_.account_id, options, clock_,
+                                         kinesis_limits_);  // validates the options
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (streams_.count(name) != 0) {
+    throw Error(ErrorCode::ResourceInUseException,
+                "Stream " + name + " under account " + options_.account_id + " already exists.");
+  }
+  std::uint64_t open = stream->open_shard_count();
+  for (const auto& [other_name, other] : streams_) open += other->open_shard_count();
+  if (open > kinesis_limits_.max_shards) {
+    throw Error(ErrorCode::LimitExceededException,
+                "This request would exceed the shard limit for the account " + options_.account_id + ": " +
+                    std::to_string(open) + " open shards, " + std::to_string(kinesis_limits_.max_shards) + " allowed.");
+  }
+  streams_[name] = stream;
+  return stream;
+}
+
+std::shared_ptr<Stream> Broker::get_stream(const std::string& name_or_arn) const {
+  const std::string name = stream_name_of(name_or_arn);
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const auto it = streams_.find(name);
+  if (it == streams_.end()) {
+    throw Error(ErrorCode::ResourceNotFoundException,
+                "Stream " + name + " under account " + options_.account_id + " not found.");
+  }
+  return it->second;
+}
+
+std::vector<std::string> Broker::list_streams() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, stream] : streams_) out.push_back(name);
+  return out;
+}
+
+void Broker::delete_stream(const std::string& name_or_arn) {
+  const std::string name = stream_name_of(name_or_arn);
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  const auto it = streams_.find(name);
+  if (it == streams_.end()) {
+    throw Error(ErrorCode::ResourceNotFoundException,
+                "Stream " + name + " under account " + options_.account_id + " not found.");
+  }
+  it->second->mark_deleted();
+  streams_.erase(it);
 }
 
 }  // namespace pymsg

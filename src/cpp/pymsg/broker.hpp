@@ -16,6 +16,7 @@
 #include "pymsg/clock.hpp"
 #include "pymsg/limits.hpp"
 #include "pymsg/queue.hpp"
+#include "pymsg/stream.hpp"
 
 namespace pymsg {
 
@@ -56,17 +57,31 @@ class Broker {
   std::string queue_url(const std::string& name) const;
   std::string queue_arn(const std::string& name) const;
 
+  // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException
+  // past the account's open-shard quota. Thread-safe.
+  std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options);
+  // The stream a name or ARN names (ResourceNotFoundException). Thread-safe.
+  std::shared_ptr<Stream> get_stream(const std::string& name_or_arn) const;
+  // ListStreams: names in order. Thread-safe.
+  std::vector<std::string> list_streams() const;
+  // DeleteStream (ResourceNotFoundException). Thread-safe.
+  void delete_stream(const std::string& name_or_arn);
+  std::string stream_arn(const std::string& name) const;
+
  private:
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
+  std::string stream_name_of(const std::string& name_or_arn) const;
 
   const std::shared_ptr<Clock> clock_;  // every timer of every queue reads this
   const BrokerOptions options_;         // region, account, strictness
   const SqsLimits limits_;              // strict or relaxed
+  const KinesisLimits kinesis_limits_;  // strict or relaxed
 
   mutable std::shared_mutex mutex_;                       // guards the maps below
   std::map<std::string, std::shared_ptr<Queue>> queues_;  // live queues by name
   std::map<std::string, TimeUs> deleted_at_;              // recently deleted names
+  std::map<std::string, std::shared_ptr<Stream>> streams_;  // live streams by name
 };
 
 }  // namespace pymsg

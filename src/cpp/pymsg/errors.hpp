@@ -28,7 +28,14 @@ namespace pymsg {
   X(EmptyBatchRequest)               \
   X(BatchEntryIdsNotDistinct)        \
   X(InvalidBatchEntryId)             \
-  X(BatchRequestTooLong)
+  X(BatchRequestTooLong)             \
+  X(ResourceNotFoundException)       \
+  X(ResourceInUseException)          \
+  X(InvalidArgumentException)        \
+  X(ExpiredIteratorException)        \
+  X(LimitExceededException)          \
+  X(ProvisionedThroughputExceededException) \
+  X(ValidationException)
 
 enum class ErrorCode {
 #define PYMSG_ENUM_ENTRY(name) name,

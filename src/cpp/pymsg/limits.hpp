@@ -48,4 +48,28 @@ constexpr TimeUs kDedupWindowUs = 5 * 60 * kUsPerSecond;          // FIFO dedupl
 constexpr TimeUs kPurgeWindowUs = 60 * kUsPerSecond;              // PurgeQueueInProgress window
 constexpr TimeUs kDeletedRecentlyUs = 60 * kUsPerSecond;          // QueueDeletedRecently window
 
+// AWS's Kinesis limits as data (AWS_SEMANTICS.md 3.7 to 3.10); `relaxed` lifts the count and
+// size limits for in-process speed work, as SqsLimits does.
+struct KinesisLimits {
+  std::uint32_t max_put_records;         // records per PutRecords (AWS: 500)
+  std::uint64_t max_put_request_bytes;   // data + partition keys per PutRecords (AWS: 10 MiB)
+  std::uint32_t max_get_records;         // GetRecords Limit (AWS: 10,000)
+  std::uint64_t max_get_bytes;           // data per GetRecords response (AWS: 10 MiB)
+  std::uint32_t max_shards;              // open shards per broker (AWS's default account quota: 500)
+
+  static constexpr KinesisLimits strict() noexcept { return {500, 10u << 20, 10'000, 10u << 20, 500}; }
+  static constexpr KinesisLimits relaxed() noexcept { return {1u << 30, ~0ull, 1u << 30, ~0ull, 100'000}; }
+};
+
+constexpr std::int64_t kMinStreamRetentionHours = 24;
+constexpr std::int64_t kMaxStreamRetentionHours = 8'760;           // 365 days
+constexpr std::uint32_t kMinMaxRecordSizeKib = 1'024;              // MaxRecordSizeInKiB range
+constexpr std::uint32_t kMaxMaxRecordSizeKib = 10'240;
+constexpr std::size_t kMaxPartitionKeyChars = 256;
+constexpr std::size_t kMaxStreamNameLength = 128;
+constexpr TimeUs kIteratorLifetimeUs = 300 * kUsPerSecond;         // shard iterators expire after 5 min
+constexpr std::uint32_t kMaxShardsPerStream = 10'000;              // UpdateShardCount ceiling
+constexpr std::uint32_t kMaxScalingsPerDay = 10;                   // UpdateShardCount per rolling 24 h
+constexpr std::uint32_t kOnDemandShards = 4;                       // an ON_DEMAND stream starts with 4
+
 }  // namespace pymsg

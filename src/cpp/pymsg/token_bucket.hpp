@@ -1,0 +1,35 @@
+// A token bucket on the broker clock: `rate` tokens a second, holding at most `capacity`.
+// Deterministic: the tokens are a function of the calls and the `now`s they pass, so a manual
+// clock makes throttling reproducible. Not thread-safe (a shard's mutex guards its buckets).
+#pragma once
+
+#include <algorithm>
+
+#include "pymsg/clock.hpp"
+
+namespace pymsg {
+
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double capacity, TimeUs now) noexcept
+      : rate_(rate), capacity_(capacity), tokens_(capacity), last_us_(now) {}
+
+  // The tokens there now (negative while a debt is being paid back).
+  double available(TimeUs now) noexcept {
+    if (now > last_us_) {
+      tokens_ = std::min(capacity_, tokens_ + rate_ * static_cast<double>(now - last_us_) / 1e6);
+      last_us_ = now;
+    }
+    return tokens_;
+  }
+  // Takes `n` tokens; the balance may go negative (a large read paid back over time).
+  void take(double n) noexcept { tokens_ -= n; }
+
+ private:
+  double rate_;      // tokens added per second
+  double capacity_;  // most tokens held
+  double tokens_;    // current balance
+  TimeUs last_us_;   // when tokens_ was last brought up to date
+};
+
+}  // namespace pymsg
