@@ -17,6 +17,18 @@ from ._core import Clock, ManualClock, Message, SendResult, SystemClock
 from ._core import __version__ as __version__
 from .broker import Broker
 from .errors import *  # noqa: F403
+from .kinesis import (
+    ChildShard,
+    GetRecordsResult,
+    HashKeyRange,
+    PutRecordResult,
+    PutRecordsResult,
+    PutRecordsResultEntry,
+    Record,
+    SequenceNumberRange,
+    Shard,
+    Stream,
+)
 from .sqs import BatchResult, BatchResultErrorEntry, Queue
 
 __all__ = [
@@ -29,6 +41,16 @@ __all__ = [
     "SendResult",
     "BatchResult",
     "BatchResultErrorEntry",
+    "Stream",
+    "Record",
+    "Shard",
+    "HashKeyRange",
+    "SequenceNumberRange",
+    "ChildShard",
+    "PutRecordResult",
+    "PutRecordsResult",
+    "PutRecordsResultEntry",
+    "GetRecordsResult",
     "errors",
     *errors.__all__,
 ]

@@ -6,7 +6,8 @@ import threading
 from typing import Any, Mapping
 
 from . import _core
-from .errors import QueueDoesNotExist
+from .errors import QueueDoesNotExist, ResourceNotFoundException, ValidationException
+from .kinesis import Stream
 from .sqs import Queue, check_tags, config_arguments
 
 
@@ -32,6 +33,7 @@ class Broker:
         self._clock = clock if clock is not None else _core.SystemClock()
         self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing))
         self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
+        self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
         self._lock = threading.Lock()
 
     @property
@@ -130,3 +132,75 @@ class Broker:
         if not isinstance(value, str):
             raise QueueDoesNotExist(f"The specified queue does not exist ({value!r} is not a str).")
         return value
+
+    # --- Kinesis --------------------------------------------------------------------------
+
+    def _wrap_stream(self, core: _core.Stream) -> Stream:
+        with self._lock:
+            stream = self._streams.get(core.name)
+            if stream is None or stream._core is not core:
+                stream = self._streams[core.name] = Stream(self, core)
+            return stream
+
+    def create_stream(
+        self,
+        name: str,
+        shard_count: int = 1,
+        *,
+        mode: str = "PROVISIONED",
+        retention_period_hours: int = 24,
+        enforce_limits: bool = True,
+        max_record_size_kib: int = 1024,
+    ) -> Stream:
+        """CreateStream: ``shard_count`` shards over equal hash-key ranges (an ON_DEMAND stream
+        starts with 4, as AWS's). ``enforce_limits`` models the per-shard throughput limits
+        (1 MiB/s and 1,000 records/s written, 5 reads and 2 MiB/s read) on the broker clock;
+        ON_DEMAND streams scale on AWS, so they are never throttled here. Raises
+        ResourceInUseException when the name exists. The stream is ACTIVE at once."""
+        for value, what in ((name, "streamName"), (mode, "streamModeDetails.streamMode")):
+            if not isinstance(value, str):
+                raise ValidationException(f"1 validation error detected: Value at '{what}' must be a str.")
+        core = self._core.create_stream(
+            name,
+            _count(shard_count, "shardCount"),
+            mode,
+            _count(retention_period_hours, "retentionPeriodHours"),
+            bool(enforce_limits),
+            _count(max_record_size_kib, "maxRecordSizeInKiB"),
+        )
+        return self._wrap_stream(core)
+
+    def get_stream(self, name_or_arn: str) -> Stream:
+        """The stream a name or ARN names; raises ResourceNotFoundException."""
+        return self._wrap_stream(self._core.get_stream(self._stream_name(name_or_arn)))
+
+    def list_streams(self) -> list[Stream]:
+        """ListStreams: every stream, in name order."""
+        out = []
+        for name in self._core.list_streams():
+            try:
+                out.append(self.get_stream(name))
+            except ResourceNotFoundException:  # deleted meanwhile
+                continue
+        return out
+
+    def delete_stream(self, stream: Stream | str) -> None:
+        """DeleteStream by name, ARN or Stream: its records are gone and later calls on it raise
+        ResourceNotFoundException; the name can be reused at once."""
+        name = stream.name if isinstance(stream, Stream) else self._stream_name(stream)
+        self._core.delete_stream(name)
+        with self._lock:
+            self._streams.pop(name.rsplit("/", 1)[-1] if name.startswith("arn:") else name, None)
+
+    @staticmethod
+    def _stream_name(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ResourceNotFoundException(f"Stream {value!r} not found (a stream name must be a str).")
+        return value
+
+
+def _count(value: Any, name: str) -> int:
+    """An int parameter clamped into the core's unsigned range (its own checks name the limits)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationException(f"1 validation error detected: Value at '{name}' must be an int, not {type(value).__name__}.")
+    return min(max(value, 0), 2**31 - 1)

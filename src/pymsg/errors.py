@@ -124,6 +124,38 @@ class OverLimit(PymsgError, RuntimeError):
     http_status = 403
 
 
+# --- Kinesis (its shapes have no error trait: the code is the shape name) ----------------------
+
+
+class ResourceNotFoundException(PymsgError, LookupError):
+    """The stream or shard does not exist."""
+
+
+class ResourceInUseException(PymsgError, RuntimeError):
+    """The stream exists already, or the shard was already split or merged."""
+
+
+class InvalidArgumentException(PymsgError, ValueError):
+    """A parameter or a combination of them is invalid (Kinesis's generic validation error)."""
+
+
+class ExpiredIteratorException(PymsgError, ValueError):
+    """The shard iterator is more than 5 minutes old."""
+
+
+class LimitExceededException(PymsgError, RuntimeError):
+    """A shard or scaling limit was reached."""
+
+
+class ProvisionedThroughputExceededException(PymsgError, RuntimeError):
+    """A shard's read or write rate limit was exceeded."""
+
+
+class ValidationException(PymsgError, ValueError):
+    """A request failed a constraint of the service model, or a provisioned-only call met an
+    ON_DEMAND stream."""
+
+
 __all__ = [
     "PymsgError",
     "QueueDoesNotExist",
@@ -143,4 +175,11 @@ __all__ = [
     "QueueDeletedRecently",
     "PurgeQueueInProgress",
     "OverLimit",
+    "ResourceNotFoundException",
+    "ResourceInUseException",
+    "InvalidArgumentException",
+    "ExpiredIteratorException",
+    "LimitExceededException",
+    "ProvisionedThroughputExceededException",
+    "ValidationException",
 ]

@@ -14,4 +14,6 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_fast_call(m);
   pymsg::bindings::register_sqs(m);
   pymsg::bindings::register_sqs_hot(m);
+  pymsg::bindings::register_kinesis(m);
+  pymsg::bindings::register_kinesis_hot(m);
 }

@@ -11,5 +11,7 @@ double to_seconds(TimeUs t);
 void register_clock(pybind11::module_& m);
 void register_sqs(pybind11::module_& m);      // cold calls (pybind11)
 void register_sqs_hot(pybind11::module_& m);  // per-message calls (CPython API)
+void register_kinesis(pybind11::module_& m);      // cold calls (pybind11)
+void register_kinesis_hot(pybind11::module_& m);  // per-record calls (CPython API)
 
 }  // namespace pymsg::bindings

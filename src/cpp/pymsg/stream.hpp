@@ -83,6 +83,7 @@ class Stream {
 
   const std::string& name() const noexcept { return name_; }
   const std::string& arn() const noexcept { return arn_; }
+  const std::string& account_id() const noexcept { return account_id_; }
   StreamMode mode() const noexcept { return mode_; }
   bool enforce_limits() const noexcept { return enforce_limits_; }
   std::uint32_t max_record_size_kib() const noexcept { return max_record_size_kib_; }
