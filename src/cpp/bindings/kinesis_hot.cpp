@@ -2,9 +2,9 @@
 // Record objects get_records returns. The cold calls are in register_kinesis.cpp.
 //
 // _core.StreamHandle holds a std::shared_ptr<Stream> and carries these methods with their public
-// signatures; pymsg.Stream subclasses it. A get_records copies the records out of the shard under
-// its lock into one buffer (a _core._RecordBuffer); each Record points into it and builds its
-// sequence number, data and partition key only when asked. put_records answers with a
+// signatures; pymsg.Stream subclasses it. A get_records shares the shard's chunks (a
+// _core._RecordBuffer keeps them alive); each Record points into them and builds its sequence
+// number, data and partition key only when asked. put_records answers with a
 // LazyResults of PutRecordsResultEntry, built on first access.
 //
 // GIL: held throughout; no call here waits.
@@ -111,7 +111,7 @@ std::uint64_t second_of(TimeUs t) { return static_cast<std::uint64_t>(t < 0 ? 0 
 
 struct RecordBufferObject {
   PyObject_HEAD
-  RecordsBatch batch;  // the bytes every Record of one get_records points into
+  RecordsBatch batch;  // keeps alive the shard chunks every Record of one get_records points into
 };
 
 PyTypeObject* g_buffer_type = nullptr;
@@ -377,7 +377,7 @@ PyObject* stream_get_records(PyObject* self, PyObject* const* args, Py_ssize_t n
     Py_INCREF(buffer);
     r->buffer = buffer;
     r->sequence_number = nullptr;
-    r->bytes = batch.bytes.data() + e.offset;
+    r->bytes = e.bytes;
     r->data_size = e.data_size;
     r->key_size = e.key_size;
     r->record_index = e.record_index;
@@ -420,7 +420,7 @@ void register_kinesis_hot(py::module_& m) {
              PyUnicode_InternFromString("shard_iterator"),
              PyUnicode_InternFromString("limit")};
   PyType_Slot buffer_slots[] = {{Py_tp_dealloc, reinterpret_cast<void*>(buffer_dealloc)},
-                                {Py_tp_doc, const_cast<char*>("The bytes of one get_records (private).")},
+                                {Py_tp_doc, const_cast<char*>("Keeps the bytes of one get_records alive (private).")},
                                 {0, nullptr}};
   PyType_Spec buffer_spec = {"pymsg._core._RecordBuffer", sizeof(RecordBufferObject), 0, Py_TPFLAGS_DEFAULT,
                              buffer_slots};

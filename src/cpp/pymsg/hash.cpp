@@ -103,29 +103,46 @@ Md5::Md5() noexcept
     : state_{0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476}, total_(0), buf_{}, buf_len_(0) {}
 
 // One 64-byte compression round of RFC 1321 section 3.4.
-void Md5::block(const std::uint8_t* p) noexcept {
-  std::uint32_t m[16];
-  for (unsigned i = 0; i < 16; ++i) m[i] = load_le32(p + 4 * i);
-  std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  for (unsigned i = 0; i < 64; ++i) {
-    std::uint32_t f;
-    unsigned g;
-    switch (i / 16) {
-      case 0: f = (b & c) | (~b & d); g = i; break;
-      case 1: f = (d & b) | (~d & c); g = (5 * i + 1) % 16; break;
-      case 2: f = b ^ c ^ d; g = (3 * i + 5) % 16; break;
-      default: f = c ^ (b | ~d); g = (7 * i) % 16; break;
+// The 64 steps of RFC 1321 on L independent messages at once (lanes). Each loop below runs
+// over lanes with compile-time step constants, so the compiler unrolls the steps and turns the
+// lane loops into SIMD (L = 8: two SSE2 vectors); L = 1 is the plain scalar compression.
+template <unsigned L>
+void md5_compress(std::uint32_t state[4][L], const std::uint32_t m[16][L]) noexcept {
+  std::uint32_t a[L], b[L], c[L], d[L];
+  for (unsigned l = 0; l < L; ++l) a[l] = state[0][l], b[l] = state[1][l], c[l] = state[2][l], d[l] = state[3][l];
+  auto step = [&](unsigned i, auto f, unsigned g) {
+    for (unsigned l = 0; l < L; ++l) {
+      const std::uint32_t t = d[l];
+      d[l] = c[l];
+      c[l] = b[l];
+      b[l] += rotl32(a[l] + f(b[l], d[l] /* old c */, t /* old d */) + kMd5K[i] + m[g][l], kMd5S[i / 16][i % 4]);
+      a[l] = t;
     }
-    const std::uint32_t t = d;
-    d = c;
-    c = b;
-    b += rotl32(a + f + kMd5K[i] + m[g], kMd5S[i / 16][i % 4]);
-    a = t;
+  };
+  // f receives (b, c, d) of before the step (c and d already shifted above: see the call sites).
+  const auto f0 = [](std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (x & y) | (~x & z); };
+  const auto f1 = [](std::uint32_t x, std::uint32_t y, std::uint32_t z) { return (z & x) | (~z & y); };
+  const auto f2 = [](std::uint32_t x, std::uint32_t y, std::uint32_t z) { return x ^ y ^ z; };
+  const auto f3 = [](std::uint32_t x, std::uint32_t y, std::uint32_t z) { return y ^ (x | ~z); };
+#pragma GCC unroll 16
+  for (unsigned i = 0; i < 16; ++i) step(i, f0, i);
+#pragma GCC unroll 16
+  for (unsigned i = 16; i < 32; ++i) step(i, f1, (5 * i + 1) % 16);
+#pragma GCC unroll 16
+  for (unsigned i = 32; i < 48; ++i) step(i, f2, (3 * i + 5) % 16);
+#pragma GCC unroll 16
+  for (unsigned i = 48; i < 64; ++i) step(i, f3, (7 * i) % 16);
+  for (unsigned l = 0; l < L; ++l) {
+    state[0][l] += a[l], state[1][l] += b[l], state[2][l] += c[l], state[3][l] += d[l];
   }
-  state_[0] += a;
-  state_[1] += b;
-  state_[2] += c;
-  state_[3] += d;
+}
+
+void Md5::block(const std::uint8_t* p) noexcept {
+  std::uint32_t m[16][1];
+  for (unsigned i = 0; i < 16; ++i) m[i][0] = load_le32(p + 4 * i);
+  std::uint32_t st[4][1] = {{state_[0]}, {state_[1]}, {state_[2]}, {state_[3]}};
+  md5_compress<1>(st, m);
+  for (unsigned i = 0; i < 4; ++i) state_[i] = st[i][0];
 }
 
 void Md5::update(const void* data, std::size_t len) noexcept {
@@ -287,6 +304,44 @@ U128 md5_u128(std::string_view data) noexcept {
     r.lo = r.lo << 8 | d[8 + i];
   }
   return r;
+}
+
+void md5_u128_many(const std::string_view* data, std::size_t n, U128* out) noexcept {
+  constexpr unsigned L = 8;
+  std::size_t pending[L];  // indices of the short inputs waiting for a lane
+  unsigned lanes = 0;
+  auto flush = [&] {
+    std::uint32_t m[16][L] = {};
+    std::uint32_t st[4][L];
+    for (unsigned l = 0; l < L; ++l) {
+      st[0][l] = 0x67452301, st[1][l] = 0xefcdab89, st[2][l] = 0x98badcfe, st[3][l] = 0x10325476;
+    }
+    for (unsigned l = 0; l < lanes; ++l) {  // one padded block: bytes, 0x80, zeros, bit length
+      std::uint8_t block[64] = {};
+      const std::string_view d = data[pending[l]];
+      if (!d.empty()) std::memcpy(block, d.data(), d.size());
+      block[d.size()] = 0x80;
+      const std::uint64_t bits = std::uint64_t{d.size()} * 8;
+      for (unsigned i = 0; i < 8; ++i) block[56 + i] = static_cast<std::uint8_t>(bits >> (8 * i));
+      for (unsigned i = 0; i < 16; ++i) m[i][l] = load_le32(block + 4 * i);
+    }
+    md5_compress<L>(st, m);
+    for (unsigned l = 0; l < lanes; ++l) {  // the digest's bytes (little-endian words) read big-endian
+      std::uint64_t w[4];
+      for (unsigned i = 0; i < 4; ++i) w[i] = __builtin_bswap32(st[i][l]);
+      out[pending[l]] = {w[0] << 32 | w[1], w[2] << 32 | w[3]};
+    }
+    lanes = 0;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (data[i].size() > 55) {  // needs more than one block: the scalar path
+      out[i] = md5_u128(data[i]);
+      continue;
+    }
+    pending[lanes++] = i;
+    if (lanes == L) flush();
+  }
+  if (lanes > 0) flush();
 }
 
 // ---- randomness ----

@@ -93,6 +93,9 @@ struct U128 {
   std::uint64_t lo;
 };
 U128 md5_u128(std::string_view data) noexcept;
+// md5_u128 of n inputs: inputs of up to 55 bytes (one MD5 block) are hashed eight at a time
+// in SIMD lanes, several times the throughput of one by one. Allocates nothing.
+void md5_u128_many(const std::string_view* data, std::size_t n, U128* out) noexcept;
 
 // Fills `out` with `len` bytes from a per-thread xoshiro256** generator seeded from
 // std::random_device. Thread-safe (each thread owns its generator).

@@ -42,17 +42,18 @@ void Shard::trim(TimeUs now, TimeUs retention) {
     log_.pop_front();
     ++first_index_;
   }
-  while (chunks_.size() > 1 && chunks_.front().end_index <= first_index_) chunks_.pop_front();
+  while (chunks_.size() > 1 && chunks_.front()->end_index <= first_index_) chunks_.pop_front();
 }
 
 char* Shard::reserve(std::size_t n) {
-  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().used < n) {
-    const std::size_t grown = chunks_.empty() ? kFirstChunkBytes : std::min(chunks_.back().capacity * 2, kMaxChunkBytes);
-    Chunk& c = chunks_.emplace_back();
-    c.capacity = std::max(grown, n);
-    c.bytes = std::make_unique<char[]>(c.capacity);
+  if (chunks_.empty() || chunks_.back()->capacity - chunks_.back()->used < n) {
+    const std::size_t grown = chunks_.empty() ? kFirstChunkBytes : std::min(chunks_.back()->capacity * 2, kMaxChunkBytes);
+    auto c = std::make_shared<Chunk>();
+    c->capacity = std::max(grown, n);
+    c->bytes = std::unique_ptr<char[]>(new char[c->capacity]);  // uninitialised: every byte is written before it is read
+    chunks_.push_back(std::move(c));
   }
-  Chunk& c = chunks_.back();
+  Chunk& c = *chunks_.back();
   char* out = c.bytes.get() + c.used;
   c.used += n;
   return out;
@@ -75,7 +76,7 @@ std::optional<std::uint64_t> Shard::append(std::string_view data, std::string_vi
   log_.push_back({bytes, static_cast<std::uint32_t>(data.size()), static_cast<std::uint32_t>(partition_key.size()),
                     last_arrival_us_});
   const std::uint64_t record_index = first_index_ + log_.size() - 1;
-  chunks_.back().end_index = record_index + 1;
+  chunks_.back()->end_index = record_index + 1;
   return record_index;
 }
 
@@ -94,16 +95,15 @@ std::optional<ReadPosition> Shard::read(std::uint64_t position, std::uint32_t li
   std::uint64_t i = std::max(position, first_index_);
   std::uint64_t bytes = 0;
   out.records.reserve(out.records.size() + std::min<std::uint64_t>(limit, next - std::min(i, next)));
+  auto chunk = chunks_.begin();  // the chunk holding record i
   while (i < next && out.records.size() < limit) {
     const Entry& e = entry(i);
     if (!out.records.empty() && bytes + e.data_size > max_bytes) break;
-    RecordsBatch::Entry& r = out.records.emplace_back();
-    r.offset = out.bytes.size();
-    r.data_size = e.data_size;
-    r.key_size = e.key_size;
-    r.record_index = i;
-    r.arrival_us = e.arrival_us;
-    out.bytes.append(e.bytes, e.data_size + e.key_size);
+    if (out.chunks.empty() || (*chunk)->end_index <= i) {
+      while ((*chunk)->end_index <= i) ++chunk;
+      out.chunks.push_back(*chunk);
+    }
+    out.records.push_back({e.bytes, e.data_size, e.key_size, i, e.arrival_us});
     bytes += e.data_size;
     ++i;
   }

@@ -185,7 +185,7 @@ ShardInfo Stream::info(const Shard& s) const {
 // ---------------------------------------------------------------------------------------------
 // PutRecord / PutRecords
 
-void Stream::validate_put(const PutRecordRequest& r, std::size_t i, uint128& hash_key) const {
+bool Stream::validate_put(const PutRecordRequest& r, std::size_t i, uint128& hash_key) const {
   const std::string at = i == SIZE_MAX ? std::string() : "records." + std::to_string(i + 1) + ".member.";
   const std::size_t key_chars = utf8_length(r.partition_key);
   if (key_chars < 1 || key_chars > kMaxPartitionKeyChars) {
@@ -206,19 +206,18 @@ void Stream::validate_put(const PutRecordRequest& r, std::size_t i, uint128& has
                   "Invalid ExplicitHashKey. ExplicitHashKey must be in the range [0, 2^128-1]. Specified value was " +
                       std::string(r.explicit_hash_key->substr(0, 64)));
     }
-  } else {
-    hash_key = partition_key_hash(r.partition_key);
   }
   if (r.sequence_number_for_ordering && !is_sequence_number_syntax(*r.sequence_number_for_ordering)) {
     throw Error(ErrorCode::ValidationException,
                 validation_error(at + "sequenceNumberForOrdering", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"));
   }
+  return r.explicit_hash_key.has_value();
 }
 
 PutRecordOutcome Stream::put_record(const PutRecordRequest& request) {
   check_alive();
   uint128 hash_key = 0;
-  validate_put(request, SIZE_MAX, hash_key);
+  if (!validate_put(request, SIZE_MAX, hash_key)) hash_key = partition_key_hash(request.partition_key);
   const TimeUs now = clock_->now();
   std::shared_lock<std::shared_mutex> lock(topology_);
   Shard* shard = route(hash_key);
@@ -240,9 +239,14 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
                                                         std::to_string(limits_.max_put_records)));
   }
   std::vector<uint128> hash_keys(n);
+  std::vector<std::string_view> keys;  // partition keys to hash (records without an explicit key)
+  std::vector<std::size_t> keyed;      // ... and whose they are
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    validate_put(requests[i], i, hash_keys[i]);
+    if (!validate_put(requests[i], i, hash_keys[i])) {
+      keys.push_back(requests[i].partition_key);
+      keyed.push_back(i);
+    }
     total += requests[i].data.size() + requests[i].partition_key.size();
   }
   if (total > limits_.max_put_request_bytes) {
@@ -250,6 +254,9 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
                 "Records size exceeds " + std::to_string(limits_.max_put_request_bytes >> 20) +
                     " MB limit (data and partition keys: " + std::to_string(total) + " bytes).");
   }
+  std::vector<U128> digests(keys.size());
+  md5_u128_many(keys.data(), keys.size(), digests.data());  // eight at a time
+  for (std::size_t k = 0; k < keys.size(); ++k) hash_keys[keyed[k]] = uint128{digests[k].hi} << 64 | digests[k].lo;
   outcomes.assign(n, PutRecordOutcome{});
   const TimeUs now = clock_->now();
   const TimeUs retention = retention_us();

@@ -130,7 +130,8 @@ class Stream {
   void check_provisioned(const char* operation) const;
   TimeUs retention_us() const noexcept;
   std::string describe_record_limit_error(std::size_t i, const char* field, std::size_t limit) const;
-  void validate_put(const PutRecordRequest& r, std::size_t i, uint128& hash_key) const;
+  // Checks one record; sets `hash_key` when it has an explicit one (returns whether it had).
+  bool validate_put(const PutRecordRequest& r, std::size_t i, uint128& hash_key) const;
 
   // Under topology_ (shared or exclusive):
   std::shared_ptr<Shard> find_shard(std::string_view shard_id) const;  // ResourceNotFoundException
