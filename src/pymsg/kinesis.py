@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from . import _core
 from .errors import InvalidArgumentException, ValidationException
+from .kinesis_consumer import Consumer, LeaseTable, Processor
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -126,7 +127,7 @@ class Stream(_core.StreamHandle):
     ``get_records(shard_iterator, *, limit=10000)``.
     """
 
-    __slots__ = ("_core", "_broker", "_lock", "_tags", "__weakref__")
+    __slots__ = ("_core", "_broker", "_lock", "_tags", "_lease_tables", "__weakref__")
 
     def __init__(self, broker: Broker, core: _core.Stream) -> None:
         super().__init__(core)
@@ -134,6 +135,7 @@ class Stream(_core.StreamHandle):
         self._broker = broker
         self._lock = threading.Lock()
         self._tags: dict[str, str] = {}
+        self._lease_tables: dict[str, LeaseTable] = {}  # KCL-style applications, by name
 
     # --- identity -------------------------------------------------------------------------
 
@@ -229,6 +231,49 @@ class Stream(_core.StreamHandle):
     def decrease_retention_period(self, hours: int) -> None:
         """DecreaseStreamRetentionPeriod: to less than now, at least 24 hours."""
         self._core.decrease_retention_period(_int_argument(hours, "retentionPeriodHours", -(2**62), 2**62))
+
+    # --- KCL-style consumers ---------------------------------------------------------------
+
+    def consumer(
+        self,
+        application_name: str,
+        worker_id: str,
+        processor: Processor,
+        *,
+        initial_position: str = "TRIM_HORIZON",
+        lease_duration: float = 10.0,
+        batch_size: int = 10_000,
+        auto_checkpoint: bool = True,
+    ) -> Consumer:
+        """A worker of the KCL-style application ``application_name`` (see
+        :mod:`pymsg.kinesis_consumer`): it leases shards, shares them with the application's other
+        workers, calls ``processor(records, context)`` with each batch of a shard it holds (in
+        order; ``context.checkpoint()`` records progress, done for you when ``auto_checkpoint``),
+        resumes from checkpoints, and follows resharding (parents before children)."""
+        if not isinstance(application_name, str) or not application_name:
+            raise InvalidArgumentException("application_name must be a non-empty str.")
+        with self._lock:
+            table = self._lease_tables.setdefault(application_name, LeaseTable())
+        return Consumer(
+            self,
+            table,
+            application_name,
+            worker_id,
+            processor,
+            initial_position=initial_position,
+            lease_duration=lease_duration,
+            batch_size=batch_size,
+            auto_checkpoint=auto_checkpoint,
+        )
+
+    def checkpoints(self, application_name: str) -> dict[str, Optional[str]]:
+        """The application's checkpoint per shard: a sequence number, ``"SHARD_END"``, or None."""
+        with self._lock:
+            table = self._lease_tables.get(application_name)
+        if table is None:
+            return {}
+        with table.lock:
+            return {shard_id: lease.checkpoint for shard_id, lease in sorted(table.leases.items())}
 
     # --- description ----------------------------------------------------------------------
 

@@ -7,15 +7,9 @@
 namespace py = pybind11;
 
 namespace pymsg::bindings {
-namespace {
-
-constexpr std::size_t kCodeCount = static_cast<std::size_t>(ErrorCode::BatchRequestTooLong) + 1;
-
-}  // namespace
-
 PyObject* error_class(ErrorCode code) {
   // Filled lazily: pymsg.errors is pure Python and imported by pymsg/__init__ before _core.
-  static std::array<PyObject*, kCodeCount> classes{};
+  static std::array<PyObject*, kErrorCodeCount> classes{};
   PyObject*& cls = classes[static_cast<std::size_t>(code)];
   if (cls == nullptr) {
     py::object module = py::module_::import("pymsg.errors");

@@ -5,6 +5,7 @@
 // one translator, so the names below must match those class names exactly.
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -42,6 +43,13 @@ enum class ErrorCode {
   PYMSG_ERROR_CODES(PYMSG_ENUM_ENTRY)
 #undef PYMSG_ENUM_ENTRY
 };
+
+// How many codes there are (tables indexed by code size themselves by it).
+constexpr std::size_t kErrorCodeCount = 0
+#define PYMSG_COUNT_ENTRY(name) +1
+    PYMSG_ERROR_CODES(PYMSG_COUNT_ENTRY)
+#undef PYMSG_COUNT_ENTRY
+    ;
 
 // The AWS error name of a code ("QueueDoesNotExist").
 inline const char* error_name(ErrorCode code) noexcept {
