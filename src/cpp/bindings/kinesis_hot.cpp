@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "core_handle.hpp"
 #include "fast_call.hpp"
 #include "pymsg/sequence_number.hpp"
 #include "pymsg/stream.hpp"
@@ -186,46 +187,11 @@ PyGetSetDef record_getset[] = {
 // ---------------------------------------------------------------------------------------------
 // _core.StreamHandle
 
-struct StreamHandleObject {
-  PyObject_HEAD
-  std::shared_ptr<Stream> stream;  // empty until __init__
-};
+using StreamHandle = CoreHandle<Stream>;
 
 PyTypeObject* g_stream_handle_type = nullptr;
 
-Stream* bound(PyObject* self) {
-  Stream* s = reinterpret_cast<StreamHandleObject*>(self)->stream.get();
-  if (s == nullptr) PyErr_SetString(PyExc_TypeError, "StreamHandle.__init__(core) was not called.");
-  return s;
-}
-
-PyObject* stream_handle_new(PyTypeObject* type, PyObject*, PyObject*) {
-  PyObject* self = type->tp_alloc(type, 0);
-  if (self != nullptr) new (&reinterpret_cast<StreamHandleObject*>(self)->stream) std::shared_ptr<Stream>();
-  return self;
-}
-
-int stream_handle_init(PyObject* self, PyObject* args, PyObject* kwargs) {
-  PyObject* core = nullptr;
-  if (kwargs != nullptr || !PyArg_UnpackTuple(args, "StreamHandle", 1, 1, &core)) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "StreamHandle(core) takes one positional argument.");
-    return -1;
-  }
-  try {
-    reinterpret_cast<StreamHandleObject*>(self)->stream = py::handle(core).cast<std::shared_ptr<Stream>>();
-  } catch (py::cast_error&) {
-    PyErr_Format(PyExc_TypeError, "StreamHandle(core) needs a pymsg._core.Stream, not %s.", Py_TYPE(core)->tp_name);
-    return -1;
-  }
-  return 0;
-}
-
-void stream_handle_dealloc(PyObject* self) {
-  PyTypeObject* type = Py_TYPE(self);  // pymsg.Stream's slots were cleared by subtype_dealloc
-  reinterpret_cast<StreamHandleObject*>(self)->stream.~shared_ptr<Stream>();
-  type->tp_free(self);
-  Py_DECREF(type);
-}
+Stream* bound(PyObject* self) { return StreamHandle::bound(self); }
 
 // put_record(data, partition_key, *, explicit_hash_key=None, sequence_number_for_ordering=None)
 PyObject* stream_put_record(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -427,15 +393,8 @@ void register_kinesis_hot(py::module_& m) {
   g_buffer_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&buffer_spec));
   g_record_type = make_type("pymsg._core.Record", sizeof(RecordObject), record_dealloc, record_repr, record_getset,
                             no_methods, "A Kinesis record from get_records.");
-  PyType_Slot handle_slots[] = {{Py_tp_new, reinterpret_cast<void*>(stream_handle_new)},
-                                {Py_tp_init, reinterpret_cast<void*>(stream_handle_init)},
-                                {Py_tp_dealloc, reinterpret_cast<void*>(stream_handle_dealloc)},
-                                {Py_tp_methods, stream_hot_methods},
-                                {Py_tp_doc, const_cast<char*>("The per-record Kinesis calls; the base of pymsg.Stream.")},
-                                {0, nullptr}};
-  PyType_Spec handle_spec = {"pymsg._core.StreamHandle", sizeof(StreamHandleObject), 0,
-                             Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, handle_slots};
-  g_stream_handle_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&handle_spec));
+  g_stream_handle_type = StreamHandle::make_type("pymsg._core.StreamHandle", "pymsg._core.Stream", stream_hot_methods,
+                                                  "The per-record Kinesis calls; the base of pymsg.Stream.");
   if (g_buffer_type == nullptr || g_record_type == nullptr || g_stream_handle_type == nullptr) {
     throw py::error_already_set();
   }

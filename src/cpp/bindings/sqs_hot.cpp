@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "core_handle.hpp"
 #include "fast_call.hpp"
 #include "pymsg/hash.hpp"
 #include "pymsg/queue.hpp"
@@ -276,49 +277,11 @@ PyGetSetDef send_result_getset[] = {
 // _core.QueueHandle: the base class of pymsg.Queue; QueueHandle.__init__(core) binds it to the
 // pybind11 _core.Queue `core`.
 
-struct QueueHandleObject {
-  PyObject_HEAD
-  std::shared_ptr<Queue> queue;  // empty until __init__
-};
+using QueueHandle = CoreHandle<Queue>;
 
 PyTypeObject* g_queue_handle_type = nullptr;
 
-// The queue of a QueueHandle (or subclass) instance; every hot method checks `bound` first.
-Queue* handle_queue(PyObject* self) { return reinterpret_cast<QueueHandleObject*>(self)->queue.get(); }
-
-Queue* bound(PyObject* self) {
-  Queue* q = handle_queue(self);
-  if (q == nullptr) PyErr_SetString(PyExc_TypeError, "QueueHandle.__init__(core) was not called.");
-  return q;
-}
-
-PyObject* queue_handle_new(PyTypeObject* type, PyObject*, PyObject*) {
-  PyObject* self = type->tp_alloc(type, 0);
-  if (self != nullptr) new (&reinterpret_cast<QueueHandleObject*>(self)->queue) std::shared_ptr<Queue>();
-  return self;
-}
-
-int queue_handle_init(PyObject* self, PyObject* args, PyObject* kwargs) {
-  PyObject* core = nullptr;
-  if (kwargs != nullptr || !PyArg_UnpackTuple(args, "QueueHandle", 1, 1, &core)) {
-    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "QueueHandle(core) takes one positional argument.");
-    return -1;
-  }
-  try {
-    reinterpret_cast<QueueHandleObject*>(self)->queue = py::handle(core).cast<std::shared_ptr<Queue>>();
-  } catch (py::cast_error&) {
-    PyErr_Format(PyExc_TypeError, "QueueHandle(core) needs a pymsg._core.Queue, not %s.", Py_TYPE(core)->tp_name);
-    return -1;
-  }
-  return 0;
-}
-
-void queue_handle_dealloc(PyObject* self) {
-  PyTypeObject* type = Py_TYPE(self);  // pymsg.Queue's slots were cleared by subtype_dealloc
-  reinterpret_cast<QueueHandleObject*>(self)->queue.~shared_ptr<Queue>();
-  type->tp_free(self);
-  Py_DECREF(type);
-}
+Queue* bound(PyObject* self) { return QueueHandle::bound(self); }
 
 // _core.Message: one received message. Strings and dicts are built on first access.
 
@@ -385,7 +348,7 @@ void message_dealloc(PyObject* self) {
 }
 
 MessageObject* as_message(PyObject* self) { return reinterpret_cast<MessageObject*>(self); }
-Queue& queue_of_message(MessageObject* m) { return *handle_queue(m->owner); }
+Queue& queue_of_message(MessageObject* m) { return QueueHandle::of(m->owner); }
 
 PyObject* message_get_body(PyObject* self, void*) { return Py_NewRef(as_message(self)->body); }
 PyObject* message_get_message_id(PyObject* self, void*) {
@@ -1028,15 +991,8 @@ void register_sqs_hot(py::module_& m) {
                                  "The result of SendMessage (or one successful SendMessageBatch entry).");
   g_message_type = make_type("pymsg._core.Message", sizeof(MessageObject), message_dealloc, message_repr,
                              message_getset, message_methods, "A received SQS message.");
-  PyType_Slot handle_slots[] = {{Py_tp_new, reinterpret_cast<void*>(queue_handle_new)},
-                                {Py_tp_init, reinterpret_cast<void*>(queue_handle_init)},
-                                {Py_tp_dealloc, reinterpret_cast<void*>(queue_handle_dealloc)},
-                                {Py_tp_methods, queue_hot_methods},
-                                {Py_tp_doc, const_cast<char*>("The per-message SQS calls; the base of pymsg.Queue.")},
-                                {0, nullptr}};
-  PyType_Spec handle_spec = {"pymsg._core.QueueHandle", sizeof(QueueHandleObject), 0,
-                             Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, handle_slots};
-  g_queue_handle_type = reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&handle_spec));
+  g_queue_handle_type = QueueHandle::make_type("pymsg._core.QueueHandle", "pymsg._core.Queue", queue_hot_methods,
+                                                "The per-message SQS calls; the base of pymsg.Queue.");
   if (g_send_result_type == nullptr || g_message_type == nullptr || g_queue_handle_type == nullptr) {
     throw py::error_already_set();
   }
