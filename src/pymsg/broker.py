@@ -6,7 +6,7 @@ import threading
 from typing import Any, Mapping
 
 from . import _core
-from .errors import QueueDoesNotExist, ResourceNotFoundException, ValidationException
+from .errors import InvalidArgumentException, QueueDoesNotExist, ResourceNotFoundException, ValidationException
 from .kinesis import Stream
 from .sqs import Queue, check_tags, config_arguments
 
@@ -135,11 +135,11 @@ class Broker:
 
     # --- Kinesis --------------------------------------------------------------------------
 
-    def _wrap_stream(self, core: _core.Stream) -> Stream:
+    def _wrap_stream(self, core: _core.Stream, tags: Mapping[str, str] | None = None) -> Stream:
         with self._lock:
             stream = self._streams.get(core.name)
             if stream is None or stream._core is not core:
-                stream = self._streams[core.name] = Stream(self, core)
+                stream = self._streams[core.name] = Stream(self, core, tags)
             return stream
 
     def create_stream(
@@ -151,6 +151,7 @@ class Broker:
         retention_period_hours: int = 24,
         enforce_limits: bool = True,
         max_record_size_kib: int = 1024,
+        tags: Mapping[str, str] | None = None,
     ) -> Stream:
         """CreateStream: ``shard_count`` shards over equal hash-key ranges (an ON_DEMAND stream
         starts with 4, as AWS's). ``enforce_limits`` models the per-shard throughput limits
@@ -160,6 +161,7 @@ class Broker:
         for value, what in ((name, "streamName"), (mode, "streamModeDetails.streamMode")):
             if not isinstance(value, str):
                 raise ValidationException(f"1 validation error detected: Value at '{what}' must be a str.")
+        checked_tags = check_tags(tags, None, InvalidArgumentException)
         core = self._core.create_stream(
             name,
             _count(shard_count, "shardCount"),
@@ -168,7 +170,7 @@ class Broker:
             bool(enforce_limits),
             _count(max_record_size_kib, "maxRecordSizeInKiB"),
         )
-        return self._wrap_stream(core)
+        return self._wrap_stream(core, checked_tags)
 
     def get_stream(self, name_or_arn: str) -> Stream:
         """The stream a name or ARN names; raises ResourceNotFoundException."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime
 import threading
-from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import _core
 from .errors import InvalidArgumentException, ValidationException
 from .kinesis_consumer import Consumer, LeaseTable, Processor
+from .sqs import MAX_TAGS, check_tags
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -129,12 +130,12 @@ class Stream(_core.StreamHandle):
 
     __slots__ = ("_core", "_broker", "_lock", "_tags", "_lease_tables", "__weakref__")
 
-    def __init__(self, broker: Broker, core: _core.Stream) -> None:
+    def __init__(self, broker: Broker, core: _core.Stream, tags: Mapping[str, str] | None = None) -> None:
         super().__init__(core)
         self._core = core
         self._broker = broker
         self._lock = threading.Lock()
-        self._tags: dict[str, str] = {}
+        self._tags: dict[str, str] = dict(tags or {})
         self._lease_tables: dict[str, LeaseTable] = {}  # KCL-style applications, by name
 
     # --- identity -------------------------------------------------------------------------
@@ -231,6 +232,38 @@ class Stream(_core.StreamHandle):
     def decrease_retention_period(self, hours: int) -> None:
         """DecreaseStreamRetentionPeriod: to less than now, at least 24 hours."""
         self._core.decrease_retention_period(_int_argument(hours, "retentionPeriodHours", -(2**62), 2**62))
+
+    # --- tags ---------------------------------------------------------------------------------
+
+    def _check_alive(self) -> None:
+        if self._core.deleted:
+            from .errors import ResourceNotFoundException
+
+            raise ResourceNotFoundException(f"Stream {self.name} under account {self._broker.account_id} not found.")
+
+    def add_tags(self, tags: Mapping[str, str]) -> None:
+        """AddTagsToStream: adds or overwrites tags (at most 50 per stream)."""
+        self._check_alive()
+        if not tags:
+            raise InvalidArgumentException("AddTagsToStream needs at least one tag.")
+        with self._lock:
+            self._tags = check_tags(tags, self._tags, InvalidArgumentException)
+
+    def remove_tags(self, keys: Iterable[str]) -> None:
+        """RemoveTagsFromStream: 1-50 keys; keys the stream does not have are ignored."""
+        self._check_alive()
+        keys = list(keys)
+        if not 1 <= len(keys) <= MAX_TAGS or not all(isinstance(k, str) for k in keys):
+            raise InvalidArgumentException(f"RemoveTagsFromStream takes 1 to {MAX_TAGS} tag keys (str).")
+        with self._lock:
+            for key in keys:
+                self._tags.pop(key, None)
+
+    def list_tags(self) -> dict[str, str]:
+        """ListTagsForStream."""
+        self._check_alive()
+        with self._lock:
+            return dict(self._tags)
 
     # --- KCL-style consumers ---------------------------------------------------------------
 

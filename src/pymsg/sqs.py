@@ -145,17 +145,24 @@ def config_arguments(
     )
 
 
-def check_tags(tags: Mapping[str, str] | None, existing: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Validates tags (keys 1-128, values 0-256 characters, at most 50 per queue)."""
+def check_tags(
+    tags: Mapping[str, str] | None,
+    existing: Mapping[str, str] | None = None,
+    error: type[Exception] = InvalidParameterValue,
+) -> dict[str, str]:
+    """Validates tags (keys 1-128, values 0-256 characters, at most 50 per resource) and returns
+    `existing` updated with them; raises `error` (the service's validation error)."""
+    if tags is not None and not isinstance(tags, Mapping):
+        raise error(f"Tags must be a mapping of str to str, not {type(tags).__name__}.")
     merged = dict(existing or {})
     for key, value in (tags or {}).items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128:
-            raise InvalidParameterValue(f"Tag key {key!r} must be a str of 1 to 128 characters.")
+            raise error(f"Tag key {key!r} must be a str of 1 to 128 characters.")
         if not isinstance(value, str) or len(value) > 256:
-            raise InvalidParameterValue(f"Tag value for {key!r} must be a str of at most 256 characters.")
+            raise error(f"Tag value for {key!r} must be a str of at most 256 characters.")
         merged[key] = value
     if len(merged) > MAX_TAGS:
-        raise InvalidParameterValue(f"Too many tags: {len(merged)} (at most {MAX_TAGS} per queue).")
+        raise error(f"Too many tags: {len(merged)} (at most {MAX_TAGS} per resource).")
     return merged
 
 
