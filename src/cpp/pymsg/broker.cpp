@@ -22,7 +22,8 @@ Broker::Broker(std::shared_ptr<Clock> clock, BrokerOptions options)
     : clock_(std::move(clock)),
       options_(std::move(options)),
       limits_(options_.strict_limits ? SqsLimits::strict() : SqsLimits::relaxed()),
-      kinesis_limits_(options_.strict_limits ? KinesisLimits::strict() : KinesisLimits::relaxed()) {}
+      kinesis_limits_(options_.strict_limits ? KinesisLimits::strict() : KinesisLimits::relaxed()),
+      shard_quota_(std::make_shared<ShardQuota>(kinesis_limits_.max_shards)) {}
 
 std::string Broker::queue_url(const std::string& name) const {
   return "https://sqs." + options_.region + ".amazonaws.com/" + options_.account_id + "/" + name;
@@ -180,18 +181,11 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
                     "[a-zA-Z0-9_.-]+ (1 to 128 characters)");
   }
   auto stream = std::make_shared<Stream>(name, stream_arn(name), options_.account_id, options, clock_,
-                                         kinesis_limits_);  // validates the options
+                                         kinesis_limits_, shard_quota_);  // validates, reserves shards
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (streams_.count(name) != 0) {
     throw Error(ErrorCode::ResourceInUseException,
                 "Stream " + name + " under account " + options_.account_id + " already exists.");
-  }
-  std::uint64_t open = stream->open_shard_count();
-  for (const auto& [other_name, other] : streams_) open += other->open_shard_count();
-  if (open > kinesis_limits_.max_shards) {
-    throw Error(ErrorCode::LimitExceededException,
-                "This request would exceed the shard limit for the account " + options_.account_id + ": " +
-                    std::to_string(open) + " open shards, " + std::to_string(kinesis_limits_.max_shards) + " allowed.");
   }
   streams_[name] = stream;
   return stream;

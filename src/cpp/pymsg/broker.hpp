@@ -77,6 +77,7 @@ class Broker {
   const BrokerOptions options_;         // region, account, strictness
   const SqsLimits limits_;              // strict or relaxed
   const KinesisLimits kinesis_limits_;  // strict or relaxed
+  const std::shared_ptr<ShardQuota> shard_quota_;  // the account's open shards, across streams
 
   mutable std::shared_mutex mutex_;                       // guards the maps below
   std::map<std::string, std::shared_ptr<Queue>> queues_;  // live queues by name

@@ -65,9 +65,9 @@ std::optional<std::uint64_t> Shard::append(std::string_view data, std::string_vi
   trim(now, retention);
   const auto size = static_cast<double>(data.size() + partition_key.size());
   if (enforce_limits) {
-    if (write_records_.available(now) < 1 || write_bytes_.available(now) < size) return std::nullopt;
+    if (!write_records_.admits(1, now) || !write_bytes_.admits(size, now)) return std::nullopt;
     write_records_.take(1);
-    write_bytes_.take(size);
+    write_bytes_.take(size);  // a record over 1 MiB (MaxRecordSizeInKiB) waits for a full second's worth
   }
   char* bytes = reserve(data.size() + partition_key.size());
   if (!data.empty()) std::memcpy(bytes, data.data(), data.size());
@@ -110,9 +110,9 @@ std::optional<ReadPosition> Shard::read(std::uint64_t position, std::uint32_t li
   if (enforce_limits) read_bytes_.take(static_cast<double>(bytes));
   ReadPosition result;
   result.next_index = i;
-  if (i < next) {
+  if (i < next) {  // records left: at least 1 ms behind, since 0 means caught up
     const TimeUs last_read = out.records.empty() ? entry(i).arrival_us : out.records.back().arrival_us;
-    result.behind_us = std::max<TimeUs>(0, now - last_read);
+    result.behind_us = std::max<TimeUs>(kUsPerMilli, now - last_read);
   }
   result.at_end_of_closed = closed_ && i >= next;
   return result;

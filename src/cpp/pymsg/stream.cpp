@@ -72,7 +72,7 @@ StreamMode parse_stream_mode(std::string_view text) {
 }
 
 Stream::Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
-               std::shared_ptr<Clock> clock, KinesisLimits limits)
+               std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota)
     : name_(std::move(name)),
       arn_(std::move(arn)),
       account_id_(std::move(account_id)),
@@ -81,6 +81,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
       max_record_size_kib_(options.max_record_size_kib),
       clock_(std::move(clock)),
       limits_(limits),
+      quota_(std::move(quota)),
       keys_(random_iterator_keys()),
       created_us_(clock_->now()),
       retention_hours_(options.retention_hours) {
@@ -99,12 +100,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
     throw Error(ErrorCode::ValidationException,
                 validation_error("shardCount", "Member must have value greater than or equal to 1"));
   }
-  if (count > limits_.max_shards) {
-    throw Error(ErrorCode::LimitExceededException,
-                "This request would exceed the shard limit for the account " + account_id_ + " in " +
-                    "this region: " + std::to_string(count) + " shards asked for, " +
-                    std::to_string(limits_.max_shards) + " allowed.");
-  }
+  if (!quota_->try_reserve(count)) throw_shard_limit(count);
   const std::uint64_t stamp = second_of(created_us_);
   for (std::uint32_t i = 0; i < count; ++i) {
     const uint128 start = uniform_range_start(i, count);
@@ -114,8 +110,24 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
   rebuild_open();
 }
 
+Stream::~Stream() {
+  if (!deleted()) quota_->release(static_cast<std::int64_t>(open_.size()));
+}
+
+void Stream::mark_deleted() noexcept {
+  std::unique_lock<std::shared_mutex> lock(topology_);
+  if (!deleted_.exchange(true, std::memory_order_acq_rel)) quota_->release(static_cast<std::int64_t>(open_.size()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+void Stream::throw_shard_limit(std::int64_t more) const {
+  throw Error(ErrorCode::LimitExceededException,
+              "This request would exceed the shard limit for the account " + account_id_ + ": " +
+                  std::to_string(quota_->open()) + " open shards and " + std::to_string(more) + " more asked for, " +
+                  std::to_string(quota_->limit()) + " allowed.");
+}
 
 void Stream::throw_not_found() const {
   throw Error(ErrorCode::ResourceNotFoundException, "Stream " + name_ + " under account " + account_id_ + " not found.");
@@ -323,8 +335,10 @@ std::string Stream::get_shard_iterator(std::string_view shard_id, IteratorType t
     case IteratorType::kAfterSequenceNumber: {
       SequenceFields f;
       const std::uint64_t next = shard->next_index();
+      // A number of this shard: its StartingSequenceNumber (index 0), a record written, or its
+      // EndingSequenceNumber once closed.
       const bool ok = parse_sequence_number(*sequence_number, f) && f.shard_index == shard->index() &&
-                      f.shard_stamp == shard->stamp() && (f.record_index <= next || f.record_index == kEndingRecordIndex);
+                      f.shard_stamp == shard->stamp() && (f.record_index < next || f.record_index == kEndingRecordIndex);
       if (!ok) {
         throw Error(ErrorCode::InvalidArgumentException,
                     "StartingSequenceNumber " + std::string(sequence_number->substr(0, 130)) +
@@ -454,10 +468,7 @@ void Stream::split_shard(std::string_view shard_id, std::string_view new_startin
                     format_hash_key(shard->starting_hash_key()) + " and less than the shard's EndingHashKey " +
                     format_hash_key(shard->ending_hash_key()) + ".");
   }
-  if (open_.size() + 1 > limits_.max_shards) {
-    throw Error(ErrorCode::LimitExceededException, "This request would exceed the shard limit of " +
-                                                       std::to_string(limits_.max_shards) + " open shards.");
-  }
+  if (!quota_->try_reserve(1)) throw_shard_limit(1);  // one parent closes, two children open
   split_locked(*shard, key, now);
 }
 
@@ -487,6 +498,7 @@ void Stream::merge_shards(std::string_view shard_id, std::string_view adjacent_s
   } else {
     merge_locked(*b, *a, /*lower_is_named=*/false, now);
   }
+  quota_->release(1);
 }
 
 void Stream::update_shard_count(std::uint32_t target) {
@@ -499,12 +511,11 @@ void Stream::update_shard_count(std::uint32_t target) {
     throw Error(ErrorCode::ValidationException,
                 validation_error("targetShardCount", "Member must have value greater than or equal to 1"));
   }
-  if (std::uint64_t{target} > 2ull * current || 2ull * target < current || target > kMaxShardsPerStream ||
-      target > limits_.max_shards) {
+  if (std::uint64_t{target} > 2ull * current || 2ull * target < current || target > kMaxShardsPerStream) {
     throw Error(ErrorCode::LimitExceededException,
                 "UpdateShardCount from " + std::to_string(current) + " to " + std::to_string(target) +
                     " shards is not allowed: the target must be between half and double the current count and at "
-                    "most " + std::to_string(std::min(kMaxShardsPerStream, limits_.max_shards)) + ".");
+                    "most " + std::to_string(kMaxShardsPerStream) + ".");
   }
   while (!scalings_.empty() && scalings_.front() <= now - kDayUs) scalings_.pop_front();
   if (scalings_.size() >= kMaxScalingsPerDay) {
@@ -512,6 +523,9 @@ void Stream::update_shard_count(std::uint32_t target) {
                 "Stream " + name_ + " under account " + account_id_ + " has already been scaled " +
                     std::to_string(kMaxScalingsPerDay) + " times in the last 24 hours.");
   }
+  const std::int64_t growth = std::int64_t{target} - std::int64_t{current};
+  if (growth > 0 && !quota_->try_reserve(growth)) throw_shard_limit(growth);
+  if (growth < 0) quota_->release(-growth);
   // Split every open shard at each target boundary strictly inside it...
   for (std::uint32_t j = 1; j < target; ++j) {
     const uint128 boundary = uniform_range_start(j, target);

@@ -25,6 +25,7 @@
 #include "pymsg/limits.hpp"
 #include "pymsg/shard.hpp"
 #include "pymsg/shard_iterator.hpp"
+#include "pymsg/shard_quota.hpp"
 
 namespace pymsg {
 
@@ -75,9 +76,11 @@ struct GetRecordsResult {
 
 class Stream {
  public:
-  // Validates the options (InvalidArgumentException / ValidationException).
+  // Validates the options (InvalidArgumentException / ValidationException) and reserves its
+  // shards from `quota` (LimitExceededException); the destructor or mark_deleted gives them back.
   Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
-         std::shared_ptr<Clock> clock, KinesisLimits limits);
+         std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota);
+  ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
@@ -119,12 +122,13 @@ class Stream {
   void increase_retention_period(std::int64_t hours);
   void decrease_retention_period(std::int64_t hours);
 
-  // DeleteStream: later calls raise ResourceNotFoundException.
-  void mark_deleted() noexcept { deleted_.store(true, std::memory_order_release); }
+  // DeleteStream: later calls raise ResourceNotFoundException; its shards leave the quota.
+  void mark_deleted() noexcept;
   bool deleted() const noexcept { return deleted_.load(std::memory_order_acquire); }
 
  private:
   [[noreturn]] void throw_not_found() const;
+  [[noreturn]] void throw_shard_limit(std::int64_t more) const;
   [[noreturn]] void throw_shard_not_found(std::string_view shard_id) const;
   void check_alive() const;
   void check_provisioned(const char* operation) const;
@@ -150,6 +154,7 @@ class Stream {
   const std::uint32_t max_record_size_kib_;
   const std::shared_ptr<Clock> clock_;
   const KinesisLimits limits_;
+  const std::shared_ptr<ShardQuota> quota_;  // the account's open shards, shared with other streams
   const IteratorKeys keys_;                 // iterator tags; incarnation differs per creation
   const TimeUs created_us_;
   std::atomic<std::int64_t> retention_hours_;

@@ -22,8 +22,12 @@ class TokenBucket {
     }
     return tokens_;
   }
-  // Takes `n` tokens; the balance may go negative (a large read paid back over time).
-  void take(double n) noexcept { tokens_ -= n; }
+  // Takes `n` tokens. A take larger than the whole bucket gets no credit from it: it leaves a
+  // debt of n, paid back at `rate` (AWS: a 10 MiB read blocks the next 5 s at 2 MiB/s).
+  void take(double n) noexcept { tokens_ = n > capacity_ ? std::min(tokens_, 0.0) - n : tokens_ - n; }
+  // Whether a take of n may happen now: the tokens are there, or, for n larger than the bucket,
+  // the bucket is full.
+  bool admits(double n, TimeUs now) noexcept { return available(now) >= std::min(n, capacity_); }
 
  private:
   double rate_;      // tokens added per second
