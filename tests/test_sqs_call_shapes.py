@@ -186,3 +186,25 @@ def test_a_deleted_queue_is_reported_before_a_bad_handle(broker: pymsg.Broker) -
         queue.change_visibility("garbage", 10)
     with pytest.raises(pymsg.QueueDoesNotExist):
         queue.delete_batch([{"id": "a", "receipt_handle": "garbage"}])
+
+
+def test_send_batch_successful_skips_failed_entries_in_order(broker: pymsg.Broker) -> None:
+    queue = broker.create_queue("q")
+    entries = [{"id": "a", "body": "1"}, {"id": "b", "body": ""}, {"id": "c", "body": "3"}, {"id": "d", "body": "\x00"}]
+    result = queue.send_batch(entries)
+    assert [r.id for r in result.successful] == ["a", "c"]
+    assert [f.id for f in result.failed] == ["b", "d"]
+    assert {m.body for m in queue.receive(10)} == {"1", "3"}
+    none = queue.send_batch([{"id": "x", "body": ""}])
+    assert len(none.successful) == 0 and list(none.successful) == [] and [f.id for f in none.failed] == ["x"]
+
+
+def test_delete_batch_of_messages_reports_only_the_failures(broker: pymsg.Broker) -> None:
+    ours, theirs = broker.create_queue("ours"), broker.create_queue("theirs")
+    for q in (ours, ours, theirs):
+        q.send("m")
+    a, b = ours.receive(10)
+    (foreign,) = theirs.receive()
+    result = ours.delete_batch([a, foreign, b])
+    assert list(result.successful) == [a.message_id, b.message_id]
+    assert [f.id for f in result.failed] == [foreign.message_id]

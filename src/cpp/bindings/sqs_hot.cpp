@@ -479,38 +479,33 @@ PyMethodDef message_methods[] = {
 // SendResults of the successful entries of a send_batch.
 class SendResultSource final : public ItemSource {
  public:
-  struct Entry {
-    PyObject* id;    // owned
-    PyObject* body;  // owned
-    SendOutcome outcome;
-  };
-  std::vector<Entry> entries;
+  std::vector<SendOutcome> outcomes;  // filled by Queue::send_batch, one per entry
+  std::vector<PyObject*> refs;        // entry i's id and body at 2i and 2i+1 (owned)
+  bool all_succeeded = true;          // else `index` maps successful item -> entry
+  std::vector<std::uint32_t> index;
 
   ~SendResultSource() override {
-    for (Entry& e : entries) {
-      Py_DECREF(e.id);
-      Py_DECREF(e.body);
-    }
+    for (PyObject* o : refs) Py_DECREF(o);
   }
-  Py_ssize_t size() const override { return static_cast<Py_ssize_t>(entries.size()); }
+  Py_ssize_t size() const override {
+    return static_cast<Py_ssize_t>(all_succeeded ? outcomes.size() : index.size());
+  }
   PyObject* make(Py_ssize_t i) const override {
-    const Entry& e = entries[static_cast<std::size_t>(i)];
-    return make_send_result(e.id, e.body, e.outcome);
+    const std::size_t k = all_succeeded ? static_cast<std::size_t>(i) : index[static_cast<std::size_t>(i)];
+    return make_send_result(refs[2 * k], refs[2 * k + 1], outcomes[k]);
   }
 };
 
 // The message ids of the successful entries of a delete_batch(messages).
 class MessageIdSource final : public ItemSource {
  public:
-  std::vector<PyObject*> messages;  // owned
+  explicit MessageIdSource(PyObject* messages) : messages_(messages) {}  // a tuple, taken
+  ~MessageIdSource() override { Py_DECREF(messages_); }
+  Py_ssize_t size() const override { return PyTuple_GET_SIZE(messages_); }
+  PyObject* make(Py_ssize_t i) const override { return message_get_message_id(PyTuple_GET_ITEM(messages_, i), nullptr); }
 
-  ~MessageIdSource() override {
-    for (PyObject* m : messages) Py_DECREF(m);
-  }
-  Py_ssize_t size() const override { return static_cast<Py_ssize_t>(messages.size()); }
-  PyObject* make(Py_ssize_t i) const override {
-    return message_get_message_id(messages[static_cast<std::size_t>(i)], nullptr);
-  }
+ private:
+  PyObject* messages_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -526,36 +521,41 @@ struct Names {  // interned argument names and dict keys of batch entries
 // BatchResultErrorEntry(id, code, message, sender_fault); both are NamedTuples that pymsg.sqs
 // hands over with _core._set_batch_result_types at import.
 
-PyObject* failures_list(const std::vector<PyObject*>& ids, const std::vector<std::optional<EntryError>>& errors) {
+// The `failed` list: BatchResultErrorEntry(id, code, message, sender_fault) per error, where
+// `id_of(i)` is entry i's id (borrowed).
+template <class IdOf>
+PyObject* failures_list(const EntryErrors& errors, IdOf id_of) {
   PyObject* failed = PyList_New(0);
-  if (failed == nullptr) return nullptr;
-  for (std::size_t i = 0; i < errors.size(); ++i) {
-    if (!errors[i]) continue;
-    PyObject* entry = new_named_tuple(ResultType::BatchResultErrorEntry, {Py_NewRef(ids[i]), PyUnicode_FromString(error_name(errors[i]->code)),
-                                                           new_str(errors[i]->message),
-                                                           PyBool_FromLong(errors[i]->sender_fault ? 1 : 0)});
-    if (entry == nullptr || PyList_Append(failed, entry) != 0) {
-      Py_XDECREF(entry);
-      Py_DECREF(failed);
-      return nullptr;
-    }
-    Py_DECREF(entry);
+  for (const auto& [i, e] : errors) {
+    if (failed == nullptr) return nullptr;
+    PyObject* id = id_of(i);
+    PyObject* entry = id == nullptr ? nullptr
+                                    : new_named_tuple(ResultType::BatchResultErrorEntry,
+                                                      {Py_NewRef(id), PyUnicode_FromString(error_name(e.code)),
+                                                       new_str(e.message), PyBool_FromLong(e.sender_fault ? 1 : 0)});
+    if (entry == nullptr || PyList_Append(failed, entry) != 0) Py_CLEAR(failed);
+    Py_XDECREF(entry);
   }
   return failed;
 }
 
-// BatchResult(successful, failed) from the successful list (stolen) and the per-entry errors.
-PyObject* batch_result(PyObject* successful, const std::vector<PyObject*>& ids,
-                       const std::vector<std::optional<EntryError>>& errors) {
+// BatchResult(successful, failed) from the successful sequence (stolen) and the errors.
+template <class IdOf>
+PyObject* batch_result(PyObject* successful, const EntryErrors& errors, IdOf id_of) {
   if (successful == nullptr) return nullptr;
-  return new_named_tuple(ResultType::BatchResult, {successful, failures_list(ids, errors)});
+  return new_named_tuple(ResultType::BatchResult, {successful, failures_list(errors, id_of)});
 }
 
 // The ids of the entries without an error: the `successful` of delete and change visibility.
-PyObject* successful_ids(const std::vector<PyObject*>& ids, const std::vector<std::optional<EntryError>>& errors) {
+PyObject* successful_ids(const std::vector<PyObject*>& ids, const EntryErrors& errors) {
   PyObject* ok = PyList_New(0);
+  std::size_t next_error = 0;
   for (std::size_t i = 0; ok != nullptr && i < ids.size(); ++i) {
-    if (!errors[i] && PyList_Append(ok, ids[i]) != 0) Py_CLEAR(ok);
+    if (next_error < errors.size() && errors[next_error].first == i) {
+      ++next_error;
+      continue;
+    }
+    if (PyList_Append(ok, ids[i]) != 0) Py_CLEAR(ok);
   }
   return ok;
 }
@@ -600,20 +600,23 @@ bool check_batch_size(std::size_t count, const SqsLimits& limits) {
 // format, then distinctness. `values[i][0]` holds entry i's id.
 bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vector<EntryValues>& values) {
   if (!check_batch_size(count, limits)) return false;
-  std::vector<std::string_view> texts(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     PyObject* id = values[i][0];
+    std::string_view text;
     if (id == nullptr) return raise(ErrorCode::MissingParameter, "Each entry must have an 'id'."), false;
-    if (!get_text(id, "Entry id", texts[i])) return false;
-    if (!is_valid_batch_entry_id(texts[i])) {
+    if (!get_text(id, "Entry id", text)) return false;
+    if (!is_valid_batch_entry_id(text)) {
       PyErr_Format(error_class(ErrorCode::InvalidBatchEntryId),
                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
                    "It can be at most 80 letters long (got %R).", id);
       return false;
     }
     for (std::size_t j = 0; j < i; ++j) {
-      // Sizes and first bytes first: ids are short, and a memcmp call costs more than them.
-      if (texts[j].size() == texts[i].size() && texts[j][0] == texts[i][0] && texts[j] == texts[i]) {
+      // The earlier ids are valid str (their UTF-8 is cached). Sizes and first bytes first: ids
+      // are short, and a memcmp call costs more than they do.
+      Py_ssize_t size = 0;
+      const char* other = PyUnicode_AsUTF8AndSize(values[j][0], &size);
+      if (static_cast<std::size_t>(size) == text.size() && other[0] == text[0] && text == std::string_view(other, text.size())) {
         PyErr_Format(error_class(ErrorCode::BatchEntryIdsNotDistinct), "Id %R repeated.", id);
         return false;
       }
@@ -689,30 +692,34 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
   }
   const std::size_t n = values.size();
   std::vector<SendRequest> requests(n);
-  std::vector<PyObject*> ids(n);
   for (std::size_t i = 0; i < n; ++i) {
-    ids[i] = values[i][0];
     if (values[i][1] == nullptr) {
       PyErr_Format(error_class(ErrorCode::MissingParameter),
-                   "The request must contain the parameter MessageBody (entry %R).", ids[i]);
+                   "The request must contain the parameter MessageBody (entry %R).", values[i][0]);
       return nullptr;
     }
     if (!fill_send_request(values[i].data() + 1, requests[i])) return nullptr;
   }
-  std::vector<SendOutcome> outcomes;
-  std::vector<std::optional<EntryError>> errors;
+  auto source = std::make_unique<SendResultSource>();
+  EntryErrors errors;
   try {
-    queue->send_batch(requests, outcomes, errors);
+    queue->send_batch(requests, source->outcomes, errors);
   } catch (const Error& e) {
     return raise(e);
   }
-  auto source = std::make_unique<SendResultSource>();
-  source->entries.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (errors[i]) continue;
-    source->entries.push_back({Py_NewRef(ids[i]), Py_NewRef(values[i][1]), std::move(outcomes[i])});
+  source->refs.reserve(2 * n);
+  source->all_succeeded = errors.empty();
+  for (std::size_t i = 0, next_error = 0; i < n; ++i) {
+    source->refs.push_back(Py_NewRef(values[i][0]));
+    source->refs.push_back(Py_NewRef(values[i][1]));
+    if (next_error < errors.size() && errors[next_error].first == i) {
+      ++next_error;
+    } else if (!source->all_succeeded) {
+      source->index.push_back(static_cast<std::uint32_t>(i));
+    }
   }
-  return batch_result(make_lazy_results(std::move(source)), ids, errors);
+  return batch_result(make_lazy_results(std::move(source)), errors,
+                      [&](std::size_t i) { return values[i][0]; });
 }
 
 PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -816,7 +823,6 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
   if (!check_batch_size(n, queue.limits())) return nullptr;
   PyObject** items = PySequence_Fast_ITEMS(entries);
   std::vector<ReceiptHandle> handles(n);
-  std::vector<PyObject*> ids(n);  // set for failed entries only, the ones failures_list reads
   bool foreign = false;  // some message came from another queue
   for (std::size_t i = 0; i < n; ++i) {
     if (Py_TYPE(items[i]) != g_message_type) {
@@ -833,7 +839,7 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
     handles[i] = m->handle;
     foreign = foreign || &queue_of_message(m) != &queue;
   }
-  std::vector<std::optional<EntryError>> errors;
+  EntryErrors errors;
   try {
     if (!foreign) {
       queue.delete_batch(handles, errors);
@@ -849,18 +855,19 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
   } catch (const Error& e) {
     return raise(e);
   }
-  auto source = std::make_unique<MessageIdSource>();
-  source->messages.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!errors[i]) {
-      source->messages.push_back(Py_NewRef(items[i]));
-      continue;
+  PyObject* succeeded = PyTuple_New(static_cast<Py_ssize_t>(n - errors.size()));  // a snapshot of them
+  if (succeeded == nullptr) return nullptr;
+  for (std::size_t i = 0, next_error = 0, k = 0; i < n; ++i) {
+    if (next_error < errors.size() && errors[next_error].first == i) {
+      ++next_error;
+    } else {
+      PyTuple_SET_ITEM(succeeded, static_cast<Py_ssize_t>(k++), Py_NewRef(items[i]));
     }
-    Py_XDECREF(message_get_message_id(items[i], nullptr));  // caches message_id_str
-    ids[i] = as_message(items[i])->message_id_str;  // borrowed from the message, alive as `entries` is
-    if (ids[i] == nullptr) return nullptr;
   }
-  return batch_result(make_lazy_results(std::move(source)), ids, errors);
+  return batch_result(make_lazy_results(std::make_unique<MessageIdSource>(succeeded)), errors, [&](std::size_t i) {
+    Py_XDECREF(message_get_message_id(items[i], nullptr));  // caches message_id_str
+    return as_message(items[i])->message_id_str;  // borrowed from the message, alive as `entries` is
+  });
 }
 
 // Entries are dicts with id and receipt_handle, or received Message objects.
@@ -885,13 +892,13 @@ PyObject* queue_delete_batch(PyObject* self, PyObject* const* args, Py_ssize_t n
     }
     if (!get_text(values[i][1], "ReceiptHandle", handles[i])) return nullptr;
   }
-  std::vector<std::optional<EntryError>> errors;
+  EntryErrors errors;
   try {
     queue->delete_batch(handles, errors);
   } catch (const Error& e) {
     return raise(e);
   }
-  return batch_result(successful_ids(ids, errors), ids, errors);
+  return batch_result(successful_ids(ids, errors), errors, [&](std::size_t i) { return ids[i]; });
 }
 
 PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
@@ -919,13 +926,13 @@ PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, P
     }
     requests[i].second = *seconds;
   }
-  std::vector<std::optional<EntryError>> errors;
+  EntryErrors errors;
   try {
     queue->change_visibility_batch(requests, errors);
   } catch (const Error& e) {
     return raise(e);
   }
-  return batch_result(successful_ids(ids, errors), ids, errors);
+  return batch_result(successful_ids(ids, errors), errors, [&](std::size_t i) { return ids[i]; });
 }
 
 // Docstrings start with the signature (the `--` line makes it __text_signature__ for help()).

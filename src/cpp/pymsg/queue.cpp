@@ -276,7 +276,7 @@ SendOutcome Queue::send(SendRequest& request) {
 }
 
 void Queue::send_batch(std::vector<SendRequest>& requests, std::vector<SendOutcome>& outcomes,
-                       std::vector<std::optional<EntryError>>& errors) {
+                       EntryErrors& errors) {
   std::uint64_t total = 0;
   for (const SendRequest& r : requests) {
     total += r.body.size();
@@ -287,8 +287,8 @@ void Queue::send_batch(std::vector<SendRequest>& requests, std::vector<SendOutco
                 "Batch requests cannot be longer than " + std::to_string(limits_.max_batch_bytes) +
                     " bytes. You have sent " + std::to_string(total) + " bytes.");
   }
-  outcomes.assign(requests.size(), SendOutcome{});
-  errors.assign(requests.size(), std::nullopt);
+  outcomes.resize(requests.size());
+  errors.clear();
   std::unique_lock<std::mutex> lock(mutex_);
   check_alive();
   const TimeUs now = clock_->now();
@@ -296,7 +296,7 @@ void Queue::send_batch(std::vector<SendRequest>& requests, std::vector<SendOutco
     try {
       outcomes[i] = send_locked(requests[i], now);
     } catch (const Error& e) {
-      errors[i] = EntryError{e.code(), e.what(), true};
+      errors.emplace_back(i, EntryError{e.code(), e.what(), true});
     }
   }
 }
@@ -601,37 +601,35 @@ void Queue::delete_message(const ReceiptHandle& handle) {
   delete_locked(handle, clock_->now());
 }
 
-void Queue::delete_batch(const std::vector<std::string_view>& handles,
-                         std::vector<std::optional<EntryError>>& errors) {
+void Queue::delete_batch(const std::vector<std::string_view>& handles, EntryErrors& errors) {
   check_alive();
   std::vector<ReceiptHandle> decoded(handles.size());
-  std::vector<std::optional<EntryError>> decode_errors(handles.size());
+  EntryErrors undecodable;
   for (std::size_t i = 0; i < handles.size(); ++i) {
     try {
       decoded[i] = decode_handle(handles[i]);
     } catch (const Error& e) {
-      decode_errors[i] = EntryError{e.code(), e.what(), true};
+      undecodable.emplace_back(i, EntryError{e.code(), e.what(), true});
     }
   }
-  delete_batch(decoded, errors, &decode_errors);
+  delete_batch(decoded, errors, &undecodable);
 }
 
-void Queue::delete_batch(const std::vector<ReceiptHandle>& handles,
-                         std::vector<std::optional<EntryError>>& errors,
-                         std::vector<std::optional<EntryError>>* skip) {
-  errors.assign(handles.size(), std::nullopt);
+void Queue::delete_batch(const std::vector<ReceiptHandle>& handles, EntryErrors& errors, EntryErrors* failed) {
+  errors.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
   const TimeUs now = clock_->now();
+  std::size_t next_failed = 0;  // cursor into *failed (indices increase)
   for (std::size_t i = 0; i < handles.size(); ++i) {
-    if (skip != nullptr && (*skip)[i]) {
-      errors[i] = std::move((*skip)[i]);
+    if (failed != nullptr && next_failed < failed->size() && (*failed)[next_failed].first == i) {
+      errors.push_back(std::move((*failed)[next_failed++]));
       continue;
     }
     try {
       delete_locked(handles[i], now);
     } catch (const Error& e) {
-      errors[i] = EntryError{e.code(), e.what(), true};
+      errors.emplace_back(i, EntryError{e.code(), e.what(), true});
     }
   }
 }
@@ -680,8 +678,8 @@ void Queue::change_visibility(const ReceiptHandle& handle, double visibility_tim
 }
 
 void Queue::change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries,
-                                    std::vector<std::optional<EntryError>>& errors) {
-  errors.assign(entries.size(), std::nullopt);
+                                    EntryErrors& errors) {
+  errors.clear();
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
   const TimeUs now = clock_->now();
@@ -690,7 +688,7 @@ void Queue::change_visibility_batch(const std::vector<std::pair<std::string_view
       check_seconds_range(entries[i].second, 0, kMaxVisibilityTimeoutS, "VisibilityTimeout");
       change_visibility_locked(decode_handle(entries[i].first), entries[i].second, now);
     } catch (const Error& e) {
-      errors[i] = EntryError{e.code(), e.what(), true};
+      errors.emplace_back(i, EntryError{e.code(), e.what(), true});
     }
   }
 }

@@ -100,6 +100,10 @@ struct EntryError {
   bool sender_fault = true;
 };
 
+// The failed entries of a batch call as (entry index, error), indices increasing. Usually empty,
+// and then it never allocates.
+using EntryErrors = std::vector<std::pair<std::size_t, EntryError>>;
+
 // A copy of a received message, taken under the lock so the caller needs none.
 struct ReceivedMessage {
   MessageId message_id{};
@@ -144,10 +148,9 @@ class Queue final : public ClockListener {
 
   // SendMessage. Thread-safe; allocates the message. O(1) standard, O(log n) FIFO or delayed.
   SendOutcome send(SendRequest& request);
-  // SendMessageBatch after the batch-level checks: each entry either fills outcomes[i] or
-  // errors[i]. Entries are enqueued in order under one lock. Thread-safe.
-  void send_batch(std::vector<SendRequest>& requests, std::vector<SendOutcome>& outcomes,
-                  std::vector<std::optional<EntryError>>& errors);
+  // SendMessageBatch after the batch-level checks: each entry either fills outcomes[i] or has
+  // an entry in `errors`. Entries are enqueued in order under one lock. Thread-safe.
+  void send_batch(std::vector<SendRequest>& requests, std::vector<SendOutcome>& outcomes, EntryErrors& errors);
 
   // ReceiveMessage: up to max_messages into `out`, waiting up to `wait` (long poll; nullopt: the
   // queue's ReceiveMessageWaitTimeSeconds) when none is available. With block=false it never
@@ -169,15 +172,11 @@ class Queue final : public ClockListener {
   // ChangeMessageVisibility. Thread-safe; O(log n).
   void change_visibility(std::string_view receipt_handle, double visibility_timeout_s);
   void change_visibility(const ReceiptHandle& handle, double visibility_timeout_s);
-  // The batch forms: one lock for all entries, per-entry errors. `skip[i]`, when given and set,
-  // is entry i's error already (a handle that did not decode).
-  void delete_batch(const std::vector<std::string_view>& handles,
-                    std::vector<std::optional<EntryError>>& errors);
-  void delete_batch(const std::vector<ReceiptHandle>& handles,
-                    std::vector<std::optional<EntryError>>& errors,
-                    std::vector<std::optional<EntryError>>* skip = nullptr);
-  void change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries,
-                               std::vector<std::optional<EntryError>>& errors);
+  // The batch forms: one lock for all entries, per-entry errors. `failed`, when given, holds
+  // entries that failed already (handles that did not decode); they are skipped and reported.
+  void delete_batch(const std::vector<std::string_view>& handles, EntryErrors& errors);
+  void delete_batch(const std::vector<ReceiptHandle>& handles, EntryErrors& errors, EntryErrors* failed = nullptr);
+  void change_visibility_batch(const std::vector<std::pair<std::string_view, double>>& entries, EntryErrors& errors);
 
   // PurgeQueue: drops every message, in flight or not. Thread-safe; O(n).
   void purge();
