@@ -36,7 +36,8 @@ namespace pymsg {
   X(ExpiredIteratorException)        \
   X(LimitExceededException)          \
   X(ProvisionedThroughputExceededException) \
-  X(ValidationException)
+  X(ValidationException)             \
+  X(OutOfMemoryError)
 
 enum class ErrorCode {
 #define PYMSG_ENUM_ENTRY(name) name,

@@ -344,6 +344,44 @@ void md5_u128_many(const std::string_view* data, std::size_t n, U128* out) noexc
   if (lanes > 0) flush();
 }
 
+// ---- hash_bytes ----
+
+namespace {
+__extension__ typedef unsigned __int128 u128;
+std::uint64_t fold(std::uint64_t a, std::uint64_t b) noexcept {
+  const u128 r = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+std::uint64_t read64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+constexpr std::uint64_t kH0 = 0xa0761d6478bd642full, kH1 = 0xe7037ed1a0b428dbull, kH2 = 0x8ebc6af09c88c6e3ull;
+}  // namespace
+
+std::uint64_t hash_bytes(std::string_view data, std::uint64_t seed) noexcept {
+  const char* p = data.data();
+  std::size_t n = data.size();
+  std::uint64_t h = seed ^ fold(n ^ kH0, kH1);
+  while (n > 16) {
+    h = fold(read64(p) ^ kH1 ^ h, read64(p + 8) ^ kH2);
+    p += 16;
+    n -= 16;
+  }
+  std::uint64_t a = 0, b = 0;  // the last 1..16 bytes (possibly re-reading some: n > 16 before)
+  if (data.size() >= 16) {
+    a = read64(data.data() + data.size() - 16);
+    b = read64(data.data() + data.size() - 8);
+  } else if (n >= 8) {
+    a = read64(p);
+    b = read64(p + n - 8);
+  } else if (n > 0) {
+    std::memcpy(&a, p, n);
+  }
+  return mix64(fold(a ^ kH1 ^ h, b ^ kH2 ^ data.size()));
+}
+
 // ---- randomness ----
 
 namespace {

@@ -97,6 +97,10 @@ U128 md5_u128(std::string_view data) noexcept;
 // in SIMD lanes, several times the throughput of one by one. Allocates nothing.
 void md5_u128_many(const std::string_view* data, std::size_t n, U128* out) noexcept;
 
+// A seeded 64-bit hash of a byte string for in-process hash tables (the cache's): 16 bytes a
+// step through a 64x64->128 multiply-fold, then mix64. Fast on short keys; not cryptographic.
+std::uint64_t hash_bytes(std::string_view data, std::uint64_t seed) noexcept;
+
 // Fills `out` with `len` bytes from a per-thread xoshiro256** generator seeded from
 // std::random_device. Thread-safe (each thread owns its generator).
 void random_bytes(void* out, std::size_t len) noexcept;
