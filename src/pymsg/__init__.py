@@ -16,6 +16,7 @@ from . import errors  # first: the native module looks its exception classes up 
 from ._core import Clock, ManualClock, Message, SendResult, SystemClock
 from ._core import __version__ as __version__
 from .broker import Broker
+from .cache import Cache, MsgpackCache
 from .errors import *  # noqa: F403
 from .kinesis import (
     ChildShard,
@@ -41,6 +42,8 @@ __all__ = [
     "SendResult",
     "BatchResult",
     "BatchResultErrorEntry",
+    "Cache",
+    "MsgpackCache",
     "Stream",
     "Record",
     "Shard",

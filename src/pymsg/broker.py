@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from . import _core
-from .errors import InvalidArgumentException, QueueDoesNotExist, ResourceNotFoundException, ValidationException
+from .cache import Cache, MsgpackCache
+from .errors import (
+    CacheClusterNotFound,
+    InvalidArgumentException,
+    InvalidParameterValue,
+    QueueDoesNotExist,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from .kinesis import Stream
 from .sqs import Queue, check_tags, config_arguments
 
@@ -34,6 +42,7 @@ class Broker:
         self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing))
         self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
         self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
+        self._caches: dict[str, Cache] = {}  # one wrapper per cache, by name
         self._lock = threading.Lock()
 
     @property
@@ -194,11 +203,79 @@ class Broker:
         with self._lock:
             self._streams.pop(name.rsplit("/", 1)[-1] if name.startswith("arn:") else name, None)
 
+    # --- cache ----------------------------------------------------------------------------
+
+    def create_cache(
+        self,
+        name: str = "default",
+        *,
+        max_memory: Optional[int] = None,
+        max_items: Optional[int] = None,
+        default_ttl: Optional[float] = None,
+        eviction_policy: str = "allkeys-lru",
+        codec: Optional[str] = None,
+        shards: int = 16,
+    ) -> Cache:
+        """An ElastiCache-style cache. ``max_memory`` bounds its used_memory in bytes (keys, values
+        and per-entry overhead, as the allocator rounds them) and ``max_items`` its entries; a
+        write evicts per ``eviction_policy`` (Redis's names; ``allkeys-lru`` here, while
+        ElastiCache's default parameter group uses ``volatile-lru``) or, with ``noeviction``,
+        raises OutOfMemoryError. ``default_ttl`` (seconds) applies to sets without a ttl.
+        ``codec="msgpack"`` stores any msgpack-serialisable value. Raises
+        CacheClusterAlreadyExists when the name is taken."""
+        if not isinstance(name, str):
+            raise InvalidParameterValue(f"A cache name must be a str, not {type(name).__name__}.")
+        if codec not in (None, "msgpack"):
+            raise InvalidParameterValue(f"Unknown codec {codec!r} (use None or 'msgpack').")
+        if default_ttl is not None and (
+            isinstance(default_ttl, bool) or not isinstance(default_ttl, (int, float)) or not default_ttl > 0
+        ):
+            raise InvalidParameterValue(f"default_ttl must be a positive number of seconds or None, not {default_ttl!r}.")
+        if not isinstance(eviction_policy, str):
+            raise InvalidParameterValue(f"eviction_policy must be a str, not {type(eviction_policy).__name__}.")
+        core = self._core.create_cache(
+            name,
+            _cache_count(max_memory, "max_memory"),
+            _cache_count(max_items, "max_items"),
+            float(default_ttl or 0),
+            eviction_policy,
+            _cache_count(shards, "shards"),
+        )
+        cache = (MsgpackCache if codec == "msgpack" else Cache)(self, core)
+        with self._lock:
+            self._caches[name] = cache
+        return cache
+
+    def get_cache(self, name: str = "default") -> Cache:
+        """The cache of that name; raises CacheClusterNotFound."""
+        with self._lock:
+            cache = self._caches.get(name) if isinstance(name, str) else None
+        if cache is None or cache._core is not self._core.get_cache(name):
+            raise CacheClusterNotFound(f"Cache {name} not found.")
+        return cache
+
+    def delete_cache(self, cache: Cache | str = "default") -> None:
+        """Deletes a cache and frees its entries; later calls on it raise CacheClusterNotFound."""
+        name = cache.name if isinstance(cache, Cache) else cache
+        if not isinstance(name, str):
+            raise CacheClusterNotFound(f"Cache {name!r} not found.")
+        self._core.delete_cache(name)
+        with self._lock:
+            self._caches.pop(name, None)
+
     @staticmethod
     def _stream_name(value: Any) -> str:
         if not isinstance(value, str):
             raise ResourceNotFoundException(f"Stream {value!r} not found (a stream name must be a str).")
         return value
+
+
+def _cache_count(value: Any, name: str) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidParameterValue(f"{name} must be a positive int or None, not {value!r}.")
+    return min(value, 2**63)
 
 
 def _count(value: Any, name: str) -> int:

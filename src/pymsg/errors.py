@@ -156,6 +156,21 @@ class ValidationException(PymsgError, ValueError):
     ON_DEMAND stream."""
 
 
+# --- cache (Redis's OOM; ElastiCache's cluster errors) ------------------------------------------
+
+
+class OutOfMemoryError(PymsgError, RuntimeError):
+    """A write would pass max_memory and the eviction policy may not make room (Redis's OOM)."""
+
+
+class CacheClusterNotFound(PymsgError, LookupError):
+    """The cache does not exist (or was deleted)."""
+
+
+class CacheClusterAlreadyExists(PymsgError, ValueError):
+    """create_cache with the name of an existing cache."""
+
+
 __all__ = [
     "PymsgError",
     "QueueDoesNotExist",
@@ -182,4 +197,7 @@ __all__ = [
     "LimitExceededException",
     "ProvisionedThroughputExceededException",
     "ValidationException",
+    "OutOfMemoryError",
+    "CacheClusterNotFound",
+    "CacheClusterAlreadyExists",
 ]

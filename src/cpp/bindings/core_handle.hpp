@@ -7,8 +7,10 @@
 #include <Python.h>
 #include <pybind11/pybind11.h>
 
+#include <initializer_list>
 #include <memory>
 #include <new>
+#include <vector>
 
 namespace pymsg::bindings {
 
@@ -28,15 +30,17 @@ struct CoreHandle {
 
   // A heap type `name` (subclassable) with these methods; `core_name` names T's Python type in
   // errors ("pymsg._core.Queue").
-  static PyTypeObject* make_type(const char* name, const char* core_name, PyMethodDef* methods, const char* doc) {
+  static PyTypeObject* make_type(const char* name, const char* core_name, PyMethodDef* methods, const char* doc,
+                                 std::initializer_list<PyType_Slot> extra = {}) {
     core_name_ = core_name;
-    PyType_Slot slots[] = {{Py_tp_new, reinterpret_cast<void*>(tp_new)},
-                           {Py_tp_init, reinterpret_cast<void*>(tp_init)},
-                           {Py_tp_dealloc, reinterpret_cast<void*>(tp_dealloc)},
-                           {Py_tp_methods, methods},
-                           {Py_tp_doc, const_cast<char*>(doc)},
-                           {0, nullptr}};
-    PyType_Spec spec = {name, sizeof(CoreHandle), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots};
+    std::vector<PyType_Slot> slots = {{Py_tp_new, reinterpret_cast<void*>(tp_new)},
+                                      {Py_tp_init, reinterpret_cast<void*>(tp_init)},
+                                      {Py_tp_dealloc, reinterpret_cast<void*>(tp_dealloc)},
+                                      {Py_tp_methods, methods},
+                                      {Py_tp_doc, const_cast<char*>(doc)}};
+    slots.insert(slots.end(), extra.begin(), extra.end());
+    slots.push_back({0, nullptr});
+    PyType_Spec spec = {name, sizeof(CoreHandle), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, slots.data()};
     return reinterpret_cast<PyTypeObject*>(PyType_FromSpec(&spec));
   }
 

@@ -16,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_sqs_hot(m);
   pymsg::bindings::register_kinesis(m);
   pymsg::bindings::register_kinesis_hot(m);
+  pymsg::bindings::register_cache(m);
 }

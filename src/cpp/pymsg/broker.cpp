@@ -221,4 +221,47 @@ void Broker::delete_stream(const std::string& name_or_arn) {
   streams_.erase(it);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Caches
+
+std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const CacheOptions& options) {
+  if (name.empty() || name.size() > 40) {  // ElastiCache: cluster ids of 1 to 40 characters
+    throw Error(ErrorCode::InvalidParameterValue, "A cache name must have 1 to 40 characters (got '" +
+                                                      name.substr(0, 64) + "').");
+  }
+  auto cache = std::make_shared<Cache>(name, options, clock_);
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (caches_.count(name) != 0) {
+    throw Error(ErrorCode::CacheClusterAlreadyExists, "Cache " + name + " already exists.");
+  }
+  caches_[name] = cache;
+  return cache;
+}
+
+std::shared_ptr<Cache> Broker::get_cache(const std::string& name) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const auto it = caches_.find(name);
+  if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name + " not found.");
+  return it->second;
+}
+
+std::vector<std::string> Broker::list_caches() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [name, cache] : caches_) out.push_back(name);
+  return out;
+}
+
+void Broker::delete_cache(const std::string& name) {
+  std::shared_ptr<Cache> cache;
+  {
+    std::unique_lock<std::shared_mutex> lock(mutex_);
+    const auto it = caches_.find(name);
+    if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name + " not found.");
+    cache = std::move(it->second);
+    caches_.erase(it);
+  }
+  cache->mark_deleted();  // its memory goes now, even while Python objects still hold the cache
+}
+
 }  // namespace pymsg

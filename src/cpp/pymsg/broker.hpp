@@ -15,6 +15,7 @@
 
 #include "pymsg/clock.hpp"
 #include "pymsg/limits.hpp"
+#include "pymsg/cache.hpp"
 #include "pymsg/queue.hpp"
 #include "pymsg/stream.hpp"
 
@@ -68,6 +69,12 @@ class Broker {
   void delete_stream(const std::string& name_or_arn);
   std::string stream_arn(const std::string& name) const;
 
+  // Caches. CacheClusterAlreadyExists / CacheClusterNotFound. Thread-safe.
+  std::shared_ptr<Cache> create_cache(const std::string& name, const CacheOptions& options);
+  std::shared_ptr<Cache> get_cache(const std::string& name) const;
+  std::vector<std::string> list_caches() const;
+  void delete_cache(const std::string& name);
+
  private:
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
@@ -83,6 +90,7 @@ class Broker {
   std::map<std::string, std::shared_ptr<Queue>> queues_;  // live queues by name
   std::map<std::string, TimeUs> deleted_at_;              // recently deleted names
   std::map<std::string, std::shared_ptr<Stream>> streams_;  // live streams by name
+  std::map<std::string, std::shared_ptr<Cache>> caches_;    // caches by name
 };
 
 }  // namespace pymsg

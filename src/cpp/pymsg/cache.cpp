@@ -229,7 +229,19 @@ Cache::Shard& Cache::shard_of(std::uint64_t h) const noexcept {
   return *shards_[shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_)];
 }
 
+void Cache::check_alive() const {
+  if (deleted_.load(std::memory_order_relaxed)) {
+    throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name_ + " not found (it was deleted).");
+  }
+}
+
+void Cache::mark_deleted() {
+  deleted_.store(true, std::memory_order_relaxed);
+  clear();
+}
+
 void Cache::check_key(std::string_view key) const {
+  check_alive();
   if (key.size() > kMaxCacheKeySize) {
     throw Error(ErrorCode::InvalidParameterValue, "Cache keys are at most " + std::to_string(kMaxCacheKeySize) +
                                                       " bytes (got " + std::to_string(key.size()) + ").");
@@ -444,6 +456,7 @@ bool Cache::over_limits() const noexcept {
 }
 
 bool Cache::get(std::string_view key, std::string& out) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -476,6 +489,7 @@ bool Cache::get(std::string_view key, std::string& out) {
 }
 
 bool Cache::remove(std::string_view key) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -488,6 +502,7 @@ bool Cache::remove(std::string_view key) {
 }
 
 bool Cache::exists(std::string_view key) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -499,6 +514,7 @@ bool Cache::exists(std::string_view key) {
 }
 
 KeyTtl Cache::ttl(std::string_view key) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -513,6 +529,7 @@ KeyTtl Cache::ttl(std::string_view key) {
 }
 
 bool Cache::expire(std::string_view key, TimeUs life) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -540,6 +557,7 @@ bool Cache::expire(std::string_view key, TimeUs life) {
 }
 
 bool Cache::persist(std::string_view key) {
+  check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);

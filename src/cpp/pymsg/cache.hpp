@@ -101,6 +101,9 @@ class Cache final : public ClockListener {
   std::size_t sweep_expired(std::size_t budget = SIZE_MAX);
   void on_clock_changed() override;
 
+  // DeleteCacheCluster: frees every entry; later calls raise CacheClusterNotFound.
+  void mark_deleted();
+
   struct Entry;  // internals, public only for the helpers in cache.cpp
   struct Shard;
 
@@ -116,6 +119,7 @@ class Cache final : public ClockListener {
   bool over_limits() const noexcept;
   bool evict_one(std::string_view keep, std::uint64_t keep_hash);
   void maybe_sweep(TimeUs now);
+  void check_alive() const;
 
   const std::string name_;
   const CacheOptions options_;
@@ -128,6 +132,7 @@ class Cache final : public ClockListener {
   std::atomic<std::int64_t> entry_bytes_{0};  // entries' allocations; shards add table and heap bytes
   std::atomic<TimeUs> last_sweep_us_{0};
   std::mutex evict_mutex_;                    // one evicting thread at a time (victim choice scans shards)
+  std::atomic<bool> deleted_{false};
 };
 
 }  // namespace pymsg

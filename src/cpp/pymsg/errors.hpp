@@ -37,7 +37,9 @@ namespace pymsg {
   X(LimitExceededException)          \
   X(ProvisionedThroughputExceededException) \
   X(ValidationException)             \
-  X(OutOfMemoryError)
+  X(OutOfMemoryError)                \
+  X(CacheClusterNotFound)            \
+  X(CacheClusterAlreadyExists)
 
 enum class ErrorCode {
 #define PYMSG_ENUM_ENTRY(name) name,
