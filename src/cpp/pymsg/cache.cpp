@@ -372,7 +372,7 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
   const TimeUs now = clock_->now();
   if (limited) {
     // Make room first, as Redis does before a write: nothing is written when it cannot.
-    std::int64_t old_charge = 0;
+    std::int64_t old_charge = 0;  // what the write frees: the old entry, or minus a table growth
     bool present = false;
     {
       std::lock_guard<std::mutex> lock(s.mutex);
@@ -380,6 +380,8 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
       if (i != SIZE_MAX) {
         present = true;
         old_charge = s.slots[i]->charge();
+      } else if ((s.count + 1) * 5 > s.slots.size() * 4) {
+        old_charge = -static_cast<std::int64_t>(s.slots.size() * kSlotBytes);
       }
     }
     if ((condition == SetCondition::kIfAbsent && present) || (condition == SetCondition::kIfPresent && !present)) {
