@@ -39,6 +39,23 @@ def _key_bytes(key: Key) -> bytes:
     raise InvalidParameterValue(f"Cache keys are str or bytes, not {type(key).__name__}.")
 
 
+_MAX_TTL = 1e12  # seconds (about 31,700 years): beyond it the microsecond clock would overflow
+_MAX_KEY_BYTES = 65_535
+
+
+def _check_key(key: Key) -> None:
+    if len(_key_bytes(key)) > _MAX_KEY_BYTES:
+        raise InvalidParameterValue(f"Cache keys are at most {_MAX_KEY_BYTES} bytes.")
+
+
+def _check_ttl(ttl: Optional[float]) -> None:
+    """The rule the C set() applies: None, or a positive number of seconds."""
+    if ttl is None:
+        return
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= _MAX_TTL:
+        raise InvalidParameterValue(f"ttl must be a positive number of seconds, not {ttl!r} (persist() removes a TTL).")
+
+
 class _Flight:
     """One load in progress: followers wait for the leader's value or exception."""
 
@@ -99,8 +116,8 @@ class Cache(_core.CacheHandle):
     def expire(self, key: Key, ttl: float) -> bool:
         """EXPIRE: the key expires `ttl` seconds from now (<= 0 deletes it, as Redis). Whether
         the key was there."""
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl != ttl:
-            raise InvalidParameterValue(f"ttl must be a number of seconds, not {ttl!r}.")
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not -_MAX_TTL <= ttl <= _MAX_TTL:
+            raise InvalidParameterValue(f"ttl must be a number of seconds up to {_MAX_TTL:.0e}, not {ttl!r}.")
         return self._core.expire(_key_bytes(key), float(ttl))
 
     def persist(self, key: Key) -> bool:
@@ -152,7 +169,7 @@ class Cache(_core.CacheHandle):
                 raise flight.error
             return flight.value
         try:
-            value = self.get(key, _MISSING)  # a leader that just finished may have filled it
+            value = self._peek(flight_key)  # a leader that just finished may have filled it
             if value is _MISSING:
                 value = loader()
                 self.set(key, value, ttl=ttl)
@@ -191,10 +208,15 @@ class Cache(_core.CacheHandle):
     def write_through(self, key: Key, value: Any, writer: Callable[[Key, Any], Any], *, ttl: Optional[float] = None) -> None:
         """Write-through: ``writer(key, value)`` (the database write), then caches the value. If
         the writer raises, the cache is left unchanged and the exception propagates."""
-        _key_bytes(key)  # a bad key fails before the database write
+        _check_key(key)  # bad input fails before the database write
+        _check_ttl(ttl)
         self._check_value(value)
         writer(key, value)
         self.set(key, value, ttl=ttl)
+
+    def _peek(self, key: bytes) -> Any:
+        raw = self._core.peek(key)  # no stats, no recency
+        return _MISSING if raw is None else raw
 
     def _check_value(self, value: Any) -> None:
         if not isinstance(value, bytes):
@@ -229,6 +251,10 @@ class MsgpackCache(Cache):
 
     def incr(self, key: Key, amount: int = 1) -> int:  # type: ignore[override]
         raise InvalidParameterValue("incr works on caches without a codec (values are decimal strings there).")
+
+    def _peek(self, key: bytes) -> Any:
+        raw = self._core.peek(key)
+        return _MISSING if raw is None else _unpack(raw)
 
     def _check_value(self, value: Any) -> None:
         _pack(value)

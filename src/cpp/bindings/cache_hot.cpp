@@ -36,7 +36,17 @@ bool get_key(PyObject* o, std::string_view& out) {
     out = {PyBytes_AS_STRING(o), static_cast<std::size_t>(PyBytes_GET_SIZE(o))};
     return true;
   }
-  if (PyUnicode_Check(o)) return get_text(o, ErrorCode::InvalidParameterValue, "A cache key", out);
+  if (PyUnicode_Check(o)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+    if (s == nullptr) {
+      PyErr_Clear();
+      return raise(ErrorCode::InvalidParameterValue, "A cache key must be valid Unicode (it holds lone surrogates)."),
+             false;
+    }
+    out = {s, static_cast<std::size_t>(n)};
+    return true;
+  }
   PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Cache keys are str or bytes, not %s.",
                Py_TYPE(o)->tp_name);
   return false;
@@ -141,7 +151,12 @@ int cache_contains(PyObject* self, PyObject* key) {
   Cache* cache = CacheHandle::bound(self);
   std::string_view k;
   if (cache == nullptr || !get_key(key, k)) return -1;
-  return cache->exists(k) ? 1 : 0;
+  try {
+    return cache->exists(k) ? 1 : 0;
+  } catch (const Error& e) {
+    raise(e);
+    return -1;
+  }
 }
 
 // mget(keys) -> list of bytes or None
@@ -158,13 +173,20 @@ PyObject* cache_mget(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   std::string& buffer = value_buffer();
   for (Py_ssize_t i = 0; i < n; ++i) {
     std::string_view key;
-    if (!get_key(items[i], key)) {
+    bool found = false;
+    if (get_key(items[i], key)) {
+      try {
+        found = cache->get(key, buffer);
+      } catch (const Error& e) {
+        raise(e);
+      }
+    }
+    if (PyErr_Occurred()) {
       Py_DECREF(out);
       return nullptr;
     }
-    PyObject* value = cache->get(key, buffer)
-                          ? PyBytes_FromStringAndSize(buffer.data(), static_cast<Py_ssize_t>(buffer.size()))
-                          : Py_NewRef(Py_None);
+    PyObject* value = found ? PyBytes_FromStringAndSize(buffer.data(), static_cast<Py_ssize_t>(buffer.size()))
+                            : Py_NewRef(Py_None);
     if (value == nullptr) {
       Py_DECREF(out);
       return nullptr;
@@ -197,7 +219,7 @@ PyObject* cache_mset(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
     if (!get_key(k, p.first) || !get_value(v, p.second)) return nullptr;
   }
   try {
-    for (const auto& [key, value] : pairs) cache->set(key, value, ttl);
+    cache->mset(pairs, ttl);
   } catch (const Error& e) {
     return raise(e);
   }
@@ -263,8 +285,14 @@ void register_cache(py::module_& m) {
       .def_property_readonly("max_items", [](const Cache& c) { return c.options().max_items; })
       .def_property_readonly("default_ttl", [](const Cache& c) { return to_seconds(c.options().default_ttl); })
       .def_property_readonly("eviction_policy", [](const Cache& c) { return eviction_policy_name(c.options().policy); })
-      .def("size", &Cache::size)
-      .def("used_memory", &Cache::used_memory)
+      .def("size", [](const Cache& c) { c.check_alive(); return c.size(); })
+      .def("used_memory", [](const Cache& c) { c.check_alive(); return c.used_memory(); })
+      .def("peek",
+           [](Cache& c, py::bytes key) -> py::object {
+             std::string out;
+             if (!c.peek(std::string_view(key), out)) return py::none();
+             return py::bytes(out);
+           })
       .def("ttl",
            [](Cache& c, py::bytes key) -> py::object {
              const KeyTtl t = c.ttl(std::string_view(key));

@@ -237,7 +237,7 @@ void Cache::check_alive() const {
 
 void Cache::mark_deleted() {
   deleted_.store(true, std::memory_order_relaxed);
-  clear();
+  clear_entries();
 }
 
 void Cache::check_key(std::string_view key) const {
@@ -352,59 +352,94 @@ Entry* find_live(Shard& s, Table& table, std::string_view key, std::uint64_t h, 
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-bool Cache::set(std::string_view key, std::string_view value, std::optional<TimeUs> ttl, SetCondition condition) {
-  check_key(key);
+void Cache::check_value(std::string_view value) const {
   if (value.size() > kMaxCacheValueSize) {
     throw Error(ErrorCode::InvalidParameterValue, "Cache values are at most " + std::to_string(kMaxCacheValueSize) +
                                                       " bytes (got " + std::to_string(value.size()) + ").");
   }
-  const TimeUs life = ttl ? *ttl : options_.default_ttl;
-  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "A TTL cannot be negative.");
-  const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value.size());
-  const bool limited = options_.max_memory != 0 || options_.max_items != 0;
+}
+
+std::int64_t Cache::check_charge(std::string_view key, std::size_t value_size) const {
+  const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value_size);
   if (options_.max_memory != 0 && static_cast<std::uint64_t>(charge) > options_.max_memory) {
     throw Error(ErrorCode::OutOfMemoryError, "OOM the entry (" + std::to_string(charge) +
                                                  " bytes) is larger than max_memory (" +
                                                  std::to_string(options_.max_memory) + ").");
   }
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  const TimeUs now = clock_->now();
-  if (limited) {
-    // Make room first, as Redis does before a write: nothing is written when it cannot.
-    std::int64_t old_charge = 0;  // what the write frees: the old entry, or minus a table growth
-    bool present = false;
-    {
-      std::lock_guard<std::mutex> lock(s.mutex);
-      const std::size_t i = Table{s, seed_, entry_bytes_}.find(key, h);
-      if (i != SIZE_MAX) {
-        present = true;
-        old_charge = s.slots[i]->charge();
-      } else if ((s.count + 1) * 5 > s.slots.size() * 4) {
-        old_charge = -static_cast<std::int64_t>(s.slots.size() * kSlotBytes);
-      }
-    }
-    if ((condition == SetCondition::kIfAbsent && present) || (condition == SetCondition::kIfPresent && !present)) {
-      // Decided under the lock below (the key may expire or change meanwhile); no room needed.
+  return charge;
+}
+
+bool Cache::limited() const noexcept { return options_.max_memory != 0 || options_.max_items != 0; }
+
+void Cache::make_room(const std::vector<PlannedWrite>& writes) {
+  // What the writes add: bytes (new entries, minus the ones they replace, plus table growth)
+  // and items. Looked up now; a write racing in from another thread is trimmed afterwards.
+  std::int64_t bytes = 0;
+  std::uint64_t items = 0;
+  for (const PlannedWrite& w : writes) {
+    Shard& s = shard_of(w.hash);
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const std::size_t i = Table{s, seed_, entry_bytes_}.find(w.key, w.hash);
+    if (i != SIZE_MAX) {
+      bytes += w.charge - s.slots[i]->charge();
     } else {
-      const auto projected_bytes = static_cast<std::int64_t>(used_memory()) + charge - old_charge;
-      const auto projected_items = size() + (present ? 0 : 1);
-      const bool over = (options_.max_memory != 0 && projected_bytes > static_cast<std::int64_t>(options_.max_memory)) ||
-                        (options_.max_items != 0 && projected_items > options_.max_items);
-      if (over) {
-        std::lock_guard<std::mutex> evicting(evict_mutex_);
-        for (;;) {
-          const auto bytes = static_cast<std::int64_t>(used_memory()) + charge - old_charge;
-          const auto items = size() + (present ? 0 : 1);
-          if (!((options_.max_memory != 0 && bytes > static_cast<std::int64_t>(options_.max_memory)) ||
-                (options_.max_items != 0 && items > options_.max_items))) {
-            break;
-          }
-          if (!evict_one(key, h)) throw_oom();
-        }
-      }
+      bytes += w.charge;
+      ++items;
+      if ((s.count + 1) * 5 > s.slots.size() * 4) bytes += static_cast<std::int64_t>(s.slots.size() * kSlotBytes);
     }
   }
+  auto over = [&] {
+    return (options_.max_memory != 0 &&
+            static_cast<std::int64_t>(used_memory()) + bytes > static_cast<std::int64_t>(options_.max_memory)) ||
+           (options_.max_items != 0 && size() + items > options_.max_items);
+  };
+  if (!over()) return;
+  std::lock_guard<std::mutex> evicting(evict_mutex_);
+  while (over()) {
+    if (!evict_one(writes)) throw_oom();  // nothing written yet (evictions made stay made, as Redis's)
+  }
+}
+
+void Cache::trim_after(const std::vector<PlannedWrite>& writes) {
+  if (!limited() || !over_limits() || options_.policy == EvictionPolicy::kNoEviction) return;
+  std::lock_guard<std::mutex> evicting(evict_mutex_);  // concurrent writers overshot: trim back
+  while (over_limits() && evict_one(writes)) {
+  }
+}
+
+bool Cache::set(std::string_view key, std::string_view value, std::optional<TimeUs> ttl, SetCondition condition) {
+  check_key(key);
+  check_value(value);
+  const TimeUs life = ttl ? *ttl : options_.default_ttl;
+  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "A TTL cannot be negative.");
+  const std::vector<PlannedWrite> writes = {{key, hash(key), check_charge(key, value.size())}};
+  if (limited() && (condition == SetCondition::kAlways || exists(key) == (condition == SetCondition::kIfPresent))) {
+    make_room(writes);  // Redis makes room before a write: nothing is written when it cannot
+  }
+  const bool stored = store(key, writes[0].hash, value, life, condition);
+  if (stored) trim_after(writes);
+  return stored;
+}
+
+void Cache::mset(const std::vector<std::pair<std::string_view, std::string_view>>& pairs, std::optional<TimeUs> ttl) {
+  const TimeUs life = ttl ? *ttl : options_.default_ttl;
+  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "A TTL cannot be negative.");
+  std::vector<PlannedWrite> writes;
+  writes.reserve(pairs.size());
+  for (const auto& [key, value] : pairs) {  // every pair is checked before any is written
+    check_key(key);
+    check_value(value);
+    writes.push_back({key, hash(key), check_charge(key, value.size())});
+  }
+  if (limited()) make_room(writes);
+  for (std::size_t i = 0; i < pairs.size(); ++i) store(pairs[i].first, writes[i].hash, pairs[i].second, life, SetCondition::kAlways);
+  trim_after(writes);
+}
+
+bool Cache::store(std::string_view key, std::uint64_t h, std::string_view value, TimeUs life, SetCondition condition) {
+  Shard& s = shard_of(h);
+  const TimeUs now = clock_->now();
+  const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value.size());
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     Table table{s, seed_, entry_bytes_};
@@ -443,11 +478,6 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
     list_push_front(s, e);
     entry_bytes_.fetch_add(delta, std::memory_order_relaxed);
   }
-  if (limited && over_limits() && options_.policy != EvictionPolicy::kNoEviction) {
-    std::lock_guard<std::mutex> evicting(evict_mutex_);  // concurrent writers overshot: trim back
-    while (over_limits() && evict_one(key, h)) {
-    }
-  }
   maybe_sweep(now);
   return true;
 }
@@ -470,6 +500,25 @@ bool Cache::get(std::string_view key, std::string& out) {
     return false;
   }
   ++s.hits;
+  touch(s, e);
+  out.assign(e->value(), e->value_size);
+  return true;
+}
+
+bool Cache::peek(std::string_view key, std::string& out) {
+  check_alive();
+  const std::uint64_t h = hash(key);
+  Shard& s = shard_of(h);
+  std::lock_guard<std::mutex> lock(s.mutex);
+  Table table{s, seed_, entry_bytes_};
+  std::size_t i = SIZE_MAX;
+  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
+  if (e == nullptr) return false;
+  out.assign(e->value(), e->value_size);
+  return true;
+}
+
+void Cache::touch(Shard& s, Entry* e) {
   if (is_lru(options_.policy)) {
     e->stamp = static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
     if (s.head[list_of(e)] != e) {
@@ -486,8 +535,6 @@ bool Cache::get(std::string_view key, std::string& out) {
     }
     e->stamp = counter << 16 | minutes;
   }
-  out.assign(e->value(), e->value_size);
-  return true;
 }
 
 bool Cache::remove(std::string_view key) {
@@ -582,6 +629,8 @@ bool Cache::persist(std::string_view key) {
 std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
   check_key(key);
   const std::uint64_t h = hash(key);
+  const std::vector<PlannedWrite> writes = {{key, h, check_charge(key, 20)}};  // at most 20 digits
+  if (limited()) make_room(writes);
   Shard& s = shard_of(h);
   std::int64_t result = 0;
   {
@@ -627,6 +676,7 @@ std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
       s.slots[i] = n;
       delta -= e->charge();
       Entry::destroy(e);
+      touch(s, n);  // INCR is a use, as Redis's lookupKeyWrite counts it
     } else {
       n->stamp = is_lfu(options_.policy) ? (kLfuInit << 16 | minutes_of(clock_->now()))
                                          : static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
@@ -636,15 +686,16 @@ std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
     }
     entry_bytes_.fetch_add(delta, std::memory_order_relaxed);
   }
-  if (over_limits() && options_.policy != EvictionPolicy::kNoEviction) {
-    std::lock_guard<std::mutex> evicting(evict_mutex_);
-    while (over_limits() && evict_one(key, h)) {
-    }
-  }
+  trim_after(writes);
   return result;
 }
 
 void Cache::clear() {
+  check_alive();
+  clear_entries();
+}
+
+void Cache::clear_entries() {
   for (auto& sp : shards_) {
     Shard& s = *sp;
     std::lock_guard<std::mutex> lock(s.mutex);
@@ -669,6 +720,7 @@ void Cache::clear() {
 }
 
 CacheStats Cache::stats() const {
+  check_alive();
   CacheStats out;
   for (const auto& sp : shards_) {
     std::lock_guard<std::mutex> lock(sp->mutex);
@@ -686,7 +738,7 @@ CacheStats Cache::stats() const {
 // ---------------------------------------------------------------------------------------------
 // Eviction (evict_mutex_ held: one evicting thread scans the shards at a time)
 
-bool Cache::evict_one(std::string_view keep, std::uint64_t keep_hash) {
+bool Cache::evict_one(const std::vector<PlannedWrite>& keep) {
   const EvictionPolicy policy = options_.policy;
   if (policy == EvictionPolicy::kNoEviction) return false;
   const bool only_volatile = volatile_only(policy);
@@ -695,8 +747,12 @@ bool Cache::evict_one(std::string_view keep, std::uint64_t keep_hash) {
   const std::uint32_t minutes = minutes_of(now);
   Victim best;
   std::uint64_t best_score = UINT64_MAX;  // lower is evicted first
-  auto spared = [&](Entry* e) { return e->key_view() == keep; };
-  (void)keep_hash;
+  auto spared = [&](Entry* e) {  // the keys being written are never their own victims
+    for (const PlannedWrite& w : keep) {
+      if (e->key_view() == w.key) return true;
+    }
+    return false;
+  };
   const std::size_t start = policy == EvictionPolicy::kAllKeysRandom || policy == EvictionPolicy::kVolatileRandom
                                 ? static_cast<std::size_t>(shards_[0]->random() % shards_.size())
                                 : 0;
@@ -805,6 +861,34 @@ void Cache::maybe_sweep(TimeUs now) {
   if (now - last_sweep_us_.load(std::memory_order_relaxed) >= kSweepEveryUs) sweep_expired(kSweepBudget);
 }
 
-void Cache::on_clock_changed() { sweep_expired(); }
+// Redis expires actively hz = 10 times a second, a bounded number of keys each time; a manual
+// clock's advance runs the cycles the elapsed time holds (20 keys a shard each), so expired keys
+// nobody touches go at Redis's pace, deterministically, and the rest wait for an access.
+// Each cycle runs at a multiple of 100 ms and drops at most 20 keys a shard whose deadline has
+// passed by then; cycles that would find nothing are skipped, so a long advance costs what it
+// expires, not what it spans.
+void Cache::on_clock_changed() {
+  const TimeUs now = clock_->now();
+  const TimeUs from = last_sweep_us_.exchange(now, std::memory_order_relaxed);
+  for (auto& sp : shards_) {
+    Shard& s = *sp;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    Table table{s, seed_, entry_bytes_};
+    TimeUs tick = (from / kSweepEveryUs + 1) * kSweepEveryUs;  // the first cycle after the last sweep
+    while (tick <= now && !s.heap.empty() && s.heap.front().deadline <= now) {
+      if (s.heap.front().deadline > tick) {  // nothing due at this cycle: jump to the one that has
+        tick = (s.heap.front().deadline + kSweepEveryUs - 1) / kSweepEveryUs * kSweepEveryUs;
+        continue;
+      }
+      for (std::size_t n = 0; n < kSweepBudget && !s.heap.empty() && s.heap.front().deadline <= tick; ++n) {
+        Entry* e = s.heap.front().entry;
+        const std::size_t i = table.find(e->key_view(), hash(e->key_view()));
+        remove_entry(s, table, i, e, items_);
+        ++s.expired;
+      }
+      tick += kSweepEveryUs;
+    }
+  }
+}
 
 }  // namespace pymsg

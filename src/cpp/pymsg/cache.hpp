@@ -13,9 +13,9 @@
 //   step per idle minute; eviction takes the lowest counter among up to 5 entries sampled from
 //   each shard (every entry of a shard that has 5 or fewer).
 // - TTLs live in a per-shard min-heap: expiry is lazy (an access to an expired key deletes it
-//   and misses) and active (a manual clock's advance, and on the system clock every write after
-//   100 ms, sweeps the expired entries from the heap tops). volatile-ttl evicts the soonest
-//   deadline of all shards.
+//   and misses) and active, at Redis's pace: 10 cycles a second of at most 20 expired keys a
+//   shard, taken from the heap tops (on the system clock on writes, on a manual clock for the
+//   time each advance covers). volatile-ttl evicts the soonest deadline of all shards.
 // used_memory counts each entry's allocation (header, key, value, rounded as the allocator
 // does), each table slot (9 bytes) and each TTL heap item (16 bytes); writes evict until it is
 // at most max_memory (and the item count at most max_items) before they return.
@@ -77,12 +77,17 @@ class Cache final : public ClockListener {
 
   // SET with NX/XX and a TTL (nullopt: the default TTL; 0: none; < 0 is the caller's error).
   // Returns whether it stored. OutOfMemoryError under noeviction (or a volatile policy with
-  // nothing to evict) when the limit would be passed; InvalidParameterValue for oversized keys
+  // nothing to evict) when the limit would be passed, and for an entry larger than max_memory;
+  // InvalidParameterValue for oversized keys
   // or values or an entry larger than max_memory. Allocates the entry.
   bool set(std::string_view key, std::string_view value, std::optional<TimeUs> ttl,
            SetCondition condition = SetCondition::kAlways);
   // GET: copies the value into `out` and counts a hit, or counts a miss. Touches recency/LFU.
   bool get(std::string_view key, std::string& out);
+  // GET without stats or recency (the single-flight leader's second look).
+  bool peek(std::string_view key, std::string& out);
+  // MSET: every pair is checked, and room made for all, before any is written.
+  void mset(const std::vector<std::pair<std::string_view, std::string_view>>& pairs, std::optional<TimeUs> ttl);
   bool remove(std::string_view key);                 // DEL
   bool exists(std::string_view key);                 // EXISTS (no recency, no stats)
   KeyTtl ttl(std::string_view key);                  // PTTL
@@ -92,12 +97,13 @@ class Cache final : public ClockListener {
   // is not a decimal int64 or the result overflows (Redis's messages).
   std::int64_t incr(std::string_view key, std::int64_t amount);
   void clear();                                      // FLUSHDB
+  void check_alive() const;                          // CacheClusterNotFound once deleted
   std::uint64_t size() const noexcept { return items_.load(std::memory_order_relaxed); }
   std::uint64_t used_memory() const noexcept;
   CacheStats stats() const;
 
-  // Active expiry: drops every entry whose TTL passed, at most `budget` per shard. Returns how
-  // many it dropped. Runs by itself on a manual clock's advance and every 100 ms of writes.
+  // Active expiry: drops entries whose TTL passed, at most `budget` per shard. Returns how many
+  // it dropped. Runs by itself (see above); sweep_expired() drops every one.
   std::size_t sweep_expired(std::size_t budget = SIZE_MAX);
   void on_clock_changed() override;
 
@@ -113,13 +119,24 @@ class Cache final : public ClockListener {
   Shard& shard_of(std::uint64_t hash) const noexcept;
   std::uint64_t hash(std::string_view key) const noexcept;
   void check_key(std::string_view key) const;
-  // Evicts until used_memory <= max_memory and items <= max_items, sparing `keep` (the key just
-  // written). OutOfMemoryError when nothing may be evicted.
-  void enforce_limits(std::string_view keep, std::uint64_t keep_hash);
+  struct PlannedWrite {  // a key about to be written and its entry's size
+    std::string_view key;
+    std::uint64_t hash;
+    std::int64_t charge;
+  };
+  void check_value(std::string_view value) const;
+  std::int64_t check_charge(std::string_view key, std::size_t value_size) const;  // OOM past max_memory
+  bool limited() const noexcept;
   bool over_limits() const noexcept;
-  bool evict_one(std::string_view keep, std::uint64_t keep_hash);
+  // Evicts (sparing the keys being written) until the writes fit; OutOfMemoryError when it may not.
+  void make_room(const std::vector<PlannedWrite>& writes);
+  // After writes: evicts back under the limits that concurrent writers overshot.
+  void trim_after(const std::vector<PlannedWrite>& writes);
+  bool evict_one(const std::vector<PlannedWrite>& keep);
+  bool store(std::string_view key, std::uint64_t hash, std::string_view value, TimeUs life, SetCondition condition);
+  void touch(Shard& s, Entry* e);  // a use: recency (LRU) or frequency (LFU)
+  void clear_entries();
   void maybe_sweep(TimeUs now);
-  void check_alive() const;
 
   const std::string name_;
   const CacheOptions options_;
