@@ -372,6 +372,14 @@ std::int64_t Cache::check_charge(std::string_view key, std::size_t value_size) c
 bool Cache::limited() const noexcept { return options_.max_memory != 0 || options_.max_items != 0; }
 
 void Cache::make_room(const std::vector<PlannedWrite>& writes) {
+  // The common case first: room even if every write added a key and every table doubled
+  // (tables are part of used_memory, so doubling them adds at most used_memory).
+  std::int64_t most = 2 * static_cast<std::int64_t>(used_memory());
+  for (const PlannedWrite& w : writes) most += w.charge;
+  if ((options_.max_memory == 0 || most <= static_cast<std::int64_t>(options_.max_memory)) &&
+      (options_.max_items == 0 || size() + writes.size() <= options_.max_items)) {
+    return;
+  }
   // What the writes add: bytes (new entries, minus the ones they replace, plus table growth)
   // and items. Looked up now; a write racing in from another thread is trimmed afterwards.
   std::int64_t bytes = 0;
