@@ -13,9 +13,10 @@ Quick use::
 from __future__ import annotations
 
 from . import errors  # first: the native module looks its exception classes up here
-from ._core import Clock, ManualClock, Message, SendResult, SystemClock
+from ._core import Clock, Message, SendResult, SystemClock
 from ._core import __version__ as __version__
 from .broker import Broker
+from .clock import ManualClock
 from .cache import Cache, MsgpackCache
 from .errors import *  # noqa: F403
 from .kinesis import (
@@ -30,6 +31,7 @@ from .kinesis import (
     Shard,
     Stream,
 )
+from .sns import PublishResult, Subscription, Topic
 from .sqs import BatchResult, BatchResultErrorEntry, Queue
 
 __all__ = [
@@ -42,6 +44,9 @@ __all__ = [
     "SendResult",
     "BatchResult",
     "BatchResultErrorEntry",
+    "Topic",
+    "Subscription",
+    "PublishResult",
     "Cache",
     "MsgpackCache",
     "Stream",

@@ -7,8 +7,12 @@ from typing import Any, Mapping, Optional
 
 from . import _core
 from .cache import Cache, MsgpackCache
+from .clock import ManualClock, _Hook
+from .sns import Deliveries, Topic
 from .errors import (
     CacheClusterNotFound,
+    InvalidParameter,
+    NotFound,
     InvalidArgumentException,
     InvalidParameterValue,
     QueueDoesNotExist,
@@ -43,6 +47,11 @@ class Broker:
         self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
         self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
         self._caches: dict[str, Cache] = {}  # one wrapper per cache, by name
+        self._topics: dict[str, Topic] = {}  # one wrapper per live topic, by name
+        self._sns = Deliveries(self)
+        self._sns_hook = _Hook(self._sns.run_due)  # retries run when a manual clock moves
+        if isinstance(self._clock, ManualClock):
+            self._clock._add_hook(self._sns_hook)
         self._lock = threading.Lock()
 
     @property
@@ -202,6 +211,55 @@ class Broker:
         self._core.delete_stream(name)
         with self._lock:
             self._streams.pop(name.rsplit("/", 1)[-1] if name.startswith("arn:") else name, None)
+
+    # --- SNS ------------------------------------------------------------------------------
+
+    def _wrap_topic(self, core: _core.Topic) -> Topic:
+        with self._lock:
+            topic = self._topics.get(core.name)
+            if topic is None or topic._core is not core:
+                topic = self._topics[core.name] = Topic(self, core)
+            return topic
+
+    def create_topic(
+        self, name: str, *, content_based_deduplication: bool = False, attributes: Optional[Mapping[str, str]] = None
+    ) -> Topic:
+        """CreateTopic (FIFO when the name ends in ``.fifo``). Idempotent: the same name returns
+        the same topic; with other settings it raises InvalidParameter. ``attributes`` takes
+        AWS names (DisplayName, FifoTopic, ContentBasedDeduplication)."""
+        if not isinstance(name, str):
+            raise InvalidParameter(f"Invalid parameter: Topic Name must be a str, not {type(name).__name__}.")
+        attrs = dict(attributes or {})
+        display_name = attrs.pop("DisplayName", "")
+        if "ContentBasedDeduplication" in attrs:
+            content_based_deduplication = str(attrs.pop("ContentBasedDeduplication")).lower() == "true"
+        fifo = attrs.pop("FifoTopic", None)
+        if fifo is not None and (str(fifo).lower() == "true") != name.endswith(".fifo"):
+            raise InvalidParameter("Invalid parameter: Fifo Topic names must end with .fifo and FifoTopic must be true.")
+        if attrs:
+            raise InvalidParameter(f"Invalid parameter: Attributes Reason: unknown attribute {sorted(attrs)[0]}.")
+        core = self._core.create_topic(name, bool(content_based_deduplication), str(display_name))
+        return self._wrap_topic(core)
+
+    def get_topic(self, name_or_arn: str) -> Topic:
+        """The topic a name or ARN names; raises NotFound."""
+        if not isinstance(name_or_arn, str):
+            raise NotFound("Topic does not exist")
+        return self._wrap_topic(self._core.get_topic(name_or_arn))
+
+    def list_topics(self) -> list[Topic]:
+        """ListTopics, in name order."""
+        return [self._wrap_topic(t) for t in self._core.list_topics()]
+
+    def delete_topic(self, topic: Topic | str) -> None:
+        """DeleteTopic with its subscriptions; deleting a missing topic is not an error."""
+        name = topic.arn if isinstance(topic, Topic) else topic
+        if not isinstance(name, str):
+            return
+        self._core.delete_topic(name)
+        with self._lock:
+            for key in [k for k, t in self._topics.items() if t._core.deleted]:
+                del self._topics[key]
 
     # --- cache ----------------------------------------------------------------------------
 

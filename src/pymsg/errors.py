@@ -171,6 +171,25 @@ class CacheClusterAlreadyExists(PymsgError, ValueError):
     """create_cache with the name of an existing cache."""
 
 
+# --- SNS ----------------------------------------------------------------------------------------
+
+
+class InvalidParameter(PymsgError, ValueError):
+    """A parameter is invalid (SNS's generic validation error, code InvalidParameter)."""
+
+
+class NotFound(PymsgError, LookupError):
+    """The topic or subscription does not exist (SNS, HTTP 404)."""
+
+    http_status = 404
+
+
+class AuthorizationError(PymsgError, PermissionError):
+    """The caller may not do this (SNS, HTTP 403)."""
+
+    http_status = 403
+
+
 __all__ = [
     "PymsgError",
     "QueueDoesNotExist",
@@ -200,4 +219,7 @@ __all__ = [
     "OutOfMemoryError",
     "CacheClusterNotFound",
     "CacheClusterAlreadyExists",
+    "InvalidParameter",
+    "NotFound",
+    "AuthorizationError",
 ]

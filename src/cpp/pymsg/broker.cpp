@@ -264,4 +264,71 @@ void Broker::delete_cache(const std::string& name) {
   cache->mark_deleted();  // its memory goes now, even while Python objects still hold the cache
 }
 
+// ---------------------------------------------------------------------------------------------
+// SNS topics
+
+std::string Broker::topic_arn(const std::string& name) const {
+  return "arn:aws:sns:" + options_.region + ":" + options_.account_id + ":" + name;
+}
+
+std::shared_ptr<Topic> Broker::create_topic(const std::string& name, const TopicOptions& options) {
+  const bool fifo = name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0;
+  const std::string base = fifo ? name.substr(0, name.size() - 5) : name;
+  const bool valid = !base.empty() && name.size() <= 256 && std::all_of(base.begin(), base.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+  if (!valid) {
+    throw Error(ErrorCode::InvalidParameter,
+                "Invalid parameter: Topic Name (1 to 256 characters of [A-Za-z0-9_-], plus .fifo for a FIFO topic)");
+  }
+  if (!fifo && options.content_based_deduplication) {
+    throw Error(ErrorCode::InvalidParameter,
+                "Invalid parameter: Attributes Reason: ContentBasedDeduplication is for FIFO topics only");
+  }
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  if (const auto it = topics_.find(name); it != topics_.end()) {
+    const TopicOptions existing = it->second->options();
+    if (existing.content_based_deduplication != options.content_based_deduplication ||
+        existing.display_name != options.display_name) {
+      throw Error(ErrorCode::InvalidParameter,
+                  "Invalid parameter: Attributes Reason: Topic already exists with different attributes");
+    }
+    return it->second;  // CreateTopic is idempotent
+  }
+  auto topic = std::make_shared<Topic>(name, topic_arn(name), options_.region, options_.account_id, options, clock_);
+  topics_[name] = topic;
+  return topic;
+}
+
+std::shared_ptr<Topic> Broker::get_topic(const std::string& name_or_arn) const {
+  const std::string prefix = topic_arn("");
+  const std::string name =
+      name_or_arn.compare(0, prefix.size(), prefix) == 0 ? name_or_arn.substr(prefix.size()) : name_or_arn;
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  const auto it = topics_.find(name);
+  if (it == topics_.end()) throw Error(ErrorCode::NotFound, "Topic does not exist");
+  return it->second;
+}
+
+std::vector<std::shared_ptr<Topic>> Broker::list_topics() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  std::vector<std::shared_ptr<Topic>> out;
+  for (const auto& [name, topic] : topics_) out.push_back(topic);
+  return out;
+}
+
+void Broker::delete_topic(const std::string& name_or_arn) {
+  std::shared_ptr<Topic> topic;
+  try {
+    topic = get_topic(name_or_arn);
+  } catch (const Error&) {
+    return;  // DeleteTopic of a missing topic succeeds
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(mutex_);
+    topics_.erase(topic->name());
+  }
+  topic->mark_deleted();
+}
+
 }  // namespace pymsg

@@ -18,6 +18,7 @@
 #include "pymsg/cache.hpp"
 #include "pymsg/queue.hpp"
 #include "pymsg/stream.hpp"
+#include "pymsg/topic.hpp"
 
 namespace pymsg {
 
@@ -69,6 +70,14 @@ class Broker {
   void delete_stream(const std::string& name_or_arn);
   std::string stream_arn(const std::string& name) const;
 
+  // SNS. CreateTopic is idempotent (InvalidParameter when the same name has other settings);
+  // DeleteTopic of a missing topic is not an error. Thread-safe.
+  std::shared_ptr<Topic> create_topic(const std::string& name, const TopicOptions& options);
+  std::shared_ptr<Topic> get_topic(const std::string& name_or_arn) const;  // NotFound
+  std::vector<std::shared_ptr<Topic>> list_topics() const;
+  void delete_topic(const std::string& name_or_arn);
+  std::string topic_arn(const std::string& name) const;
+
   // Caches. CacheClusterAlreadyExists / CacheClusterNotFound. Thread-safe.
   std::shared_ptr<Cache> create_cache(const std::string& name, const CacheOptions& options);
   std::shared_ptr<Cache> get_cache(const std::string& name) const;
@@ -91,6 +100,7 @@ class Broker {
   std::map<std::string, TimeUs> deleted_at_;              // recently deleted names
   std::map<std::string, std::shared_ptr<Stream>> streams_;  // live streams by name
   std::map<std::string, std::shared_ptr<Cache>> caches_;    // caches by name
+  std::map<std::string, std::shared_ptr<Topic>> topics_;    // topics by name
 };
 
 }  // namespace pymsg

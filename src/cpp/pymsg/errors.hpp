@@ -39,7 +39,10 @@ namespace pymsg {
   X(ValidationException)             \
   X(OutOfMemoryError)                \
   X(CacheClusterNotFound)            \
-  X(CacheClusterAlreadyExists)
+  X(CacheClusterAlreadyExists)       \
+  X(InvalidParameter)                \
+  X(NotFound)                        \
+  X(AuthorizationError)
 
 enum class ErrorCode {
 #define PYMSG_ENUM_ENTRY(name) name,

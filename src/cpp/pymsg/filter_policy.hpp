@@ -1,0 +1,53 @@
+// SNS subscription filter policies (AWS_SEMANTICS.md 2.8), compiled once at subscribe time.
+//
+// A policy is a JSON object. Its keys are ANDed; the array under a key lists conditions that are
+// ORed; "$or": [policy, policy, ...] ORs whole sub-policies at any level. Conditions: exact
+// strings, numbers, booleans and null; {"prefix"}, {"suffix"}, {"equals-ignore-case"};
+// {"anything-but": value | [values] | {"prefix"|"suffix"|"equals-ignore-case": ...}};
+// {"numeric": ["=", n]} or a range ([">"|">=", low, "<"|"<=", high], either half alone);
+// {"exists": true|false}; {"cidr": "10.0.0.0/24"} (IPv4 or IPv6).
+// Scope MessageAttributes (the default) matches String, String.Array (any element) and Number
+// attributes, and allows no nesting; scope MessageBody matches the JSON body, nested keys
+// included (a body that is not JSON matches nothing). AWS's limits are checked at compile time:
+// 5 keys, 150 combinations, numbers within +-1e9 with 5 decimals, 256 KB of policy.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pymsg/json.hpp"
+
+namespace pymsg {
+
+// One message attribute as a filter sees it.
+struct FilterAttribute {
+  std::string_view name;
+  std::string_view data_type;  // "String", "String.Array", "Number", "Binary" (a custom ".suffix" allowed)
+  std::string_view value;      // text (Binary values never match)
+};
+
+class FilterPolicy {
+ public:
+  enum class Scope : unsigned char { kMessageAttributes, kMessageBody };
+
+  // InvalidParameter ("Invalid parameter: FilterPolicy: ...") when the policy is malformed or
+  // passes a limit.
+  static std::shared_ptr<const FilterPolicy> compile(std::string_view json, Scope scope);
+
+  Scope scope() const noexcept { return scope_; }
+  bool matches_attributes(const std::vector<FilterAttribute>& attributes) const;
+  // `body` is the message parsed once per publish; nullptr when it is not JSON (no match).
+  bool matches_body(const JsonValue* body) const;
+
+  struct Condition;
+  struct Rule;
+  struct Node;
+
+ private:
+  Scope scope_ = Scope::kMessageAttributes;
+  std::shared_ptr<const Node> root_;
+};
+
+}  // namespace pymsg
