@@ -220,7 +220,12 @@ bool parse_json(std::string_view text, JsonValue& out, std::string& error) {
 void json_escape(std::string_view s, std::string& out) {
   static const char* kHex = "0123456789abcdef";
   out.push_back('"');
-  for (const char c : s) {
+  std::size_t run = 0;  // characters that need no escape are appended a run at a time
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -234,11 +239,10 @@ void json_escape(std::string_view s, std::string& out) {
           out += "\\u00";
           out.push_back(kHex[(c >> 4) & 0xF]);
           out.push_back(kHex[c & 0xF]);
-        } else {
-          out.push_back(c);
         }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out.push_back('"');
 }
 

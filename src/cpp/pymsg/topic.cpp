@@ -1,7 +1,6 @@
 #include "pymsg/topic.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "pymsg/errors.hpp"
 #include "pymsg/hash.hpp"
@@ -43,7 +42,9 @@ Envelope make_envelope(const std::string& topic_arn, const std::string& region, 
   std::string to_sign = "Message\n" + std::string(message) + "\nMessageId\n" + message_id + "\n";
   if (subject) to_sign += "Subject\n" + std::string(*subject) + "\n";
   to_sign += "Timestamp\n" + timestamp + "\nTopicArn\n" + topic_arn + "\nType\nNotification\n";
-  const auto digest = sha256(to_sign);  // not AWS's RSA: there is no AWS key to sign with
+  // A stand-in for AWS's RSA signature (there is no AWS key to sign with): 16 bytes of keyed
+  // hashes of the string AWS signs, so it changes with every signed field.
+  std::uint64_t digest[2] = {hash_bytes(to_sign, 0x5157u), hash_bytes(to_sign, 0x9e3779b97f4a7c15u)};
   Envelope e;
   std::string& h = e.head;
   auto field = [&](const char* key, std::string_view value) {
@@ -63,7 +64,7 @@ Envelope make_envelope(const std::string& topic_arn, const std::string& region, 
   field("Message", message);
   field("Timestamp", timestamp);
   field("SignatureVersion", "1");
-  field("Signature", base64_encode(digest.data(), digest.size()));
+  field("Signature", base64_encode(digest, sizeof digest));
   field("SigningCertURL", "https://sns." + region + ".amazonaws.com/SimpleNotificationService-pymsg.pem");
   h += "  \"UnsubscribeURL\" : \"https://sns." + region + ".amazonaws.com/?Action=Unsubscribe&SubscriptionArn=";
   std::string& t = e.tail;
@@ -104,12 +105,19 @@ std::string iso8601(TimeUs t) {
   const std::int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const std::int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(year),
-                static_cast<long long>(month), static_cast<long long>(day), static_cast<long long>(rem / 3'600'000),
-                static_cast<long long>(rem / 60'000 % 60), static_cast<long long>(rem / 1000 % 60),
-                static_cast<long long>(rem % 1000));
-  return text;
+  // "YYYY-MM-DDTHH:MM:SS.mmmZ", written digit by digit (snprintf was a tenth of a publish).
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&](std::size_t at, std::int64_t value, int digits) {
+    for (int d = digits - 1; d >= 0; --d, value /= 10) out[at + static_cast<std::size_t>(d)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, rem / 3'600'000, 2);
+  put(14, rem / 60'000 % 60, 2);
+  put(17, rem / 1000 % 60, 2);
+  put(20, rem % 1000, 3);
+  return out;
 }
 
 Topic::Topic(std::string name, std::string arn, std::string region, std::string account_id, const TopicOptions& options,
