@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, 
 from . import _core
 from .errors import (
     BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
     EmptyBatchRequest,
     InvalidBatchEntryId,
     InvalidParameter,
@@ -38,7 +39,7 @@ Endpoint = Union[Queue, Callable[[dict], Any], str]
 # AWS's delivery policies (AWS_SEMANTICS.md 2.9), as the delays before each retry, in seconds.
 # AWS-managed endpoints (SQS, Lambda): 3 immediate, 2 one second apart, 10 backing off
 # exponentially from 1 to 20 s, then 100,000 twenty seconds apart (23 days in all).
-_MANAGED_RETRIES: tuple[float, ...] = (0.0,) * 3 + (1.0,) * 2 + tuple(min(20.0, 2.0 ** (i * 4.3 / 9)) for i in range(10))
+_MANAGED_RETRIES: tuple[float, ...] = (0.0,) * 3 + (1.0,) * 2 + tuple(20.0 ** (i / 9) for i in range(10))
 _MANAGED_POST_BACKOFF = 100_000  # retries 20 s apart after the schedule above
 _HTTP_RETRIES: tuple[float, ...] = (20.0,) * 3  # HTTP/S default: 3 retries, 20 s apart (linear)
 
@@ -105,6 +106,7 @@ class Subscription:
         if filter_policy_scope is not None:
             scope = filter_policy_scope
         if dead_letter_queue is not False and dead_letter_queue is not True:
+            self._topic._check_dead_letter_queue(dead_letter_queue)
             dlq = _queue_arn(dead_letter_queue)
         self._topic._core.set_subscription(self.arn, raw, policy, scope, dlq, pending)
 
@@ -172,6 +174,7 @@ class Topic:
         if not isinstance(filter_policy_scope, str):
             raise InvalidParameter("Invalid parameter: FilterPolicyScope must be a str.")
         pending = protocol in ("http", "https")
+        self._check_dead_letter_queue(dead_letter_queue)
         arn = self._core.subscribe(
             protocol, endpoint_text, queue_core, bool(raw_message_delivery), _policy_text(filter_policy),
             filter_policy_scope, _queue_arn(dead_letter_queue), pending,
@@ -185,6 +188,14 @@ class Topic:
                     self._tokens[token] = arn
                     self._broker._sns.confirm_request(self, subscription, token)
         return subscription
+
+    def _check_dead_letter_queue(self, queue: Union[Queue, str, None]) -> None:
+        """A FIFO topic's subscriptions need a FIFO dead-letter queue (AWS_SEMANTICS.md 2.9)."""
+        arn = _queue_arn(queue)
+        if arn and self.fifo and not arn.endswith(".fifo"):
+            raise InvalidParameter(
+                "Invalid parameter: RedrivePolicy: the dead-letter queue of a FIFO topic subscription must be a FIFO queue."
+            )
 
     def confirm_subscription(self, token: str) -> Subscription:
         """ConfirmSubscription with the Token an HTTP endpoint received; NotFound for others."""
@@ -237,7 +248,7 @@ class Topic:
             message, subject, message_attributes, message_structure == "json", group_id, deduplication_id
         )
         if pending:
-            self._broker._sns.deliver(self, pending)
+            self._broker._sns.deliver(self, pending, message_id, group_id)
         return PublishResult(message_id, sequence)
 
     def publish_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
@@ -264,7 +275,7 @@ class Topic:
         if len(set(ids)) != len(ids):
             raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
         if sum(len(str(e.get("message", "")).encode()) for e in entries) > 262_144:
-            raise InvalidParameter("Invalid parameter: The length of all the messages put together is more than the limit.")
+            raise BatchRequestTooLong("The length of all the messages put together is more than the limit (256 KB).")
         successful: list[Any] = []
         failed: list[BatchResultErrorEntry] = []
         allowed = {"id", "message", "subject", "message_attributes", "message_structure", "group_id", "deduplication_id"}
@@ -323,13 +334,15 @@ def _queue_arn(queue: Union[Queue, str, None]) -> str:
 
 
 class _Attempt(NamedTuple):
-    due: float
+    due: float  # when this attempt is (was) due on the broker clock
     order: int
     topic: Topic
     subscription_arn: str
     protocol: str
     body: str
     dead_letter_arn: str
+    message_id: str
+    group_id: Optional[str]  # FIFO topics: for a FIFO dead-letter queue
     attempt: int  # retries made so far
 
 
@@ -346,12 +359,15 @@ class Deliveries:
         self.dead_lettered = 0  # copies sent to dead-letter queues
         self.discarded = 0      # copies given up without one
 
-    def deliver(self, topic: Topic, pending: Iterable[tuple[str, str, str, str, str, str]]) -> None:
+    def deliver(self, topic: Topic, pending: Iterable[tuple[str, str, str, str, str, str]], message_id: str,
+                group_id: Optional[str]) -> None:
+        now = self._broker.clock.now()
         for arn, protocol, _endpoint, body, error, dlq in pending:
+            attempt = _Attempt(now, 0, topic, arn, protocol, body, dlq, message_id, group_id, 0)
             if error:  # a queue delivery failed: client-side, no retries
-                self._dead_letter(dlq, body)
+                self._dead_letter(attempt)
             else:
-                self._try(_Attempt(0.0, 0, topic, arn, protocol, body, dlq, 0))
+                self._try(attempt)
         self.run_due()
 
     def confirm_request(self, topic: Topic, subscription: Subscription, token: str) -> None:
@@ -371,7 +387,8 @@ class Deliveries:
             "SigningCertURL": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-pymsg.pem",
         }, indent=2)
         try:
-            _post(subscription._target, body, "SubscriptionConfirmation", topic.arn, subscription.arn)
+            _post(subscription._target, body, "SubscriptionConfirmation", topic.arn, subscription.arn,
+                  json.loads(body)["MessageId"])
         except Exception:  # an endpoint that is down simply stays pending, as on AWS
             pass
 
@@ -394,15 +411,16 @@ class Deliveries:
             if a.protocol == "lambda":
                 subscription._target(_lambda_event(a.subscription_arn, a.body))
             else:
-                _post(subscription._target, a.body, "Notification", a.topic.arn, a.subscription_arn)
+                _post(subscription._target, a.body, "Notification", a.topic.arn, a.subscription_arn, a.message_id)
             return
         except Exception:  # a failing subscriber never raises into the publisher
             pass
         delay = self._next_delay(a.protocol, a.attempt)
         if delay is None:
-            self._dead_letter(a.dead_letter_arn, a.body)
+            self._dead_letter(a)
             return
-        retry = a._replace(due=self._broker.clock.now() + delay, order=next(self._order), attempt=a.attempt + 1)
+        # Due from this attempt's own time, so one long clock jump runs every retry it covers.
+        retry = a._replace(due=a.due + delay, order=next(self._order), attempt=a.attempt + 1)
         if delay == 0:
             self._try(retry)
         else:
@@ -417,10 +435,14 @@ class Deliveries:
             return _MANAGED_RETRIES[retries_made]
         return 20.0 if retries_made < len(_MANAGED_RETRIES) + _MANAGED_POST_BACKOFF else None
 
-    def _dead_letter(self, dlq_arn: str, body: str) -> None:
-        if dlq_arn:
+    def _dead_letter(self, a: _Attempt) -> None:
+        if a.dead_letter_arn:
             try:
-                self._broker.get_queue_by_arn(dlq_arn).send(body)
+                queue = self._broker.get_queue_by_arn(a.dead_letter_arn)
+                if queue.fifo:  # a FIFO topic's copy keeps its group; its message id dedups it
+                    queue.send(a.body, group_id=a.group_id or "sns", deduplication_id=a.message_id)
+                else:
+                    queue.send(a.body)
                 self.dead_lettered += 1
                 return
             except PymsgError:
@@ -451,12 +473,12 @@ def _lambda_event(subscription_arn: str, body: str) -> dict:
                          "Sns": sns}]}
 
 
-def _post(url: str, body: str, message_type: str, topic_arn: str, subscription_arn: str) -> None:
+def _post(url: str, body: str, message_type: str, topic_arn: str, subscription_arn: str, message_id: str) -> None:
     """One HTTP(S) delivery as SNS makes it; a status outside 2xx (or no answer) fails it."""
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
         "Content-Type": "text/plain; charset=UTF-8",
         "x-amz-sns-message-type": message_type,
-        "x-amz-sns-message-id": json.loads(body).get("MessageId", "") if body.startswith("{") else "",
+        "x-amz-sns-message-id": message_id,
         "x-amz-sns-topic-arn": topic_arn,
         "x-amz-sns-subscription-arn": subscription_arn,
         "User-Agent": "Amazon Simple Notification Service Agent",

@@ -171,9 +171,15 @@ using Kind = Condition::Kind;
 
 double checked_number(const JsonValue& v) {
   if (std::fabs(v.number) > kMaxNumber) invalid("numbers must be between -1e9 and 1e9 (got " + v.text + ").");
-  const std::size_t dot = v.text.find('.');
-  const std::size_t exp = v.text.find_first_of("eE");
-  if (dot != std::string::npos && (exp == std::string::npos ? v.text.size() : exp) - dot - 1 > 5) {
+  // At most 5 decimal places, however it is written (0.000001 and 1e-6 alike): the decimal
+  // places are the mantissa's fraction digits minus the exponent.
+  const std::size_t exp_at = v.text.find_first_of("eE");
+  const std::string mantissa = v.text.substr(0, exp_at);
+  const long exponent = exp_at == std::string::npos ? 0 : std::strtol(v.text.c_str() + exp_at + 1, nullptr, 10);
+  const std::size_t dot = mantissa.find('.');
+  std::size_t fraction = dot == std::string::npos ? 0 : mantissa.size() - dot - 1;
+  while (fraction > 0 && mantissa[dot + fraction] == '0') --fraction;  // trailing zeros add nothing
+  if (static_cast<long>(fraction) - exponent > 5) {
     invalid("numbers may have at most 5 decimal digits (got " + v.text + ").");
   }
   return v.number;
