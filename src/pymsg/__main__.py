@@ -1,4 +1,5 @@
-"""Command line: ``python -m pymsg demo`` runs producers and consumers on an embedded broker."""
+"""Command line: ``python -m pymsg demo`` runs producers and consumers on an embedded broker;
+``python -m pymsg bench`` measures pymsg beside its peers."""
 
 from __future__ import annotations
 
@@ -73,6 +74,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--producers", type=int, default=4)
     run.add_argument("--consumers", type=int, default=4)
     run.add_argument("--fifo", action="store_true", help="use a FIFO queue (one group per producer)")
+    commands.add_parser("bench", help="pymsg beside Redis, moto, the stdlib and cachetools (see pymsg bench -h)",
+                        add_help=False)
+    argv = list(argv) if argv is not None else None
+    import sys
+
+    raw = sys.argv[1:] if argv is None else argv
+    if raw and raw[0] == "bench":  # its own parser: python -m pymsg bench --quick ...
+        from .bench import run as bench
+
+        return bench(raw[1:])
     args = parser.parse_args(argv)
     return demo(args.messages, args.producers, args.consumers, args.fifo)
 

@@ -18,4 +18,5 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_kinesis_hot(m);
   pymsg::bindings::register_cache(m);
   pymsg::bindings::register_sns(m);
+  pymsg::bindings::register_bench(m);
 }

@@ -15,5 +15,6 @@ void register_kinesis(pybind11::module_& m);      // cold calls (pybind11)
 void register_kinesis_hot(pybind11::module_& m);  // per-record calls (CPython API)
 void register_cache(pybind11::module_& m);        // the cache (both)
 void register_sns(pybind11::module_& m);          // topics (pybind11: one call per publish)
+void register_bench(pybind11::module_& m);        // the core alone, for pymsg bench
 
 }  // namespace pymsg::bindings
