@@ -27,6 +27,7 @@ def test_quick_bench_writes_a_report_and_says_what_it_skipped(tmp_path: Path) ->
     assert "| Cache: set, random keys (per set) | cachetools.TTLCache |" in report
     assert "**Redis skipped**" in report and "**moto skipped**" in report
     assert "## The core alone" in report and "## Core threads" in report
+    assert "| cache entry (pymsg) |" in report
     assert "Cache: mget of 100 (per key)" in result.stdout
 
 

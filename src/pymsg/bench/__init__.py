@@ -18,6 +18,7 @@ import time
 from typing import Any, Optional, Sequence
 
 from .. import __version__, _core
+from .memory import measure_all
 from .peers import Moto, RedisServer, Unavailable
 from .report import Result, write_report
 from .workloads import FAMILIES, Workload
@@ -113,6 +114,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         per_thread = 100_000 if args.quick else 500_000
         scaling = {t: (_core._bench_sqs_threads(t, per_thread, False), _core._bench_sqs_threads(t, per_thread, True))
                    for t in threads}
+        memory = measure_all(100_000 if args.quick else 1_000_000)
     finally:
         if "redis" in ctx:
             ctx["redis"].stop()
@@ -120,5 +122,5 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             ctx["moto"].stop()
     settings = {"mode": "quick" if args.quick else "full", "repeats": repeats, "budget_s": budget,
                 "cpus": os.cpu_count(), "machine": f"{platform.system()} {platform.machine()}"}
-    write_report(args.out, results, core, scaling, versions, settings, skipped)
+    write_report(args.out, results, core, scaling, memory, versions, settings, skipped)
     return 0

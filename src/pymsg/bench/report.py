@@ -30,7 +30,8 @@ def _rows(results: list[Result]) -> list[tuple[str, str, str, str, str]]:
 
 
 def write_report(out: str, results: list[Result], core: dict[str, float], scaling: dict[int, tuple[float, float]],
-                 versions: dict[str, str], settings: dict[str, Any], skipped: dict[str, str]) -> None:
+                 memory: dict[str, float], versions: dict[str, str], settings: dict[str, Any],
+                 skipped: dict[str, str]) -> None:
     os.makedirs(out, exist_ok=True)
     rows = _rows(results)
     widths = [max(len(row[i]) for row in rows + [("workload", "peer", "median", "pymsg/peer", "ahead")]) for i in range(5)]
@@ -41,6 +42,7 @@ def write_report(out: str, results: list[Result], core: dict[str, float], scalin
     print("\nthe core alone (no Python): " + ", ".join(f"{k} {_fmt(v)} a message" for k, v in core.items()))
     print("core threads (messages/s, own queues | one shared queue): " +
           ", ".join(f"{t}: {a / 1e6:.1f}M | {b / 1e6:.1f}M" for t, (a, b) in scaling.items()))
+    print("memory (bytes per item beyond its payload): " + ", ".join(f"{k} {v:.0f}" for k, v in memory.items()))
 
     lines = [
         "# pymsg bench",
@@ -63,6 +65,9 @@ def write_report(out: str, results: list[Result], core: dict[str, float], scalin
     lines += ["", "## Core threads", "", "| threads | own queues (messages/s) | one shared queue (messages/s) |",
               "|---|---|---|"]
     lines += [f"| {t} | {a:,.0f} | {b:,.0f} |" for t, (a, b) in scaling.items()]
+    lines += ["", "## Memory", "", "Resident bytes per stored item beyond its payload (each measured in a fresh process).", "",
+              "| item | bytes |", "|---|---|"]
+    lines += [f"| {k} | {v:.1f} |" for k, v in memory.items()]
     plots = _plots(out, results)
     if plots:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in plots]

@@ -151,6 +151,46 @@ def sqs_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
 
         return (*_counted(op, 10), 10)
 
+    def pymsg_fifo() -> Op:
+        q = pymsg.Broker().create_queue("groups.fifo")
+        n = [0]
+
+        def op() -> int:
+            n[0] += 1
+            q.send(BODY, group_id=f"g{n[0] % 100}", deduplication_id=str(n[0]))
+            (m,) = q.receive()
+            m.delete()
+            return 1
+
+        return (*_counted(op, 1), 1)
+
+    def redis_groups() -> Op:  # a stream with a consumer group: XADD, XREADGROUP, XACK
+        r = redis.client
+        r.delete("jobs")
+        r.xgroup_create("jobs", "workers", id="0", mkstream=True)
+
+        def op() -> int:
+            r.xadd("jobs", {"b": BODY})
+            (_stream, entries), = r.xreadgroup("workers", "w1", {"jobs": ">"}, count=1)
+            return r.xack("jobs", "workers", entries[0][0])
+
+        return (*_counted(op, 1), 1)
+
+    def moto_fifo() -> Op:
+        url = moto.sqs.create_queue(QueueName="bench.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        n = [0]
+
+        def op() -> int:
+            n[0] += 1
+            moto.sqs.send_message(QueueUrl=url, MessageBody=BODY, MessageGroupId=f"g{n[0] % 100}",
+                                  MessageDeduplicationId=str(n[0]))
+            messages = moto.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", [])
+            for m in messages:
+                moto.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            return len(messages)
+
+        return (*_counted(op, 1), 1)
+
     backlog = 10_000 if quick else 1_000_000
 
     def pymsg_backlog() -> Op:
@@ -193,15 +233,19 @@ def sqs_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
         return (*_counted(op, 1), 1)
 
     one = {"pymsg": pymsg_one, "queue.Queue": stdlib_one, "collections.deque": deque_one}
+    groups = {"pymsg": pymsg_fifo}
     batch = {"pymsg": pymsg_batch, "queue.Queue": stdlib_batch}
     deep = {"pymsg": pymsg_backlog}
     if redis:
         one["Redis"], batch["Redis (pipelined)"], deep["Redis"] = redis_one, redis_batch, redis_backlog
+        groups["Redis stream + consumer group"] = redis_groups
     if moto:
         one["moto"], batch["moto"], deep["moto (2,000 queued)"] = moto_one, moto_batch, moto_backlog
+        groups["moto"] = moto_fifo
     return [
         Workload("SQS", "send + receive + delete, one message", "message", one),
         Workload("SQS", "batches of 10", "message", batch),
+        Workload("SQS", "FIFO over 100 groups", "message", groups),
         Workload("SQS", f"cycle with {backlog:,} queued", "message", deep),
     ]
 
@@ -209,14 +253,17 @@ def sqs_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
 # --- SNS -------------------------------------------------------------------------------------
 
 def sns_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
+    return [w for fan in ((1, 10) if quick else (1, 10, 100)) for w in _fan_out(ctx, fan)]
+
+
+def _fan_out(ctx: dict[str, Any], fan: int) -> list[Workload]:
     redis: Any = ctx.get("redis")
     moto: Any = ctx.get("moto")
-    fan = 10
 
     def pymsg_fanout() -> Op:
         broker = pymsg.Broker(strict_limits=False)
-        topic = broker.create_topic("fan")
-        queues = [broker.create_queue(f"fan{i}") for i in range(fan)]
+        topic = broker.create_topic(f"fan{fan}")
+        queues = [broker.create_queue(f"fan{fan}-{i}") for i in range(fan)]
         for q in queues:
             topic.subscribe(q)
 
@@ -233,7 +280,7 @@ def sns_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
 
     def redis_fanout() -> Op:
         r = redis.client
-        keys = [f"fan{i}" for i in range(fan)]
+        keys = [f"fan{fan}-{i}" for i in range(fan)]
         r.delete(*keys)
 
         def op() -> int:  # the client fans out: one pipelined LPUSH per subscriber list, then drain
@@ -249,10 +296,10 @@ def sns_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
         return (*_counted(op, fan), fan)
 
     def moto_fanout() -> Op:
-        arn = moto.sns.create_topic(Name="bench-fan")["TopicArn"]
+        arn = moto.sns.create_topic(Name=f"bench-fan{fan}")["TopicArn"]
         urls = []
         for i in range(fan):
-            url = moto.sqs.create_queue(QueueName=f"bench-fan{i}")["QueueUrl"]
+            url = moto.sqs.create_queue(QueueName=f"bench-fan{fan}-{i}")["QueueUrl"]
             qarn = moto.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             moto.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
             urls.append(url)
@@ -421,6 +468,12 @@ def cache_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
         "functools.lru_cache": lru_cache_peer,
     }
 
+    get_random: dict[str, Callable[[], Op]] = {
+        "pymsg": lambda: gets(filled_pymsg().get, sample)(),
+        "cachetools.LRUCache": lambda: gets(filled_cachetools("lru").get, sample)(),
+        "cachetools.TTLCache": lambda: gets(filled_cachetools("ttl").get, sample)(),
+    }
+
     def sets(cache_factory: Callable[[], Any], method: str) -> Callable[[], Op]:
         def make() -> Op:
             c = cache_factory()
@@ -459,10 +512,12 @@ def cache_workloads(ctx: dict[str, Any], quick: bool) -> list[Workload]:
     }
     if redis:
         get_hot["Redis GET"] = lambda: gets(redis_filled().get, hot)()
+        get_random["Redis GET"] = lambda: gets(redis_filled().get, sample)()
         set_random["Redis SET"] = sets(redis_filled, "set")
         mget["Redis MGET"] = mgets(lambda: redis_filled().mget)
     return [
         Workload("Cache", "get hit, 1k hot keys", "get", get_hot),
+        Workload("Cache", f"get hit, random of {n:,} keys", "get", get_random),
         Workload("Cache", "set, random keys", "set", set_random),
         Workload("Cache", "mget of 100", "key", mget),
     ]
