@@ -31,11 +31,13 @@ from .kinesis import (
     Shard,
     Stream,
 )
+from .aws import mock_aws
 from .sns import PublishResult, Subscription, Topic
 from .sqs import BatchResult, BatchResultErrorEntry, Queue
 
 __all__ = [
     "Broker",
+    "mock_aws",
     "Clock",
     "ManualClock",
     "SystemClock",

@@ -1,0 +1,58 @@
+"""One entry point for every AWS request: routes by ``X-Amz-Target`` (JSON protocols) and
+renders results and errors as AWS does (AWS_SEMANTICS.md section 0)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Mapping, Union
+
+from ..broker import Broker
+from ..errors import PymsgError
+from . import sqs_json
+
+Response = tuple[int, dict[str, str], bytes]
+
+_JSON_SERVICES = {
+    # target prefix -> (operations, error namespace, content type)
+    "AmazonSQS": (sqs_json.OPERATIONS, "com.amazonaws.sqs", "application/x-amz-json-1.0"),
+}
+
+
+def _json_response(status: int, body: Mapping[str, Any], content_type: str, extra: Mapping[str, str] = ()) -> Response:
+    headers = {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4()), **dict(extra)}
+    return status, headers, json.dumps(body).encode()
+
+
+def _json_error(status: int, namespace: str, code: str, message: str, content_type: str,
+                query_code: str | None = None) -> Response:
+    extra = {"x-amzn-query-error": f"{query_code or code};{'Sender' if status < 500 else 'Receiver'}"}
+    return _json_response(status, {"__type": f"{namespace}#{code}", "message": message}, content_type, extra)
+
+
+def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes) -> Response:
+    """Serves one request against `broker`: (status, headers, body)."""
+    lowered = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
+    target = lowered.get("x-amz-target", "")
+    prefix, _, operation = target.partition(".")
+    if prefix not in _JSON_SERVICES:
+        return _json_error(400, "com.amazonaws", "UnknownOperationException",
+                           f"pymsg does not serve {target or 'requests without X-Amz-Target'} yet.",
+                           "application/x-amz-json-1.0")
+    operations, namespace, content_type = _JSON_SERVICES[prefix]
+    if operation not in operations:
+        return _json_error(400, namespace, "InvalidAction", f"The action {operation} is not valid for this endpoint.",
+                           content_type, "AWS.SimpleQueueService.InvalidAction" if prefix == "AmazonSQS" else None)
+    try:
+        request = json.loads(body or b"{}")
+        if not isinstance(request, dict):
+            raise ValueError("not an object")
+    except ValueError:
+        return _json_error(400, namespace, "SerializationException", "The request body is not a JSON object.",
+                           content_type)
+    try:
+        return _json_response(200, operations[operation](broker, request), content_type)
+    except PymsgError as exc:
+        return _json_error(exc.http_status, namespace, exc.code, str(exc), content_type, exc.legacy_code)
+    except (TypeError, ValueError, KeyError) as exc:  # a malformed member (wrong type, bad base64)
+        return _json_error(400, namespace, "InvalidParameterValue", f"Malformed request: {exc}.", content_type)

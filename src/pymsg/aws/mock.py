@@ -1,0 +1,105 @@
+"""``pymsg.mock_aws()``: boto3 and botocore calls to SQS answered by an in-process broker,
+without sockets, for clients created before or inside it (moto's mock_aws, switched by one
+import). Calls to services pymsg does not emulate fail loudly instead of reaching AWS.
+
+It replaces botocore's ``Endpoint._send`` while any mock is active (thread-safe: the active
+brokers are a stack under a lock) and sets fake credentials and a region when none are set.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from typing import Any, Callable, Optional, TypeVar
+
+from ..broker import Broker
+
+F = TypeVar("F", bound=Callable[..., Any])
+SERVED = {"sqs"}
+
+_lock = threading.Lock()
+_active: list["mock_aws"] = []
+_original_send: Optional[Callable[..., Any]] = None
+_FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+class _Raw:
+    """What botocore reads a response body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+
+def _send(endpoint: Any, request: Any) -> Any:
+    from botocore.awsrequest import AWSResponse
+
+    with _lock:
+        mock = _active[-1] if _active else None
+    if mock is None:
+        assert _original_send is not None
+        return _original_send(endpoint, request)
+    service = getattr(endpoint, "_endpoint_prefix", "")
+    if service not in SERVED:
+        raise RuntimeError(f"pymsg.mock_aws: {service or request.url} is not emulated; calls to it are blocked "
+                           f"(pymsg serves {', '.join(sorted(SERVED))}).")
+    from .dispatch import handle
+
+    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    status, headers, payload = handle(mock.broker, dict(request.headers.items()), body)
+    return AWSResponse(request.url, status, headers, _Raw(payload))
+
+
+class mock_aws:
+    """A context manager and decorator: inside it, botocore's SQS calls go to ``broker`` (a
+    new one per mock unless given; pass one with a ManualClock to drive time)."""
+
+    def __init__(self, broker: Optional[Broker] = None) -> None:
+        self.broker = broker if broker is not None else Broker(account_id="123456789012")
+        self._saved_env: dict[str, Optional[str]] = {}
+
+    def start(self) -> "mock_aws":
+        global _original_send
+        import botocore.endpoint
+
+        with _lock:
+            if _original_send is None:
+                _original_send = botocore.endpoint.Endpoint._send
+                botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
+            _active.append(self)
+        for key, value in _FAKE_ENV.items():
+            self._saved_env[key] = os.environ.get(key)
+            os.environ.setdefault(key, value)
+        return self
+
+    def stop(self) -> None:
+        global _original_send
+        import botocore.endpoint
+
+        with _lock:
+            if self in _active:
+                _active.remove(self)
+            if not _active and _original_send is not None:
+                botocore.endpoint.Endpoint._send = _original_send  # type: ignore[method-assign]
+                _original_send = None
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+        self._saved_env.clear()
+
+    def __enter__(self) -> "mock_aws":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __call__(self, func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mock_aws(self.broker):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

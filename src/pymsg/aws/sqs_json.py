@@ -1,0 +1,288 @@
+"""SQS over AWS JSON 1.0 (``X-Amz-Target: AmazonSQS.<Operation>``), as botocore speaks it today.
+
+Each operation takes the request's JSON members and returns the response's, in the shapes of
+botocore's SQS service model; errors are raised as pymsg exceptions and rendered by
+:mod:`pymsg.aws.errors` (with ``x-amzn-query-error`` so legacy error codes survive).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Callable, Optional
+
+from ..broker import Broker
+from ..errors import InvalidAttributeName, InvalidParameterValue, MissingParameter, QueueDoesNotExist
+from ..sqs import Queue
+
+# AWS attribute names and the create_queue keyword each sets (with how to read the string).
+_ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "VisibilityTimeout": ("visibility_timeout", float),
+    "DelaySeconds": ("delay_seconds", float),
+    "MessageRetentionPeriod": ("message_retention_period", float),
+    "MaximumMessageSize": ("maximum_message_size", int),
+    "ReceiveMessageWaitTimeSeconds": ("receive_message_wait_time_seconds", float),
+    "ContentBasedDeduplication": ("content_based_deduplication", lambda v: v.lower() == "true"),
+    "DeduplicationScope": ("deduplication_scope", str),
+    "FifoThroughputLimit": ("fifo_throughput_limit", str),
+}
+_IGNORED_ATTRIBUTES = {"FifoQueue", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled",
+                       "Policy", "RedriveAllowPolicy"}
+
+
+def _required(request: dict[str, Any], name: str) -> Any:
+    if request.get(name) is None:
+        raise MissingParameter(f"The request must contain the parameter {name}.")
+    return request[name]
+
+
+def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
+    url = _required(request, "QueueUrl")
+    if not isinstance(url, str) or "/" not in url:
+        raise QueueDoesNotExist("The specified queue does not exist.")
+    return broker.get_queue(url.rstrip("/").rsplit("/", 1)[-1])  # any host: the path names it
+
+
+def _settings(attributes: dict[str, str]) -> dict[str, Any]:
+    """create_queue / set_attributes keywords from AWS attribute strings."""
+    out: dict[str, Any] = {}
+    for name, value in (attributes or {}).items():
+        if name in _IGNORED_ATTRIBUTES:
+            continue
+        if name == "RedrivePolicy":
+            if value:
+                try:
+                    policy = json.loads(value)
+                    out["dead_letter_queue"] = policy["deadLetterTargetArn"]
+                    out["max_receive_count"] = int(policy.get("maxReceiveCount", 10))
+                except (ValueError, KeyError, TypeError):
+                    raise InvalidParameterValue(
+                        f"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
+                        "valid JSON map with deadLetterTargetArn and maxReceiveCount."
+                    ) from None
+            else:
+                out["dead_letter_queue"] = None
+            continue
+        if name not in _ATTRIBUTES:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        keyword, convert = _ATTRIBUTES[name]
+        try:
+            out[keyword] = convert(str(value))
+        except ValueError:
+            raise InvalidParameterValue(f"Invalid value for the parameter {name}.") from None
+    return out
+
+
+def _attributes_in(shapes: Optional[dict[str, Any]]) -> Optional[dict[str, dict[str, Any]]]:
+    """Request MessageAttributes (BinaryValue base64 on the wire) in pymsg's shape."""
+    if not shapes:
+        return None
+    out = {}
+    for name, shape in shapes.items():
+        item = {k: v for k, v in shape.items() if k in ("DataType", "StringValue")}
+        if "BinaryValue" in shape:
+            item["BinaryValue"] = base64.b64decode(shape["BinaryValue"])
+        out[name] = item
+    return out
+
+
+def _attributes_out(attributes: dict[str, dict[str, Any]], wanted: list[str]) -> dict[str, Any]:
+    out = {}
+    for name, shape in attributes.items():
+        if "All" not in wanted and ".*" not in wanted and name not in wanted and not any(
+            w.endswith(".*") and name.startswith(w[:-2]) for w in wanted
+        ):
+            continue
+        item = {"DataType": shape["DataType"]}
+        if "BinaryValue" in shape:
+            item["BinaryValue"] = base64.b64encode(shape["BinaryValue"]).decode()
+        else:
+            item["StringValue"] = shape["StringValue"]
+        out[name] = item
+    return out
+
+
+def _send_kwargs(entry: dict[str, Any]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if entry.get("DelaySeconds") is not None:
+        kwargs["delay_seconds"] = entry["DelaySeconds"]
+    if entry.get("MessageAttributes"):
+        kwargs["message_attributes"] = _attributes_in(entry["MessageAttributes"])
+    if entry.get("MessageGroupId") is not None:
+        kwargs["group_id"] = entry["MessageGroupId"]
+    if entry.get("MessageDeduplicationId") is not None:
+        kwargs["deduplication_id"] = entry["MessageDeduplicationId"]
+    trace = (entry.get("MessageSystemAttributes") or {}).get("AWSTraceHeader")
+    if trace:
+        kwargs["trace_header"] = trace.get("StringValue")
+    return kwargs
+
+
+def _sent(result: Any) -> dict[str, Any]:
+    out = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_of_body}
+    if result.md5_of_message_attributes:
+        out["MD5OfMessageAttributes"] = result.md5_of_message_attributes
+    if result.sequence_number:
+        out["SequenceNumber"] = result.sequence_number
+    return out
+
+
+def _failed(failures: Any) -> list[dict[str, Any]]:
+    return [{"Id": f.id, "SenderFault": f.sender_fault, "Code": f.code, "Message": f.message} for f in failures]
+
+
+# --- operations ------------------------------------------------------------------------------
+
+def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    name = _required(r, "QueueName")
+    queue = broker.create_queue(name, tags=r.get("tags"), **_settings(r.get("Attributes") or {}))
+    return {"QueueUrl": queue.url}
+
+
+def get_queue_url(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return {"QueueUrl": broker.get_queue(_required(r, "QueueName")).url}
+
+
+def list_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    urls = [q.url for q in broker.list_queues(r.get("QueueNamePrefix") or "")]
+    limit = r.get("MaxResults")
+    start = int(r["NextToken"]) if r.get("NextToken") else 0
+    out: dict[str, Any] = {}
+    page = urls[start:start + limit] if limit else urls
+    if page:
+        out["QueueUrls"] = page
+    if limit and start + limit < len(urls):
+        out["NextToken"] = str(start + limit)
+    return out
+
+
+def delete_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    broker.delete_queue(_queue(broker, r))
+    return {}
+
+
+def get_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    attributes = _queue(broker, r).attributes()
+    wanted = r.get("AttributeNames") or []
+    if "All" not in wanted:
+        for name in wanted:
+            if name not in attributes and name not in _IGNORED_ATTRIBUTES and name not in (
+                "ApproximateNumberOfMessages", "RedrivePolicy", "FifoQueue"
+            ):
+                raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        attributes = {k: v for k, v in attributes.items() if k in wanted}
+    return {"Attributes": attributes} if attributes else {}
+
+
+def set_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).set_attributes(**_settings(_required(r, "Attributes")))
+    return {}
+
+
+def send_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    queue = _queue(broker, r)
+    return _sent(queue.send(_required(r, "MessageBody"), **_send_kwargs(r)))
+
+
+def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    queue = _queue(broker, r)
+    entries = [{"id": e.get("Id"), "body": e.get("MessageBody"), **_send_kwargs(e)} for e in r.get("Entries") or []]
+    result = queue.send_batch(entries)
+    return {"Successful": [{"Id": s.id, **_sent(s)} for s in result.successful], "Failed": _failed(result.failed)}
+
+
+def receive_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    queue = _queue(broker, r)
+    messages = queue.receive(
+        r.get("MaxNumberOfMessages") or 1,
+        wait_time_seconds=r.get("WaitTimeSeconds"),
+        visibility_timeout=r.get("VisibilityTimeout"),
+    )
+    system = set(r.get("AttributeNames") or []) | set(r.get("MessageSystemAttributeNames") or [])
+    wanted_user = r.get("MessageAttributeNames") or []
+    out = []
+    for m in messages:
+        item: dict[str, Any] = {"MessageId": m.message_id, "ReceiptHandle": m.receipt_handle,
+                                "MD5OfBody": m.md5_of_body,
+                                "Body": m.body if isinstance(m.body, str) else m.body.decode("utf-8", "replace")}
+        if system:
+            attrs = m.attributes
+            item["Attributes"] = attrs if "All" in system else {k: v for k, v in attrs.items() if k in system}
+        user = _attributes_out(m.message_attributes, wanted_user) if wanted_user else {}
+        if user:
+            item["MessageAttributes"] = user
+        if m.md5_of_message_attributes and user:
+            item["MD5OfMessageAttributes"] = m.md5_of_message_attributes
+        out.append(item)
+    return {"Messages": out} if out else {}
+
+
+def delete_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).delete(_required(r, "ReceiptHandle"))
+    return {}
+
+
+def delete_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    result = _queue(broker, r).delete_batch(
+        [{"id": e.get("Id"), "receipt_handle": e.get("ReceiptHandle")} for e in r.get("Entries") or []]
+    )
+    return {"Successful": [{"Id": i} for i in result.successful], "Failed": _failed(result.failed)}
+
+
+def change_message_visibility(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).change_visibility(_required(r, "ReceiptHandle"), _required(r, "VisibilityTimeout"))
+    return {}
+
+
+def change_message_visibility_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    result = _queue(broker, r).change_visibility_batch([
+        {"id": e.get("Id"), "receipt_handle": e.get("ReceiptHandle"), "visibility_timeout": e.get("VisibilityTimeout")}
+        for e in r.get("Entries") or []
+    ])
+    return {"Successful": [{"Id": i} for i in result.successful], "Failed": _failed(result.failed)}
+
+
+def purge_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).purge()
+    return {}
+
+
+def tag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).tag(_required(r, "Tags"))
+    return {}
+
+
+def untag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).untag(_required(r, "TagKeys"))
+    return {}
+
+
+def list_queue_tags(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    tags = _queue(broker, r).tags()
+    return {"Tags": tags} if tags else {}
+
+
+def list_dead_letter_source_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return {"queueUrls": [q.url for q in _queue(broker, r).dead_letter_source_queues()]}
+
+
+OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
+    "CreateQueue": create_queue,
+    "GetQueueUrl": get_queue_url,
+    "ListQueues": list_queues,
+    "DeleteQueue": delete_queue,
+    "GetQueueAttributes": get_queue_attributes,
+    "SetQueueAttributes": set_queue_attributes,
+    "SendMessage": send_message,
+    "SendMessageBatch": send_message_batch,
+    "ReceiveMessage": receive_message,
+    "DeleteMessage": delete_message,
+    "DeleteMessageBatch": delete_message_batch,
+    "ChangeMessageVisibility": change_message_visibility,
+    "ChangeMessageVisibilityBatch": change_message_visibility_batch,
+    "PurgeQueue": purge_queue,
+    "TagQueue": tag_queue,
+    "UntagQueue": untag_queue,
+    "ListQueueTags": list_queue_tags,
+    "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
+}

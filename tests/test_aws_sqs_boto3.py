@@ -1,0 +1,214 @@
+"""boto3 against pymsg through ``pymsg.mock_aws()``: SQS over AWS JSON 1.0, checked the way a
+test suite written for moto would (AWS_SEMANTICS.md sections 0 and 7, SQS checks 1-8, 10, 11)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterator
+
+import pytest
+
+import pymsg
+
+boto3 = pytest.importorskip("boto3")
+ClientError = pytest.importorskip("botocore.exceptions").ClientError
+
+
+@pytest.fixture
+def aws(clock: pymsg.ManualClock) -> Iterator[pymsg.Broker]:
+    broker = pymsg.Broker(clock, account_id="123456789012")
+    with pymsg.mock_aws(broker):
+        yield broker
+
+
+@pytest.fixture
+def sqs(aws: pymsg.Broker) -> Any:
+    return boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def error(excinfo: pytest.ExceptionInfo) -> tuple[str, int]:
+    e = excinfo.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def test_missing_queue_raises_queue_does_not_exist_with_the_legacy_code(sqs: Any) -> None:
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist) as excinfo:
+        sqs.get_queue_url(QueueName="nope")
+    assert error(excinfo) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+
+
+def test_round_trip_with_md5s_checked_by_the_test(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    assert url == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    attributes = {
+        "price": {"DataType": "Number.float", "StringValue": "1.5"},
+        "blob": {"DataType": "Binary", "BinaryValue": b"\x00\x01"},
+        "name": {"DataType": "String", "StringValue": "x"},
+    }
+    sent = sqs.send_message(QueueUrl=url, MessageBody="hello", MessageAttributes=attributes)
+    assert sent["MD5OfMessageBody"] == hashlib.md5(b"hello").hexdigest()
+    assert len(sent["MD5OfMessageAttributes"]) == 32
+    (m,) = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["All"])["Messages"]
+    assert m["Body"] == "hello" and m["MessageId"] == sent["MessageId"]
+    assert m["MD5OfBody"] == sent["MD5OfMessageBody"]
+    assert m["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    assert m["MessageAttributes"]["blob"] == {"DataType": "Binary", "BinaryValue": b"\x00\x01"}
+    assert m["MessageAttributes"]["price"] == {"DataType": "Number.float", "StringValue": "1.5"}
+    assert m["Attributes"]["ApproximateReceiveCount"] == "1"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_visibility_timeout_gives_a_new_handle_and_count(sqs: Any, clock: pymsg.ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="m")
+    (first,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    clock.advance(5)
+    (second,) = sqs.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert second["ReceiptHandle"] != first["ReceiptHandle"]
+    assert second["Attributes"] == {"ApproximateReceiveCount": "2"}
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])  # an older handle: success
+
+
+def test_garbage_handles(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid) as excinfo:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="garbage")
+    assert error(excinfo)[1] == 400
+    result = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "a", "ReceiptHandle": "garbage"}])
+    assert result["Failed"] == [{"Id": "a", "SenderFault": True, "Code": "ReceiptHandleIsInvalid",
+                                 "Message": result["Failed"][0]["Message"]}]
+
+
+@pytest.mark.parametrize(
+    "entries, exception",
+    [
+        ([{"Id": str(i), "MessageBody": "m"} for i in range(11)], "TooManyEntriesInBatchRequest"),
+        ([{"Id": "a", "MessageBody": "m"}, {"Id": "a", "MessageBody": "m"}], "BatchEntryIdsNotDistinct"),
+        ([{"Id": "a b", "MessageBody": "m"}], "InvalidBatchEntryId"),
+        ([{"Id": "a", "MessageBody": "x" * 600_000}, {"Id": "b", "MessageBody": "x" * 600_000}], "BatchRequestTooLong"),
+    ],
+)
+def test_batch_errors(sqs: Any, entries: list, exception: str) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(getattr(sqs.exceptions, exception)):
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"] == {
+        "ApproximateNumberOfMessages": "0"
+    }
+
+
+def test_empty_batch(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    with pytest.raises(sqs.exceptions.EmptyBatchRequest):
+        sqs.send_message_batch(QueueUrl=url, Entries=[])
+
+
+def test_batch_with_a_partial_failure(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    result = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "ok", "MessageBody": "m"},
+                                                          {"Id": "bad", "MessageBody": "\x00"}])
+    assert [s["Id"] for s in result["Successful"]] == ["ok"]
+    assert result["Successful"][0]["MD5OfMessageBody"] == hashlib.md5(b"m").hexdigest()
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in result["Failed"]] == [("bad", "InvalidMessageContents", True)]
+
+
+def test_message_size_limit(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="x" * 1_048_576)
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 1_048_577)
+    assert error(excinfo)[0] == "InvalidParameterValue"
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "1024"})
+    with pytest.raises(ClientError):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 1025)
+
+
+def test_fifo_rules(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(QueueUrl=url, MessageBody="m", MessageDeduplicationId="1")
+    assert error(excinfo)[0] == "MissingParameter"
+    with pytest.raises(ClientError):
+        sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="A")  # no dedup id
+    first = sqs.send_message(QueueUrl=url, MessageBody="a1", MessageGroupId="A", MessageDeduplicationId="1")
+    again = sqs.send_message(QueueUrl=url, MessageBody="a1", MessageGroupId="A", MessageDeduplicationId="1")
+    assert again["MessageId"] == first["MessageId"] and first["SequenceNumber"]
+    sqs.send_message(QueueUrl=url, MessageBody="a2", MessageGroupId="A", MessageDeduplicationId="2")
+    sqs.send_message(QueueUrl=url, MessageBody="b1", MessageGroupId="B", MessageDeduplicationId="3")
+    (a1,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert a1["Body"] == "a1"
+    (next_one,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert next_one["Body"] == "b1"  # A is blocked while a1 is in flight
+    with pytest.raises(ClientError):
+        sqs.send_message(QueueUrl=url, MessageBody="m", MessageGroupId="A", MessageDeduplicationId="4", DelaySeconds=5)
+
+
+def test_dead_letter_queue(sqs: Any, clock: pymsg.ManualClock) -> None:
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    src = sqs.create_queue(QueueName="src", Attributes={
+        "VisibilityTimeout": "1", "RedrivePolicy": f'{{"deadLetterTargetArn": "{dlq_arn}", "maxReceiveCount": "2"}}'
+    })["QueueUrl"]
+    sqs.send_message(QueueUrl=src, MessageBody="poison")
+    for _ in range(2):
+        assert sqs.receive_message(QueueUrl=src)["Messages"]
+        clock.advance(1)
+    assert "Messages" not in sqs.receive_message(QueueUrl=src)
+    (m,) = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"]
+    assert m["Body"] == "poison" and m["Attributes"]["DeadLetterQueueSourceArn"].endswith(":src")
+    assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+
+
+def test_lifecycle_timing_rules(sqs: Any, clock: pymsg.ManualClock) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    sqs.purge_queue(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.PurgeQueueInProgress) as excinfo:
+        sqs.purge_queue(QueueUrl=url)
+    assert error(excinfo) == ("AWS.SimpleQueueService.PurgeQueueInProgress", 403)
+    with pytest.raises(sqs.exceptions.QueueNameExists):
+        sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "9"})
+    sqs.delete_queue(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.QueueDeletedRecently):
+        sqs.create_queue(QueueName="q")
+    clock.advance(61)
+    sqs.create_queue(QueueName="q")
+
+
+def test_get_queue_attributes_all_are_strings(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert all(isinstance(v, str) for v in attributes.values())
+    assert attributes["MaximumMessageSize"] == "1048576" and attributes["VisibilityTimeout"] == "30"
+    assert attributes["QueueArn"] == "arn:aws:sqs:us-east-1:123456789012:q"
+
+
+def test_list_queues_tags_and_change_visibility(sqs: Any, clock: pymsg.ManualClock) -> None:
+    a = sqs.create_queue(QueueName="app-a", tags={"team": "x"})["QueueUrl"]
+    sqs.create_queue(QueueName="app-b")
+    sqs.create_queue(QueueName="other")
+    assert sqs.list_queues(QueueNamePrefix="app-")["QueueUrls"] == [a, a.replace("app-a", "app-b")]
+    assert sqs.list_queue_tags(QueueUrl=a)["Tags"] == {"team": "x"}
+    sqs.send_message(QueueUrl=a, MessageBody="m")
+    (m,) = sqs.receive_message(QueueUrl=a)["Messages"]
+    sqs.change_message_visibility(QueueUrl=a, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+    assert sqs.receive_message(QueueUrl=a)["Messages"][0]["Body"] == "m"
+
+
+def test_other_services_are_blocked_and_the_patch_goes_away(aws: pymsg.Broker) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    with pytest.raises(RuntimeError, match="s3 is not emulated"):
+        s3.list_buckets()
+
+
+def test_clients_made_before_the_mock_are_served(clock: pymsg.ManualClock) -> None:
+    client = boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    broker = pymsg.Broker(clock)
+
+    @pymsg.mock_aws(broker)
+    def work() -> str:
+        return client.create_queue(QueueName="made-before")["QueueUrl"]
+
+    assert work().endswith("/made-before")
+    assert broker.get_queue("made-before").name == "made-before"
