@@ -36,6 +36,7 @@ void register_kinesis(py::module_& m) {
       .def_property_readonly("created_timestamp", [](const Stream& s) { return to_seconds(s.created_us()); })
       .def_property_readonly("deleted", &Stream::deleted)
       .def("open_shard_count", &Stream::open_shard_count)
+      .def("owns_iterator", [](const Stream& s, const std::string& iterator) { return s.owns_iterator(iterator); })
       .def(
           "get_shard_iterator",
           [](Stream& s, const std::string& shard_id, const std::string& type, std::optional<std::string> sequence_number,

@@ -105,6 +105,11 @@ class Stream {
   // GetShardIterator. `sequence_number` for the AT_/AFTER_ types, `timestamp` for AT_TIMESTAMP.
   std::string get_shard_iterator(std::string_view shard_id, IteratorType type,
                                  std::optional<std::string_view> sequence_number, std::optional<TimeUs> timestamp);
+  // Whether `iterator` was issued by this stream (its keyed tag checks out). Lock-free.
+  bool owns_iterator(std::string_view iterator) const noexcept {
+    IteratorFields f;
+    return decode_shard_iterator(keys_, iterator, f);
+  }
   // GetRecords: up to `limit` records (1 .. 10,000) into `out`, and where to go next.
   GetRecordsResult get_records(std::string_view iterator, std::uint32_t limit, RecordsBatch& out);
 

@@ -9,24 +9,28 @@ from typing import Any, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
-from . import sqs_json
+from . import kinesis_json, sqs_json
 
 Response = tuple[int, dict[str, str], bytes]
 
 _JSON_SERVICES = {
     # target prefix -> (operations, error namespace, content type)
     "AmazonSQS": (sqs_json.OPERATIONS, "com.amazonaws.sqs", "application/x-amz-json-1.0"),
+    "Kinesis_20131202": (kinesis_json.OPERATIONS, "com.amazonaws.kinesis", "application/x-amz-json-1.1"),
 }
 
 
-def _json_response(status: int, body: Mapping[str, Any], content_type: str, extra: Mapping[str, str] = ()) -> Response:
-    headers = {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4()), **dict(extra)}
+def _json_response(status: int, body: Mapping[str, Any], content_type: str,
+                   extra: Mapping[str, str] | None = None) -> Response:
+    headers = {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4()), **dict(extra or {})}
     return status, headers, json.dumps(body).encode()
 
 
 def _json_error(status: int, namespace: str, code: str, message: str, content_type: str,
                 query_code: str | None = None) -> Response:
-    extra = {"x-amzn-query-error": f"{query_code or code};{'Sender' if status < 500 else 'Receiver'}"}
+    extra: dict[str, str] = {}
+    if namespace == "com.amazonaws.sqs":  # awsQueryCompatible: legacy codes survive in this header
+        extra["x-amzn-query-error"] = f"{query_code or code};{'Sender' if status < 500 else 'Receiver'}"
     return _json_response(status, {"__type": f"{namespace}#{code}", "message": message}, content_type, extra)
 
 

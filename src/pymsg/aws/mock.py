@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, TypeVar
 from ..broker import Broker
 
 F = TypeVar("F", bound=Callable[..., Any])
-SERVED = {"sqs"}
+SERVED = {"sqs", "kinesis"}
 
 _lock = threading.Lock()
 _active: list["mock_aws"] = []

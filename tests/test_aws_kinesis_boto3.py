@@ -1,0 +1,104 @@
+"""boto3 against pymsg through ``pymsg.mock_aws()``: Kinesis over AWS JSON 1.1
+(AWS_SEMANTICS.md section 7, Kinesis checks 16-20)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Iterator
+
+import pytest
+
+import pymsg
+
+boto3 = pytest.importorskip("boto3")
+
+
+@pytest.fixture
+def kinesis(clock: pymsg.ManualClock) -> Iterator[Any]:
+    with pymsg.mock_aws(pymsg.Broker(clock, account_id="123456789012")):
+        yield boto3.client("kinesis", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def test_two_shards_have_aws_ranges_and_alice_lands_in_shard_0(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=2)
+    shards = kinesis.list_shards(StreamName="s")["Shards"]
+    assert [s["HashKeyRange"] for s in shards] == [
+        {"StartingHashKey": "0", "EndingHashKey": str(2**127 - 1)},
+        {"StartingHashKey": str(2**127), "EndingHashKey": str(2**128 - 1)},
+    ]
+    assert int(hashlib.md5(b"alice").hexdigest(), 16) < 2**127
+    assert kinesis.put_record(StreamName="s", Data=b"x", PartitionKey="alice")["ShardId"] == "shardId-000000000000"
+
+
+def test_sequence_numbers_and_put_records_shape(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    result = kinesis.put_records(StreamName="s", Records=[{"Data": str(i).encode(), "PartitionKey": f"k{i}"}
+                                                          for i in range(20)])
+    assert result["FailedRecordCount"] == 0 and len(result["Records"]) == 20
+    numbers = [int(r["SequenceNumber"]) for r in result["Records"]]
+    assert all(len(r["SequenceNumber"]) == 56 for r in result["Records"]) and numbers == sorted(set(numbers))
+    it = kinesis.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    page = kinesis.get_records(ShardIterator=it)
+    assert [r["Data"] for r in page["Records"]] == [str(i).encode() for i in range(20)]
+    assert page["MillisBehindLatest"] == 0
+
+
+def test_iterators_expire_while_chaining_keeps_working(kinesis: Any, clock: pymsg.ManualClock) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    it = kinesis.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000",
+                                    ShardIteratorType="LATEST")["ShardIterator"]
+    old = it
+    for _ in range(3):
+        clock.advance(200)
+        it = kinesis.get_records(ShardIterator=it)["NextShardIterator"]
+    with pytest.raises(kinesis.exceptions.ExpiredIteratorException):
+        kinesis.get_records(ShardIterator=old)
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.get_records(ShardIterator="A" * 64)
+
+
+def test_split_closes_the_parent_and_reading_it_ends_with_child_shards(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    kinesis.put_record(StreamName="s", Data=b"before", PartitionKey="k")
+    kinesis.split_shard(StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
+    shards = {s["ShardId"]: s for s in kinesis.list_shards(StreamName="s")["Shards"]}
+    assert "EndingSequenceNumber" in shards["shardId-000000000000"]["SequenceNumberRange"]
+    assert shards["shardId-000000000001"]["ParentShardId"] == "shardId-000000000000"
+    assert shards["shardId-000000000002"]["ParentShardId"] == "shardId-000000000000"
+    it = kinesis.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    page = kinesis.get_records(ShardIterator=it)
+    assert [r["Data"] for r in page["Records"]] == [b"before"]
+    assert page.get("NextShardIterator") is None
+    assert sorted(c["ShardId"] for c in page["ChildShards"]) == ["shardId-000000000001", "shardId-000000000002"]
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.merge_shards(StreamName="s", ShardToMerge="shardId-000000000002", AdjacentShardToMerge="shardId-000000000002")
+
+
+def test_on_demand_retention_and_limit_errors(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="od", StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    assert len(kinesis.list_shards(StreamName="od")["Shards"]) == 4
+    for call in (lambda: kinesis.split_shard(StreamName="od", ShardToSplit="shardId-000000000000",
+                                             NewStartingHashKey="5"),
+                 lambda: kinesis.update_shard_count(StreamName="od", TargetShardCount=8, ScalingType="UNIFORM_SCALING")):
+        with pytest.raises(kinesis.exceptions.ValidationException):
+            call()
+    kinesis.create_stream(StreamName="p", ShardCount=1)
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.increase_stream_retention_period(StreamName="p", RetentionPeriodHours=8761)
+    it = kinesis.get_shard_iterator(StreamName="p", ShardId="shardId-000000000000",
+                                    ShardIteratorType="LATEST")["ShardIterator"]
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.get_records(ShardIterator=it, Limit=10_001)
+
+
+def test_missing_stream_is_resource_not_found(kinesis: Any) -> None:
+    with pytest.raises(kinesis.exceptions.ResourceNotFoundException) as excinfo:
+        kinesis.describe_stream_summary(StreamName="nope")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "x-amzn-query-error" not in excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]
