@@ -12,8 +12,18 @@ from ..errors import InvalidArgumentException, ValidationException
 from ..kinesis import Stream
 
 
+def _req(r: dict[str, Any], key: str) -> Any:
+    """A required member (botocore checks these too; other clients may not)."""
+    value = r.get(key)
+    if value is None:
+        raise ValidationException(
+            f"1 validation error detected: Value null at '{key}' failed to satisfy constraint: Member must not be null"
+        )
+    return value
+
+
 def _stream(broker: Broker, r: dict[str, Any]) -> Stream:
-    name = r.get("StreamARN") or r.get("StreamName")
+    name = r.get("StreamARN") or _req(r, "StreamName")
     if not name:
         raise ValidationException("1 validation error detected: either StreamName or StreamARN is required.")
     return broker.get_stream(name)
@@ -46,7 +56,7 @@ def create_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     shards = r.get("ShardCount")
     if mode == "PROVISIONED" and shards is None:
         raise InvalidArgumentException("ShardCount is required for a PROVISIONED stream.")
-    broker.create_stream(r.get("StreamName"), shards or 4, mode=mode,
+    broker.create_stream(_req(r, "StreamName"), shards or 4, mode=mode,
                          max_record_size_kib=r.get("MaxRecordSizeInKiB") or 1024, tags=r.get("Tags"))
     return {}
 
@@ -78,7 +88,7 @@ def list_shards(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 def put_record(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     result = _stream(broker, r).put_record(
-        _data(r.get("Data")), r.get("PartitionKey"), explicit_hash_key=r.get("ExplicitHashKey"),
+        _data(r.get("Data")), _req(r, "PartitionKey"), explicit_hash_key=r.get("ExplicitHashKey"),
         sequence_number_for_ordering=r.get("SequenceNumberForOrdering"),
     )
     return {"ShardId": result.shard_id, "SequenceNumber": result.sequence_number, "EncryptionType": "NONE"}
@@ -103,7 +113,7 @@ def put_records(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 def get_shard_iterator(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     iterator = _stream(broker, r).get_shard_iterator(
-        r.get("ShardId"), r.get("ShardIteratorType"), starting_sequence_number=r.get("StartingSequenceNumber"),
+        _req(r, "ShardId"), _req(r, "ShardIteratorType"), starting_sequence_number=r.get("StartingSequenceNumber"),
         timestamp=r.get("Timestamp"),
     )
     return {"ShardIterator": iterator}
@@ -141,26 +151,26 @@ def _stream_of_iterator(broker: Broker, iterator: str, r: dict[str, Any]) -> Str
 
 
 def split_shard(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _stream(broker, r).split_shard(r.get("ShardToSplit"), r.get("NewStartingHashKey"))
+    _stream(broker, r).split_shard(_req(r, "ShardToSplit"), _req(r, "NewStartingHashKey"))
     return {}
 
 
 def merge_shards(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _stream(broker, r).merge_shards(r.get("ShardToMerge"), r.get("AdjacentShardToMerge"))
+    _stream(broker, r).merge_shards(_req(r, "ShardToMerge"), _req(r, "AdjacentShardToMerge"))
     return {}
 
 
 def update_shard_count(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    return _stream(broker, r).update_shard_count(r.get("TargetShardCount"), scaling_type=r.get("ScalingType", "UNIFORM_SCALING"))
+    return _stream(broker, r).update_shard_count(_req(r, "TargetShardCount"), scaling_type=r.get("ScalingType", "UNIFORM_SCALING"))
 
 
 def increase_stream_retention_period(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _stream(broker, r).increase_retention_period(r.get("RetentionPeriodHours"))
+    _stream(broker, r).increase_retention_period(_req(r, "RetentionPeriodHours"))
     return {}
 
 
 def decrease_stream_retention_period(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _stream(broker, r).decrease_retention_period(r.get("RetentionPeriodHours"))
+    _stream(broker, r).decrease_retention_period(_req(r, "RetentionPeriodHours"))
     return {}
 
 
