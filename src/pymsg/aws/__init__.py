@@ -1,7 +1,7 @@
 """AWS wire protocols over a pymsg broker, and :func:`mock_aws` for boto3 in process.
 
-Today: SQS over AWS JSON 1.0 (what botocore sends). Kinesis (JSON 1.1), SNS (query/XML) and the
-``pymsg serve`` HTTP endpoint build on the same dispatcher next.
+SQS over AWS JSON 1.0, Kinesis over AWS JSON 1.1 and SNS over the query/XML protocol, as
+botocore sends them today. The ``pymsg serve`` HTTP endpoint builds on the same dispatcher.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
-from . import kinesis_json, sqs_json
+from . import kinesis_json, sns_query, sqs_json
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -38,6 +38,8 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
     """Serves one request against `broker`: (status, headers, body)."""
     lowered = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
     target = lowered.get("x-amz-target", "")
+    if not target and "x-www-form-urlencoded" in lowered.get("content-type", ""):
+        return sns_query.handle(broker, body)  # the query protocol (SNS)
     prefix, _, operation = target.partition(".")
     if prefix not in _JSON_SERVICES:
         return _json_error(400, "com.amazonaws", "UnknownOperationException",

@@ -1,4 +1,4 @@
-"""``pymsg.mock_aws()``: boto3 and botocore calls to SQS answered by an in-process broker,
+"""``pymsg.mock_aws()``: boto3 and botocore calls to SQS, SNS and Kinesis answered by an in-process broker,
 without sockets, for clients created before or inside it (moto's mock_aws, switched by one
 import). Calls to services pymsg does not emulate fail loudly instead of reaching AWS.
 
@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, TypeVar
 from ..broker import Broker
 
 F = TypeVar("F", bound=Callable[..., Any])
-SERVED = {"sqs", "kinesis"}
+SERVED = {"sqs", "sns", "kinesis"}
 
 _lock = threading.Lock()
 _active: list["mock_aws"] = []
@@ -54,7 +54,7 @@ def _send(endpoint: Any, request: Any) -> Any:
 
 
 class mock_aws:
-    """A context manager and decorator: inside it, botocore's SQS calls go to ``broker`` (a
+    """A context manager and decorator: inside it, botocore's SQS, SNS and Kinesis calls go to ``broker`` (a
     new one per mock unless given; pass one with a ManualClock to drive time)."""
 
     def __init__(self, broker: Optional[Broker] = None) -> None:

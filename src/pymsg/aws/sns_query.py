@@ -1,0 +1,278 @@
+"""SNS over the query protocol: form-encoded ``Action=<Operation>&...`` requests and XML
+responses (namespace ``http://sns.amazonaws.com/doc/2010-03-31/``), as botocore speaks it.
+Flattened request members are unflattened here (``MessageAttributes.entry.1.Name``,
+``Attributes.entry.1.key``, ``PublishBatchRequestEntries.member.1.Id``, ...)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from ..broker import Broker
+from ..errors import InvalidParameter, NotFound, PymsgError
+from ..sns import Subscription, Topic
+
+NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    """Form members into nested dicts and lists: "A.member.2.B" -> {"A": [.., {"B": ..}]}."""
+    flat = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        parts = key.split(".")
+        node: Any = out
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part in ("member", "entry") and isinstance(node, dict):
+                continue
+            if part.isdigit():
+                index = int(part)
+                node = node.setdefault(index, {} if not last else value) if isinstance(node, dict) else node
+                if last:
+                    break
+                continue
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+    return out
+
+
+def _entries(node: Any) -> list[Any]:
+    """A numbered map ({1: ..., 2: ...}) as a list in order."""
+    if not isinstance(node, dict):
+        return []
+    return [node[k] for k in sorted(k for k in node if isinstance(k, int))]
+
+
+def _map(node: Any, key: str = "key", value: str = "value") -> dict[str, str]:
+    return {e.get(key): e.get(value) for e in _entries(node) if isinstance(e, dict)}
+
+
+def _message_attributes(node: Any) -> dict[str, dict[str, Any]] | None:
+    out = {}
+    for e in _entries(node):
+        v = e.get("Value", {})
+        item: dict[str, Any] = {"DataType": v.get("DataType")}
+        if "BinaryValue" in v:
+            item["BinaryValue"] = base64.b64decode(v["BinaryValue"])
+        else:
+            item["StringValue"] = v.get("StringValue")
+        out[e.get("Name")] = item
+    return out or None
+
+
+def _xml(value: Any) -> str:
+    if isinstance(value, dict):
+        return "".join(f"<{k}>{_xml(v)}</{k}>" for k, v in value.items() if v is not None)
+    if isinstance(value, list):
+        return "".join(f"<member>{_xml(v)}</member>" for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _attributes_xml(attributes: dict[str, str]) -> str:
+    return "".join(f"<entry><key>{escape(k)}</key><value>{escape(v)}</value></entry>" for k, v in attributes.items())
+
+
+def response(action: str, result: str) -> bytes:
+    wrapper = f"<{action}Result>{result}</{action}Result>" if result is not None else ""
+    return (f'<{action}Response xmlns="{NAMESPACE}">{wrapper}<ResponseMetadata><RequestId>{uuid.uuid4()}'
+            f"</RequestId></ResponseMetadata></{action}Response>").encode()
+
+
+def error(status: int, code: str, message: str) -> bytes:
+    kind = "Sender" if status < 500 else "Receiver"
+    return (f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
+            f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>").encode()
+
+
+def _required(r: dict[str, Any], name: str) -> Any:
+    if r.get(name) in (None, ""):
+        raise InvalidParameter(f"Invalid parameter: {name}")
+    return r[name]
+
+
+def _topic(broker: Broker, arn: str) -> Topic:
+    try:
+        return broker.get_topic(arn)
+    except PymsgError:
+        raise NotFound("Topic does not exist") from None
+
+
+def _subscription(broker: Broker, arn: str) -> Subscription:
+    topic_arn = arn.rsplit(":", 1)[0] if isinstance(arn, str) and arn.count(":") >= 6 else ""
+    try:
+        topic = broker.get_topic(topic_arn)
+        return next(s for s in topic.subscriptions() if s.arn == arn)
+    except (PymsgError, StopIteration):
+        raise NotFound("Subscription does not exist") from None
+
+
+def _bool(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _publish_kwargs(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "subject": r.get("Subject"),
+        "message_attributes": _message_attributes(r.get("MessageAttributes")),
+        "message_structure": r.get("MessageStructure"),
+        "group_id": r.get("MessageGroupId"),
+        "deduplication_id": r.get("MessageDeduplicationId"),
+    }
+
+
+# --- operations ------------------------------------------------------------------------------
+
+def create_topic(broker: Broker, r: dict[str, Any]) -> str:
+    topic = broker.create_topic(_required(r, "Name"), attributes=_map(r.get("Attributes")))
+    return _xml({"TopicArn": topic.arn})
+
+
+def delete_topic(broker: Broker, r: dict[str, Any]) -> str:
+    broker.delete_topic(_required(r, "TopicArn"))
+    return ""
+
+
+def list_topics(broker: Broker, r: dict[str, Any]) -> str:
+    return "<Topics>" + "".join(f"<member><TopicArn>{escape(t.arn)}</TopicArn></member>"
+                                for t in broker.list_topics()) + "</Topics>"
+
+
+def get_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    return "<Attributes>" + _attributes_xml(_topic(broker, _required(r, "TopicArn")).attributes()) + "</Attributes>"
+
+
+def subscribe(broker: Broker, r: dict[str, Any]) -> str:
+    topic = _topic(broker, _required(r, "TopicArn"))
+    protocol, endpoint = _required(r, "Protocol"), _required(r, "Endpoint")
+    attributes = _map(r.get("Attributes"))
+    if protocol == "sqs":
+        try:
+            target: Any = broker.get_queue_by_arn(endpoint)
+        except PymsgError:
+            raise InvalidParameter("Invalid parameter: Endpoint (no such SQS queue)") from None
+    elif protocol in ("http", "https"):
+        target = endpoint
+    else:
+        raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg serves sqs, http and https over the wire)")
+    subscription = topic.subscribe(
+        target,
+        raw_message_delivery=_bool(attributes.get("RawMessageDelivery", "false")),
+        filter_policy=attributes.get("FilterPolicy") or None,
+        filter_policy_scope=attributes.get("FilterPolicyScope", "MessageAttributes"),
+        dead_letter_queue=json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
+        if attributes.get("RedrivePolicy") else None,
+    )
+    pending = subscription.attributes()["PendingConfirmation"] == "true"
+    arn = "pending confirmation" if pending and not _bool(r.get("ReturnSubscriptionArn", "false")) else subscription.arn
+    return _xml({"SubscriptionArn": arn})
+
+
+def confirm_subscription(broker: Broker, r: dict[str, Any]) -> str:
+    topic = _topic(broker, _required(r, "TopicArn"))
+    return _xml({"SubscriptionArn": topic.confirm_subscription(_required(r, "Token")).arn})
+
+
+def unsubscribe(broker: Broker, r: dict[str, Any]) -> str:
+    _subscription(broker, _required(r, "SubscriptionArn")).unsubscribe()
+    return ""
+
+
+def _subscriptions_xml(subs: list[Subscription]) -> str:
+    return "<Subscriptions>" + "".join(
+        "<member>" + _xml({"TopicArn": s._topic.arn, "Protocol": s.protocol, "SubscriptionArn": s.arn,
+                           "Owner": s._topic._broker.account_id, "Endpoint": s.endpoint}) + "</member>"
+        for s in subs) + "</Subscriptions>"
+
+
+def list_subscriptions(broker: Broker, r: dict[str, Any]) -> str:
+    return _subscriptions_xml([s for t in broker.list_topics() for s in t.subscriptions()])
+
+
+def list_subscriptions_by_topic(broker: Broker, r: dict[str, Any]) -> str:
+    return _subscriptions_xml(_topic(broker, _required(r, "TopicArn")).subscriptions())
+
+
+def get_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    attrs = _subscription(broker, _required(r, "SubscriptionArn")).attributes()
+    return "<Attributes>" + _attributes_xml(attrs) + "</Attributes>"
+
+
+def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    subscription = _subscription(broker, _required(r, "SubscriptionArn"))
+    name, value = _required(r, "AttributeName"), r.get("AttributeValue", "")
+    if name == "RawMessageDelivery":
+        subscription.set_attributes(raw_message_delivery=_bool(value))
+    elif name == "FilterPolicy":
+        subscription.set_attributes(filter_policy=value or None)
+    elif name == "FilterPolicyScope":
+        subscription.set_attributes(filter_policy_scope=value)
+    elif name == "RedrivePolicy":
+        subscription.set_attributes(dead_letter_queue=json.loads(value)["deadLetterTargetArn"] if value else None)
+    else:
+        raise InvalidParameter(f"Invalid parameter: AttributeName {name}")
+    return ""
+
+
+def publish(broker: Broker, r: dict[str, Any]) -> str:
+    arn = r.get("TopicArn") or r.get("TargetArn")
+    if not arn:
+        raise InvalidParameter("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+    result = _topic(broker, arn).publish(_required(r, "Message"), **_publish_kwargs(r))
+    return _xml({"MessageId": result.message_id, "SequenceNumber": result.sequence_number})
+
+
+def publish_batch(broker: Broker, r: dict[str, Any]) -> str:
+    topic = _topic(broker, _required(r, "TopicArn"))
+    entries = []
+    for e in _entries(r.get("PublishBatchRequestEntries")):
+        entry = {"id": e.get("Id"), "message": e.get("Message"),
+                 **{k: v for k, v in _publish_kwargs(e).items() if v is not None}}
+        entries.append(entry)
+    result = topic.publish_batch(entries)
+    successful = [{"Id": i, "MessageId": p.message_id, "SequenceNumber": p.sequence_number} for i, p in result.successful]
+    failed = [{"Id": f.id, "Code": f.code, "Message": f.message, "SenderFault": f.sender_fault} for f in result.failed]
+    return _xml({"Successful": successful, "Failed": failed})
+
+
+OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], str]] = {
+    "CreateTopic": create_topic,
+    "DeleteTopic": delete_topic,
+    "ListTopics": list_topics,
+    "GetTopicAttributes": get_topic_attributes,
+    "Subscribe": subscribe,
+    "ConfirmSubscription": confirm_subscription,
+    "Unsubscribe": unsubscribe,
+    "ListSubscriptions": list_subscriptions,
+    "ListSubscriptionsByTopic": list_subscriptions_by_topic,
+    "GetSubscriptionAttributes": get_subscription_attributes,
+    "SetSubscriptionAttributes": set_subscription_attributes,
+    "Publish": publish,
+    "PublishBatch": publish_batch,
+}
+
+_STATUS = {"NotFound": 404, "AuthorizationError": 403}
+
+
+def handle(broker: Broker, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "text/xml"}
+    request = parse(body)
+    action = request.get("Action", "")
+    if action not in OPERATIONS:
+        return 400, headers, error(400, "InvalidAction", f"The action {action or '(none)'} is not valid for this endpoint.")
+    try:
+        return 200, headers, response(action, OPERATIONS[action](broker, request))
+    except PymsgError as exc:
+        status = _STATUS.get(exc.code, exc.http_status)
+        return status, headers, error(status, exc.code, str(exc))
+    except (TypeError, ValueError, KeyError) as exc:
+        return 400, headers, error(400, "InvalidParameter", f"Invalid parameter: malformed request ({exc}).")
+

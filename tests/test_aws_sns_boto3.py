@@ -1,0 +1,129 @@
+"""boto3 against pymsg through ``pymsg.mock_aws()``: SNS over the query/XML protocol, fanning out
+to SQS (AWS_SEMANTICS.md section 7, SNS checks 12-15)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import pytest
+
+import pymsg
+
+boto3 = pytest.importorskip("boto3")
+ClientError = pytest.importorskip("botocore.exceptions").ClientError
+
+
+@pytest.fixture
+def clients(clock: pymsg.ManualClock) -> Iterator[tuple[Any, Any]]:
+    with pymsg.mock_aws(pymsg.Broker(clock, account_id="123456789012")):
+        make = lambda service: boto3.client(service, region_name="us-east-1", aws_access_key_id="x",  # noqa: E731
+                                            aws_secret_access_key="x")
+        yield make("sns"), make("sqs")
+
+
+def queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def test_create_topic_is_idempotent_and_errors_have_aws_codes(clients: tuple[Any, Any]) -> None:
+    sns, _ = clients
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    assert sns.create_topic(Name="t")["TopicArn"] == arn == "arn:aws:sns:us-east-1:123456789012:t"
+    with pytest.raises(sns.exceptions.NotFoundException) as excinfo:
+        sns.publish(TopicArn=arn + "-missing", Message="m")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(sns.exceptions.InvalidParameterException) as excinfo:
+        sns.publish(TopicArn=arn, Message="x" * 262_145)
+    assert "Message too long" in str(excinfo.value)
+
+
+def test_envelope_and_raw_delivery(clients: tuple[Any, Any]) -> None:
+    sns, sqs = clients
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    env_url, env_arn = queue(sqs, "envelope")
+    raw_url, raw_arn = queue(sqs, "raw")
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=env_arn)
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=raw_arn, Attributes={"RawMessageDelivery": "true"})
+    sent = sns.publish(TopicArn=arn, Message="hello", Subject="s",
+                       MessageAttributes={"n": {"DataType": "Number", "StringValue": "3"}})
+    (m,) = sqs.receive_message(QueueUrl=env_url, MessageAttributeNames=["All"])["Messages"]
+    envelope = json.loads(m["Body"])
+    assert list(envelope) == ["Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion",
+                              "Signature", "SigningCertURL", "UnsubscribeURL", "MessageAttributes"]
+    assert envelope["MessageId"] == sent["MessageId"] and envelope["Message"] == "hello"
+    assert envelope["MessageAttributes"] == {"n": {"Type": "Number", "Value": "3"}}
+    assert "MessageAttributes" not in m
+    (raw,) = sqs.receive_message(QueueUrl=raw_url, MessageAttributeNames=["All"])["Messages"]
+    assert raw["Body"] == "hello" and raw["MessageAttributes"] == {"n": {"DataType": "Number", "StringValue": "3"}}
+
+
+def test_filter_policies_and_their_limits(clients: tuple[Any, Any]) -> None:
+    sns, sqs = clients
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    url, qarn = queue(sqs, "big")
+    policy = {"amount": [{"numeric": [">", 100]}], "kind": [{"anything-but": "test"}], "$or": [
+        {"region": [{"prefix": "eu-"}]}, {"vip": [{"exists": True}]}]}
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"FilterPolicy": json.dumps(policy)})
+
+    def attrs(amount: str, kind: str, region: str) -> dict:
+        return {"amount": {"DataType": "Number", "StringValue": amount}, "kind": {"DataType": "String", "StringValue": kind},
+                "region": {"DataType": "String", "StringValue": region}}
+
+    sns.publish(TopicArn=arn, Message="yes", MessageAttributes=attrs("150", "order", "eu-west-1"))
+    sns.publish(TopicArn=arn, Message="small", MessageAttributes=attrs("50", "order", "eu-west-1"))
+    sns.publish(TopicArn=arn, Message="test", MessageAttributes=attrs("150", "test", "eu-west-1"))
+    sns.publish(TopicArn=arn, Message="us", MessageAttributes=attrs("150", "order", "us-east-1"))
+    bodies = [json.loads(m["Body"])["Message"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == ["yes"]
+    other_url, other_arn = queue(sqs, "other")
+    too_many = {f"k{i}": ["v"] for i in range(6)}
+    with pytest.raises(sns.exceptions.InvalidParameterException, match="FilterPolicy"):
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=other_arn, Attributes={"FilterPolicy": json.dumps(too_many)})
+    too_complex = {"a": [str(i) for i in range(13)], "b": [str(i) for i in range(13)]}
+    with pytest.raises(sns.exceptions.InvalidParameterException, match="FilterPolicy"):
+        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=other_arn, Attributes={"FilterPolicy": json.dumps(too_complex)})
+    assert len(sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"]) == 1
+
+
+def test_fifo_topic_to_fifo_queue(clients: tuple[Any, Any]) -> None:
+    sns, sqs = clients
+    arn = sns.create_topic(Name="t.fifo", Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"})["TopicArn"]
+    url, qarn = queue(sqs, "q.fifo", FifoQueue="true")
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
+    for i in range(5):
+        sns.publish(TopicArn=arn, Message=f"m{i}", MessageGroupId="g")
+    sns.publish(TopicArn=arn, Message="m0", MessageGroupId="g")  # a duplicate by content
+    bodies = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        for m in messages:
+            envelope = json.loads(m["Body"])
+            assert "SequenceNumber" in envelope
+            bodies.append(envelope["Message"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert bodies == [f"m{i}" for i in range(5)]
+    standard = sns.create_topic(Name="standard")["TopicArn"]
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.subscribe(TopicArn=standard, Protocol="sqs", Endpoint=qarn)
+
+
+def test_publish_batch_and_subscription_attributes(clients: tuple[Any, Any]) -> None:
+    sns, sqs = clients
+    arn = sns.create_topic(Name="t")["TopicArn"]
+    _, qarn = queue(sqs, "q")
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="true")
+    assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RawMessageDelivery"] == "true"
+    result = sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=[{"Id": "a", "Message": "1"},
+                                                                          {"Id": "b", "Message": ""}])
+    assert [s["Id"] for s in result["Successful"]] == ["a"]
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in result["Failed"]] == [("b", "InvalidParameter", True)]
+    with pytest.raises(ClientError):
+        sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=[{"Id": str(i), "Message": "m"} for i in range(11)])
+    sns.unsubscribe(SubscriptionArn=sub)
+    with pytest.raises(sns.exceptions.NotFoundException):
+        sns.get_subscription_attributes(SubscriptionArn=sub)
