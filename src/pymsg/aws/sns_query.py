@@ -51,7 +51,7 @@ def _entries(node: Any) -> list[Any]:
 
 
 def _map(node: Any, key: str = "key", value: str = "value") -> dict[str, str]:
-    return {e.get(key): e.get(value) for e in _entries(node) if isinstance(e, dict)}
+    return {str(e.get(key)): str(e.get(value, "")) for e in _entries(node) if isinstance(e, dict) and key in e}
 
 
 def _message_attributes(node: Any) -> dict[str, dict[str, Any]] | None:
