@@ -1,5 +1,6 @@
 """Command line: ``python -m pymsg demo`` runs producers and consumers on an embedded broker;
-``python -m pymsg bench`` measures pymsg beside its peers."""
+``python -m pymsg bench`` measures pymsg beside its peers; ``python -m pymsg serve`` is an AWS
+endpoint for SQS, SNS and Kinesis."""
 
 from __future__ import annotations
 
@@ -76,6 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--fifo", action="store_true", help="use a FIFO queue (one group per producer)")
     commands.add_parser("bench", help="pymsg beside Redis, moto, the stdlib and cachetools (see pymsg bench -h)",
                         add_help=False)
+    srv = commands.add_parser("serve", help="an AWS endpoint (SQS, SNS, Kinesis) for any SDK or the aws CLI")
+    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    srv.add_argument("--port", type=int, default=4566)
+    srv.add_argument("--region", default="us-east-1")
+    srv.add_argument("--account-id", default="000000000000")
+    srv.add_argument("--max-request-bytes", type=int, default=16 * 1024 * 1024)
     argv = list(argv) if argv is not None else None
     import sys
 
@@ -85,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench(raw[1:])
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        from .aws.server import serve
+
+        return serve(args.host, args.port, region=args.region, account_id=args.account_id,
+                     max_request_bytes=args.max_request_bytes)
     return demo(args.messages, args.producers, args.consumers, args.fifo)
 
 

@@ -34,12 +34,32 @@ def _json_error(status: int, namespace: str, code: str, message: str, content_ty
     return _json_response(status, {"__type": f"{namespace}#{code}", "message": message}, content_type, extra)
 
 
-def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes) -> Response:
-    """Serves one request against `broker`: (status, headers, body)."""
+def _caller_identity(broker: Broker) -> Response:
+    account = broker.account_id
+    body = (f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            f"<Arn>arn:aws:iam::{account}:user/pymsg</Arn><UserId>AIDAPYMSG{account}</UserId><Account>{account}</Account>"
+            f"</GetCallerIdentityResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            f"</GetCallerIdentityResponse>")
+    return 200, {"Content-Type": "text/xml"}, body.encode()
+
+
+def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None) -> Response:
+    """Serves one request against `broker`: (status, headers, body). `endpoint` is the URL the
+    request reached ("http://127.0.0.1:4566"), for queue URLs; None in process."""
     lowered = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
     target = lowered.get("x-amz-target", "")
     if not target and "x-www-form-urlencoded" in lowered.get("content-type", ""):
+        if b"Action=GetCallerIdentity" in body:
+            return _caller_identity(broker)  # sts: what CI setups ask first
         return sns_query.handle(broker, body)  # the query protocol (SNS)
+    token = sqs_json.ENDPOINT.set(endpoint)
+    try:
+        return _handle_json(broker, target, body)
+    finally:
+        sqs_json.ENDPOINT.reset(token)
+
+
+def _handle_json(broker: Broker, target: str, body: bytes) -> Response:
     prefix, _, operation = target.partition(".")
     if prefix not in _JSON_SERVICES:
         return _json_error(400, "com.amazonaws", "UnknownOperationException",

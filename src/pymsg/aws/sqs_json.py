@@ -8,6 +8,7 @@ botocore's SQS service model; errors are raised as pymsg exceptions and rendered
 from __future__ import annotations
 
 import base64
+import contextvars
 import json
 from typing import Any, Callable, Optional
 
@@ -28,6 +29,18 @@ _ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
 }
 _IGNORED_ATTRIBUTES = {"FifoQueue", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled",
                        "Policy", "RedriveAllowPolicy"}
+
+
+# The endpoint serving this request ("http://127.0.0.1:4566"), so queue URLs point at it; unset
+# (in process) they are AWS's https://sqs.<region>.amazonaws.com/<account>/<name>.
+ENDPOINT: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("pymsg_sqs_endpoint", default=None)
+
+
+def _url(queue: Queue) -> str:
+    endpoint = ENDPOINT.get()
+    if endpoint is None:
+        return queue.url
+    return f"{endpoint}/{queue.url.rsplit('/', 2)[-2]}/{queue.name}"
 
 
 def _required(request: dict[str, Any], name: str) -> Any:
@@ -136,15 +149,15 @@ def _failed(failures: Any) -> list[dict[str, Any]]:
 def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     name = _required(r, "QueueName")
     queue = broker.create_queue(name, tags=r.get("tags"), **_settings(r.get("Attributes") or {}))
-    return {"QueueUrl": queue.url}
+    return {"QueueUrl": _url(queue)}
 
 
 def get_queue_url(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    return {"QueueUrl": broker.get_queue(_required(r, "QueueName")).url}
+    return {"QueueUrl": _url(broker.get_queue(_required(r, "QueueName")))}
 
 
 def list_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    urls = [q.url for q in broker.list_queues(r.get("QueueNamePrefix") or "")]
+    urls = [_url(q) for q in broker.list_queues(r.get("QueueNamePrefix") or "")]
     limit = r.get("MaxResults")
     start = int(r["NextToken"]) if r.get("NextToken") else 0
     out: dict[str, Any] = {}
@@ -263,7 +276,7 @@ def list_queue_tags(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_dead_letter_source_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    return {"queueUrls": [q.url for q in _queue(broker, r).dead_letter_source_queues()]}
+    return {"queueUrls": [_url(q) for q in _queue(broker, r).dead_letter_source_queues()]}
 
 
 OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {

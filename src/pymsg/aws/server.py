@@ -1,0 +1,114 @@
+"""``pymsg serve``: one HTTP endpoint for SQS, SNS and Kinesis that any AWS SDK or the aws CLI
+can use (``--endpoint-url http://127.0.0.1:4566``).
+
+Routing is by ``X-Amz-Target`` (JSON protocols) or the form's ``Action`` (query protocol), as in
+:mod:`pymsg.aws.dispatch`. Also: ``GET /_pymsg/health``; ``POST /moto-api/reset`` (what moto's
+server mode calls between tests) to start over with an empty broker; ``sts:GetCallerIdentity``.
+HTTP/1.1 keep-alive, a request size cap (413 past it), 400 for requests without a readable
+body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given (signatures are not
+checked). Listens on loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable, Optional
+
+from ..broker import Broker
+from .dispatch import handle
+
+DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
+
+
+class Server(ThreadingHTTPServer):
+    """A threaded HTTP server around a broker (replaced on reset)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+        self.make_broker = make_broker
+        self.broker = make_broker()
+        self.max_request_bytes = max_request_bytes
+        super().__init__((host, port), _Handler)
+
+    @property
+    def endpoint(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def reset(self) -> None:
+        self.broker = self.make_broker()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    server: Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: a test server is chatty otherwise
+        pass
+
+    def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, payload: dict[str, Any]) -> None:
+        self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/") in ("/_pymsg/health", "/health"):
+            self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
+        else:
+            self._json(404, {"message": f"No route for GET {self.path}"})
+
+    def do_POST(self) -> None:
+        length_text = self.headers.get("Content-Length")
+        if length_text is None or not length_text.isdigit():
+            self._json(411 if length_text is None else 400, {"message": "A Content-Length header is required."})
+            return
+        length = int(length_text)
+        if length > self.server.max_request_bytes:
+            self.close_connection = True
+            self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."})
+            return
+        body = self.rfile.read(length)
+        if self.path.startswith("/moto-api/reset"):
+            self.server.reset()
+            self._json(200, {"status": "ok"})
+            return
+        host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
+        status, headers, payload = handle(self.server.broker, dict(self.headers.items()), body, f"http://{host}")
+        self._reply(status, headers, payload)
+
+
+def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",
+          max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, ready: Optional[Callable[[Server], None]] = None) -> int:
+    """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress)."""
+    server = Server(host, port, lambda: Broker(region=region, account_id=account_id), max_request_bytes)
+    stopping = threading.Event()
+
+    def stop(*_: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+    print(f"pymsg serving SQS, SNS and Kinesis at {server.endpoint} (region {region}, account {account_id})",
+          flush=True)
+    if ready is not None:
+        ready(server)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,99 @@
+"""`pymsg serve` over real HTTP on loopback, with boto3 as the client: a round trip on each
+service, SNS to SQS fan-out, queue URLs naming the endpoint, health, reset, STS, and the
+malformed-request answers."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from typing import Any, Iterator
+
+import pytest
+
+import pymsg
+from pymsg.aws.server import Server
+
+boto3 = pytest.importorskip("boto3")
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    srv = Server("127.0.0.1", 0, lambda: pymsg.Broker(account_id="123456789012"), max_request_bytes=64 * 1024)
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    thread.join(10)
+
+
+def client(server: Server, service: str) -> Any:
+    return boto3.client(service, endpoint_url=server.endpoint, region_name="us-east-1",
+                        aws_access_key_id="x", aws_secret_access_key="x")
+
+
+def test_sqs_round_trip_and_urls_that_name_the_endpoint(server: Server) -> None:
+    sqs = client(server, "sqs")
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    assert url == f"{server.endpoint}/123456789012/jobs"
+    sqs.send_message(QueueUrl=url, MessageBody="hi")
+    (m,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert m["Body"] == "hi" and "Messages" not in sqs.receive_message(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName="nope")
+
+
+def test_sns_fan_out_to_sqs_and_kinesis_put_get(server: Server) -> None:
+    sns, sqs, kinesis = client(server, "sns"), client(server, "sqs"), client(server, "kinesis")
+    topic = sns.create_topic(Name="t")["TopicArn"]
+    urls = [sqs.create_queue(QueueName=f"q{i}")["QueueUrl"] for i in range(3)]
+    for url in urls:
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="fan")
+    assert [json.loads(sqs.receive_message(QueueUrl=u)["Messages"][0]["Body"])["Message"] for u in urls] == ["fan"] * 3
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    kinesis.put_record(StreamName="s", Data=b"abc", PartitionKey="k")
+    it = kinesis.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=it)["Records"]] == [b"abc"]
+
+
+def test_health_reset_and_caller_identity(server: Server) -> None:
+    sqs = client(server, "sqs")
+    sqs.create_queue(QueueName="before-reset")
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("GET", "/_pymsg/health")
+    health = conn.getresponse()
+    assert health.status == 200 and json.loads(health.read())["status"] == "running"
+    conn.request("POST", "/moto-api/reset", body=b"")
+    reset = conn.getresponse()  # the same connection: keep-alive
+    assert reset.status == 200 and json.loads(reset.read()) == {"status": "ok"}
+    assert "QueueUrls" not in sqs.list_queues()
+    conn.close()
+    identity = client(server, "sts").get_caller_identity()
+    assert identity["Account"] == "123456789012"
+
+
+def test_malformed_requests_get_clear_4xx(server: Server) -> None:
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/", body=b"x" * (64 * 1024 + 1), headers={"X-Amz-Target": "AmazonSQS.ListQueues"})
+    too_big = conn.getresponse()
+    assert too_big.status == 413 and b"over" in too_big.read()
+    conn.close()
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("POST", "/", body=b"not json", headers={"X-Amz-Target": "AmazonSQS.ListQueues",
+                                                         "Content-Type": "application/x-amz-json-1.0"})
+    bad = conn.getresponse()
+    assert bad.status == 400 and json.loads(bad.read())["__type"].endswith("SerializationException")
+    conn.request("POST", "/", body=b"{}", headers={"X-Amz-Target": "AmazonSQS.NoSuchThing"})
+    unknown = conn.getresponse()
+    assert unknown.status == 400 and "InvalidAction" in json.loads(unknown.read())["__type"]
+    conn.request("GET", "/nowhere")
+    missing = conn.getresponse()
+    assert missing.status == 404 and missing.read()
+    conn.close()
