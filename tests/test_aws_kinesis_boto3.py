@@ -1,4 +1,4 @@
-"""boto3 against pymsg through ``pymsg.mock_aws()``: Kinesis over AWS JSON 1.1
+"""boto3 against pymsg, through ``pymsg.mock_aws()`` and ``pymsg serve``: Kinesis over AWS JSON 1.1
 (AWS_SEMANTICS.md section 7, Kinesis checks 16-20)."""
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from typing import Any, Iterator
 import pytest
 
 import pymsg
+from aws_endpoints import MODES, endpoint
 
 boto3 = pytest.importorskip("boto3")
 
 
-@pytest.fixture
-def kinesis(clock: pymsg.ManualClock) -> Iterator[Any]:
-    with pymsg.mock_aws(pymsg.Broker(clock, account_id="123456789012")):
-        yield boto3.client("kinesis", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+@pytest.fixture(params=MODES)
+def kinesis(request: pytest.FixtureRequest, clock: pymsg.ManualClock) -> Iterator[Any]:
+    with endpoint(request.param, pymsg.Broker(clock, account_id="123456789012")) as make_client:
+        yield make_client("kinesis")
 
 
 def code(excinfo: pytest.ExceptionInfo) -> str:

@@ -1,4 +1,4 @@
-"""boto3 against pymsg through ``pymsg.mock_aws()``: SNS over the query/XML protocol, fanning out
+"""boto3 against pymsg, through ``pymsg.mock_aws()`` and ``pymsg serve``: SNS over the query/XML protocol, fanning out
 to SQS (AWS_SEMANTICS.md section 7, SNS checks 12-15)."""
 
 from __future__ import annotations
@@ -9,17 +9,16 @@ from typing import Any, Iterator
 import pytest
 
 import pymsg
+from aws_endpoints import MODES, endpoint
 
 boto3 = pytest.importorskip("boto3")
 ClientError = pytest.importorskip("botocore.exceptions").ClientError
 
 
-@pytest.fixture
-def clients(clock: pymsg.ManualClock) -> Iterator[tuple[Any, Any]]:
-    with pymsg.mock_aws(pymsg.Broker(clock, account_id="123456789012")):
-        make = lambda service: boto3.client(service, region_name="us-east-1", aws_access_key_id="x",  # noqa: E731
-                                            aws_secret_access_key="x")
-        yield make("sns"), make("sqs")
+@pytest.fixture(params=MODES)
+def clients(request: pytest.FixtureRequest, clock: pymsg.ManualClock) -> Iterator[tuple[Any, Any]]:
+    with endpoint(request.param, pymsg.Broker(clock, account_id="123456789012")) as make_client:
+        yield make_client("sns"), make_client("sqs")
 
 
 def queue(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
