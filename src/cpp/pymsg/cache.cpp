@@ -146,6 +146,14 @@ void heap_fix(Shard& s, std::size_t i) noexcept {  // restores the heap around p
 
 TimeUs deadline_of(const Shard& s, const Entry* e) noexcept { return s.heap[e->heap_index - 1].deadline; }
 
+// Takes e's item out of the TTL heap (e->heap_index != 0); e keeps its stale index.
+void heap_remove(Shard& s, const Entry* e) noexcept {
+  const std::size_t at = e->heap_index - 1;
+  heap_swap(s, at, s.heap.size() - 1);
+  s.heap.pop_back();
+  if (at < s.heap.size()) heap_fix(s, at);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -319,10 +327,7 @@ void remove_entry(Shard& s, Table& table, std::size_t i, Entry* e, std::atomic<s
   list_unlink(s, e);
   std::int64_t freed = e->charge();
   if (e->heap_index != 0) {
-    const std::size_t at = e->heap_index - 1;
-    heap_swap(s, at, s.heap.size() - 1);
-    s.heap.pop_back();
-    if (at < s.heap.size()) heap_fix(s, at);
+    heap_remove(s, e);
     freed += static_cast<std::int64_t>(kHeapItemBytes);
   }
   table.bytes.fetch_sub(freed, std::memory_order_relaxed);
@@ -464,10 +469,7 @@ bool Cache::store(std::string_view key, std::uint64_t h, std::string_view value,
     if (old != nullptr) {  // SET replaces the value and drops the old TTL (as Redis's SET)
       list_unlink(s, old);
       if (old->heap_index != 0) {
-        const std::size_t at = old->heap_index - 1;
-        heap_swap(s, at, s.heap.size() - 1);
-        s.heap.pop_back();
-        if (at < s.heap.size()) heap_fix(s, at);
+        heap_remove(s, old);
         delta -= static_cast<std::int64_t>(kHeapItemBytes);
       }
       delta -= old->charge();
@@ -495,35 +497,36 @@ bool Cache::over_limits() const noexcept {
          (options_.max_items != 0 && size() > options_.max_items);
 }
 
-bool Cache::get(std::string_view key, std::string& out) {
+template <class F>
+decltype(auto) Cache::with_live(std::string_view key, F&& f, TimeUs* now) {
   check_alive();
   const std::uint64_t h = hash(key);
   Shard& s = shard_of(h);
   std::lock_guard<std::mutex> lock(s.mutex);
   Table table{s, seed_, entry_bytes_};
   std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  if (e == nullptr) {
-    ++s.misses;
-    return false;
-  }
-  ++s.hits;
-  touch(s, e);
-  out.assign(e->value(), e->value_size);
-  return true;
+  Entry* e = find_live(s, table, key, h, *clock_, items_, i, now);
+  return f(s, table, i, e);
+}
+
+bool Cache::get(std::string_view key, std::string& out) {
+  return with_live(key, [&](Shard& s, Table&, std::size_t, Entry* e) {
+    if (e == nullptr) {
+      ++s.misses;
+      return false;
+    }
+    ++s.hits;
+    touch(s, e);
+    out.assign(e->value(), e->value_size);
+    return true;
+  });
 }
 
 bool Cache::peek(std::string_view key, std::string& out) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  if (e == nullptr) return false;
-  out.assign(e->value(), e->value_size);
-  return true;
+  return with_live(key, [&](Shard&, Table&, std::size_t, Entry* e) {
+    if (e != nullptr) out.assign(e->value(), e->value_size);
+    return e != nullptr;
+  });
 }
 
 void Cache::touch(Shard& s, Entry* e) {
@@ -546,92 +549,61 @@ void Cache::touch(Shard& s, Entry* e) {
 }
 
 bool Cache::remove(std::string_view key) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  if (e == nullptr) return false;
-  remove_entry(s, table, i, e, items_);
-  return true;
+  return with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
+    if (e != nullptr) remove_entry(s, table, i, e, items_);
+    return e != nullptr;
+  });
 }
 
 bool Cache::exists(std::string_view key) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  (void)i;
-  return e != nullptr;
+  return with_live(key, [](Shard&, Table&, std::size_t, Entry* e) { return e != nullptr; });
 }
 
 KeyTtl Cache::ttl(std::string_view key) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
   TimeUs now = 0;
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i, &now);
-  (void)i;
-  if (e == nullptr) return {};
-  if (e->heap_index == 0) return {KeyTtl::kPersistent, 0};
-  return {KeyTtl::kVolatile, deadline_of(s, e) - now};
+  return with_live(
+      key,
+      [&](Shard& s, Table&, std::size_t, Entry* e) -> KeyTtl {
+        if (e == nullptr) return {};
+        if (e->heap_index == 0) return {KeyTtl::kPersistent, 0};
+        return {KeyTtl::kVolatile, deadline_of(s, e) - now};
+      },
+      &now);
 }
 
 bool Cache::expire(std::string_view key, TimeUs life) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  if (e == nullptr) return false;
-  if (life <= 0) {  // as Redis's EXPIRE with a non-positive time: the key is deleted
-    remove_entry(s, table, i, e, items_);
+  return with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
+    if (e == nullptr) return false;
+    if (life <= 0) {  // as Redis's EXPIRE with a non-positive time: the key is deleted
+      remove_entry(s, table, i, e, items_);
+      return true;
+    }
+    const TimeUs deadline = clock_->now() + life;
+    if (e->heap_index != 0) {
+      s.heap[e->heap_index - 1].deadline = deadline;
+      heap_fix(s, e->heap_index - 1);
+      return true;
+    }
+    list_unlink(s, e);
+    s.heap.push_back({deadline, e});
+    e->heap_index = static_cast<std::uint32_t>(s.heap.size());
+    heap_fix(s, s.heap.size() - 1);
+    list_push_front(s, e);
+    entry_bytes_.fetch_add(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
     return true;
-  }
-  const TimeUs deadline = clock_->now() + life;
-  if (e->heap_index != 0) {
-    s.heap[e->heap_index - 1].deadline = deadline;
-    heap_fix(s, e->heap_index - 1);
-    return true;
-  }
-  list_unlink(s, e);
-  s.heap.push_back({deadline, e});
-  e->heap_index = static_cast<std::uint32_t>(s.heap.size());
-  heap_fix(s, s.heap.size() - 1);
-  list_push_front(s, e);
-  entry_bytes_.fetch_add(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
-  return true;
+  });
 }
 
 bool Cache::persist(std::string_view key) {
-  check_alive();
-  const std::uint64_t h = hash(key);
-  Shard& s = shard_of(h);
-  std::lock_guard<std::mutex> lock(s.mutex);
-  Table table{s, seed_, entry_bytes_};
-  std::size_t i = SIZE_MAX;
-  Entry* e = find_live(s, table, key, h, *clock_, items_, i);
-  (void)i;
-  if (e == nullptr || e->heap_index == 0) return false;
-  list_unlink(s, e);
-  const std::size_t at = e->heap_index - 1;
-  heap_swap(s, at, s.heap.size() - 1);
-  s.heap.pop_back();
-  if (at < s.heap.size()) heap_fix(s, at);
-  e->heap_index = 0;
-  list_push_front(s, e);
-  entry_bytes_.fetch_sub(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
-  return true;
+  return with_live(key, [&](Shard& s, Table&, std::size_t, Entry* e) {
+    if (e == nullptr || e->heap_index == 0) return false;
+    list_unlink(s, e);
+    heap_remove(s, e);
+    e->heap_index = 0;
+    list_push_front(s, e);
+    entry_bytes_.fetch_sub(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
+    return true;
+  });
 }
 
 std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {

@@ -135,6 +135,10 @@ class Cache final : public ClockListener {
   bool evict_one(const std::vector<PlannedWrite>& keep);
   bool store(std::string_view key, std::uint64_t hash, std::string_view value, TimeUs life, SetCondition condition);
   void touch(Shard& s, Entry* e);  // a use: recency (LRU) or frequency (LFU)
+  // Runs f(shard, table, slot, live entry or nullptr) under the key's shard lock, after lazy
+  // expiry (cache.cpp; `now` gets the clock when an expiry was checked).
+  template <class F>
+  decltype(auto) with_live(std::string_view key, F&& f, TimeUs* now = nullptr);
   void clear_entries();
   void maybe_sweep(TimeUs now);
 
