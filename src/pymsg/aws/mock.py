@@ -2,8 +2,10 @@
 without sockets, for clients created before or inside it (moto's mock_aws, switched by one
 import). Calls to services pymsg does not emulate fail loudly instead of reaching AWS.
 
-It replaces botocore's ``Endpoint._send`` while any mock is active (thread-safe: the active
-brokers are a stack under a lock) and sets fake credentials and a region when none are set.
+While any mock is active (thread-safe: the active brokers are a stack under a lock) it replaces
+botocore's ``BaseClient._make_request`` (the step after validation, serialization and the
+before-call hooks) to answer served calls without signing or an HTTP round, and
+``Endpoint._send`` to block the rest; it sets fake credentials and a region when none are set.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SERVED = {"sqs", "sns", "kinesis"}
 _lock = threading.Lock()
 _active: list["mock_aws"] = []
 _original_send: Optional[Callable[..., Any]] = None
+_original_make_request: Optional[Callable[..., Any]] = None
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -53,6 +56,39 @@ def _send(endpoint: Any, request: Any) -> Any:
     return AWSResponse(request.url, status, headers, _Raw(payload))
 
 
+def _make_request(client: Any, operation_model: Any, request_dict: dict, request_context: dict) -> Any:
+    """The fast path: after botocore validated and serialized the call (and ran its before-call
+    hooks), answer it here, skipping what a socket would need (signing, the HTTP request, the
+    retry loop); botocore's own parser still reads the answer."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.endpoint import convert_to_response_dict
+
+    with _lock:
+        mock = _active[-1] if _active else None
+    service = client._service_model.endpoint_prefix
+    if mock is None or service not in SERVED:
+        assert _original_make_request is not None
+        return _original_make_request(client, operation_model, request_dict, request_context)
+    from urllib.parse import urlencode
+
+    from .dispatch import handle
+
+    body = request_dict.get("body") or b""
+    if isinstance(body, dict):  # the query protocol hands its form members over unencoded
+        body = urlencode(body, doseq=True)
+    if isinstance(body, str):
+        body = body.encode()
+    status, headers, payload = handle(mock.broker, request_dict.get("headers") or {}, body)
+    http = AWSResponse(request_dict.get("url", ""), status, headers, _Raw(payload))
+    response_dict = convert_to_response_dict(http, operation_model)
+    parser = client._endpoint._response_parser_factory.create_parser(operation_model.service_model.resolved_protocol)
+    parsed = parser.parse(response_dict, operation_model.output_shape)
+    if status >= 300:
+        client._endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
+    parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
+    return http, parsed
+
+
 class mock_aws:
     """A context manager and decorator: inside it, botocore's SQS, SNS and Kinesis calls go to ``broker`` (a
     new one per mock unless given; pass one with a ManualClock to drive time)."""
@@ -62,13 +98,16 @@ class mock_aws:
         self._saved_env: dict[str, Optional[str]] = {}
 
     def start(self) -> "mock_aws":
-        global _original_send
+        global _original_send, _original_make_request
+        import botocore.client
         import botocore.endpoint
 
         with _lock:
             if _original_send is None:
                 _original_send = botocore.endpoint.Endpoint._send
                 botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
+                _original_make_request = botocore.client.BaseClient._make_request
+                botocore.client.BaseClient._make_request = _make_request  # type: ignore[method-assign]
             _active.append(self)
         for key, value in _FAKE_ENV.items():
             self._saved_env[key] = os.environ.get(key)
@@ -76,7 +115,8 @@ class mock_aws:
         return self
 
     def stop(self) -> None:
-        global _original_send
+        global _original_send, _original_make_request
+        import botocore.client
         import botocore.endpoint
 
         with _lock:
@@ -84,7 +124,9 @@ class mock_aws:
                 _active.remove(self)
             if not _active and _original_send is not None:
                 botocore.endpoint.Endpoint._send = _original_send  # type: ignore[method-assign]
+                botocore.client.BaseClient._make_request = _original_make_request  # type: ignore[method-assign]
                 _original_send = None
+                _original_make_request = None
         for key, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
