@@ -4,12 +4,12 @@ renders results and errors as AWS does (AWS_SEMANTICS.md section 0)."""
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
 from . import kinesis_json, sns_query, sqs_json
+from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
 
@@ -22,7 +22,7 @@ _JSON_SERVICES = {
 
 def _json_response(status: int, body: Mapping[str, Any], content_type: str,
                    extra: Mapping[str, str] | None = None) -> Response:
-    headers = {"Content-Type": content_type, "x-amzn-RequestId": str(uuid.uuid4()), **dict(extra or {})}
+    headers = {"Content-Type": content_type, "x-amzn-RequestId": request_id(), **dict(extra or {})}
     return status, headers, json.dumps(body).encode()
 
 
@@ -38,7 +38,7 @@ def _caller_identity(broker: Broker) -> Response:
     account = broker.account_id
     body = (f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
             f"<Arn>arn:aws:iam::{account}:user/pymsg</Arn><UserId>AIDAPYMSG{account}</UserId><Account>{account}</Account>"
-            f"</GetCallerIdentityResult><ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+            f"</GetCallerIdentityResult><ResponseMetadata><RequestId>{request_id()}</RequestId></ResponseMetadata>"
             f"</GetCallerIdentityResponse>")
     return 200, {"Content-Type": "text/xml"}, body.encode()
 

@@ -14,8 +14,14 @@ import functools
 import os
 import threading
 from typing import Any, Callable, Optional, TypeVar
+from urllib.parse import urlencode
 
 from ..broker import Broker
+from . import dispatch as _dispatch
+
+# botocore's response pieces, imported by the first start() so that `import pymsg` stays light.
+AWSResponse: Any = None
+convert_to_response_dict: Any = None
 
 F = TypeVar("F", bound=Callable[..., Any])
 SERVED = {"sqs", "sns", "kinesis"}
@@ -38,8 +44,6 @@ class _Raw:
 
 
 def _send(endpoint: Any, request: Any) -> Any:
-    from botocore.awsrequest import AWSResponse
-
     with _lock:
         mock = _active[-1] if _active else None
     if mock is None:
@@ -49,10 +53,8 @@ def _send(endpoint: Any, request: Any) -> Any:
     if service not in SERVED:
         raise RuntimeError(f"pymsg.mock_aws: {service or request.url} is not emulated; calls to it are blocked "
                            f"(pymsg serves {', '.join(sorted(SERVED))}).")
-    from .dispatch import handle
-
     body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-    status, headers, payload = handle(mock.broker, dict(request.headers.items()), body)
+    status, headers, payload = _dispatch.handle(mock.broker, dict(request.headers.items()), body)
     return AWSResponse(request.url, status, headers, _Raw(payload))
 
 
@@ -60,33 +62,33 @@ def _make_request(client: Any, operation_model: Any, request_dict: dict, request
     """The fast path: after botocore validated and serialized the call (and ran its before-call
     hooks), answer it here, skipping what a socket would need (signing, the HTTP request, the
     retry loop); botocore's own parser still reads the answer."""
-    from botocore.awsrequest import AWSResponse
-    from botocore.endpoint import convert_to_response_dict
-
     with _lock:
         mock = _active[-1] if _active else None
-    service = client._service_model.endpoint_prefix
-    if mock is None or service not in SERVED:
+    service_model = operation_model.service_model
+    if mock is None or service_model.endpoint_prefix not in SERVED:
         assert _original_make_request is not None
         return _original_make_request(client, operation_model, request_dict, request_context)
-    from urllib.parse import urlencode
-
-    from .dispatch import handle
-
     body = request_dict.get("body") or b""
     if isinstance(body, dict):  # the query protocol hands its form members over unencoded
         body = urlencode(body, doseq=True)
     if isinstance(body, str):
         body = body.encode()
-    status, headers, payload = handle(mock.broker, request_dict.get("headers") or {}, body)
+    status, headers, payload = _dispatch.handle(mock.broker, request_dict.get("headers") or {}, body)
     http = AWSResponse(request_dict.get("url", ""), status, headers, _Raw(payload))
     response_dict = convert_to_response_dict(http, operation_model)
-    parser = client._endpoint._response_parser_factory.create_parser(operation_model.service_model.resolved_protocol)
+    endpoint = client._endpoint
+    parser = _parser(endpoint._response_parser_factory, service_model.resolved_protocol)
     parsed = parser.parse(response_dict, operation_model.output_shape)
     if status >= 300:
-        client._endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
+        endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
     return http, parsed
+
+
+@functools.lru_cache(maxsize=None)
+def _parser(factory: Any, protocol: str) -> Any:
+    """botocore's parsers keep no per-response state, so one per (factory, protocol) serves every call."""
+    return factory.create_parser(protocol)
 
 
 class mock_aws:
@@ -98,11 +100,14 @@ class mock_aws:
         self._saved_env: dict[str, Optional[str]] = {}
 
     def start(self) -> "mock_aws":
-        global _original_send, _original_make_request
+        global _original_send, _original_make_request, AWSResponse, convert_to_response_dict
+        import botocore.awsrequest
         import botocore.client
         import botocore.endpoint
 
         with _lock:
+            AWSResponse = botocore.awsrequest.AWSResponse
+            convert_to_response_dict = botocore.endpoint.convert_to_response_dict
             if _original_send is None:
                 _original_send = botocore.endpoint.Endpoint._send
                 botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]

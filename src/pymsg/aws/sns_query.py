@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -15,6 +14,7 @@ from xml.sax.saxutils import escape
 from ..broker import Broker
 from ..errors import InvalidParameter, NotFound, PymsgError
 from ..sns import Subscription, Topic
+from .ids import request_id
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
 
@@ -83,14 +83,14 @@ def _attributes_xml(attributes: dict[str, str]) -> str:
 
 def response(action: str, result: str) -> bytes:
     wrapper = f"<{action}Result>{result}</{action}Result>" if result is not None else ""
-    return (f'<{action}Response xmlns="{NAMESPACE}">{wrapper}<ResponseMetadata><RequestId>{uuid.uuid4()}'
+    return (f'<{action}Response xmlns="{NAMESPACE}">{wrapper}<ResponseMetadata><RequestId>{request_id()}'
             f"</RequestId></ResponseMetadata></{action}Response>").encode()
 
 
 def error(status: int, code: str, message: str) -> bytes:
     kind = "Sender" if status < 500 else "Receiver"
     return (f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
-            f"<Message>{escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>").encode()
+            f"<Message>{escape(message)}</Message></Error><RequestId>{request_id()}</RequestId></ErrorResponse>").encode()
 
 
 def _required(r: dict[str, Any], name: str) -> Any:
