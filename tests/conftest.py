@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import pymsg
 
 START = 1_700_000_000.0
+
+# mock_aws checks each answer it hands boto3 without botocore's parser against that parser.
+os.environ["PYMSG_MOCK_VERIFY"] = "1"
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ JSON 1.0, checked the way a test suite written for moto would (AWS_SEMANTICS.md 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any, Iterator
 
 import pytest
@@ -215,3 +216,27 @@ def test_clients_made_before_the_mock_are_served(clock: pymsg.ManualClock) -> No
 
     assert work().endswith("/made-before")
     assert broker.get_queue("made-before").name == "made-before"
+
+
+def test_after_call_hooks_read_the_answer_the_fast_path_skipped_serializing(aws: pymsg.Broker) -> None:
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    seen: list[dict] = []
+    client.meta.events.register("after-call.sqs.SendMessage",
+                                lambda http_response, **_: seen.append(json.loads(http_response.content)))
+    url = client.create_queue(QueueName="hooked")["QueueUrl"]
+    sent = client.send_message(QueueUrl=url, MessageBody="hello")
+    assert seen == [{"MessageId": sent["MessageId"], "MD5OfMessageBody": hashlib.md5(b"hello").hexdigest()}]
+
+
+def test_fast_path_answers_are_checked_against_botocores_parser(aws: pymsg.Broker,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The suite runs with PYMSG_MOCK_VERIFY=1 (conftest); a fast path that strays must fail it.
+    from pymsg.aws import mock
+
+    client = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    url = client.create_queue(QueueName="checked")["QueueUrl"]
+    real_walk = mock._walk
+    monkeypatch.setattr(mock, "_walk", lambda shape, value: {**real_walk(shape, value), "Stray": 1}
+                        if isinstance(value, dict) else real_walk(shape, value))
+    with pytest.raises(AssertionError, match="differs from botocore's parser"):
+        client.send_message(QueueUrl=url, MessageBody="hello")

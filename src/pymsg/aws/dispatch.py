@@ -12,6 +12,7 @@ from . import kinesis_json, sns_query, sqs_json
 from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
+ObjectResponse = tuple[int, dict[str, str], Mapping[str, Any]]  # a JSON-protocol answer before json.dumps
 
 _JSON_SERVICES = {
     # target prefix -> (operations, error namespace, content type)
@@ -21,13 +22,13 @@ _JSON_SERVICES = {
 
 
 def _json_response(status: int, body: Mapping[str, Any], content_type: str,
-                   extra: Mapping[str, str] | None = None) -> Response:
+                   extra: Mapping[str, str] | None = None) -> ObjectResponse:
     headers = {"Content-Type": content_type, "x-amzn-RequestId": request_id(), **dict(extra or {})}
-    return status, headers, json.dumps(body).encode()
+    return status, headers, body
 
 
 def _json_error(status: int, namespace: str, code: str, message: str, content_type: str,
-                query_code: str | None = None) -> Response:
+                query_code: str | None = None) -> ObjectResponse:
     extra: dict[str, str] = {}
     if namespace == "com.amazonaws.sqs":  # awsQueryCompatible: legacy codes survive in this header
         extra["x-amzn-query-error"] = f"{query_code or code};{'Sender' if status < 500 else 'Receiver'}"
@@ -52,6 +53,13 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
         if b"Action=GetCallerIdentity" in body:
             return _caller_identity(broker)  # sts: what CI setups ask first
         return sns_query.handle(broker, body)  # the query protocol (SNS)
+    status, out_headers, answer = handle_json(broker, target, body, endpoint)
+    return status, out_headers, json.dumps(answer).encode()
+
+
+def handle_json(broker: Broker, target: str, body: bytes, endpoint: str | None = None) -> ObjectResponse:
+    """A JSON-protocol request (`target` is its X-Amz-Target) answered as an object, not yet
+    serialized: mock_aws hands it to boto3 without a json.dumps/json.loads round."""
     token = sqs_json.ENDPOINT.set(endpoint)
     try:
         return _handle_json(broker, target, body)
@@ -59,7 +67,7 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
         sqs_json.ENDPOINT.reset(token)
 
 
-def _handle_json(broker: Broker, target: str, body: bytes) -> Response:
+def _handle_json(broker: Broker, target: str, body: bytes) -> ObjectResponse:
     prefix, _, operation = target.partition(".")
     if prefix not in _JSON_SERVICES:
         return _json_error(400, "com.amazonaws", "UnknownOperationException",

@@ -11,6 +11,7 @@ before-call hooks) to answer served calls without signing or an HTTP round, and
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from typing import Any, Callable, Optional, TypeVar
@@ -30,6 +31,9 @@ _lock = threading.Lock()
 _active: list["mock_aws"] = []
 _original_send: Optional[Callable[..., Any]] = None
 _original_make_request: Optional[Callable[..., Any]] = None
+# PYMSG_MOCK_VERIFY=1 (the test suite sets it; read by start()) checks every fast-path answer
+# against botocore's parser.
+_VERIFY = False
 _FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -41,6 +45,16 @@ class _Raw:
 
     def stream(self, **_: Any) -> Any:
         yield self._body
+
+
+class _LazyJson(_Raw):
+    """A JSON answer serialized only if a hook reads the raw response."""
+
+    def __init__(self, answer: Any) -> None:
+        self._answer = answer
+
+    def stream(self, **_: Any) -> Any:
+        yield json.dumps(self._answer).encode()
 
 
 def _send(endpoint: Any, request: Any) -> Any:
@@ -61,7 +75,8 @@ def _send(endpoint: Any, request: Any) -> Any:
 def _make_request(client: Any, operation_model: Any, request_dict: dict, request_context: dict) -> Any:
     """The fast path: after botocore validated and serialized the call (and ran its before-call
     hooks), answer it here, skipping what a socket would need (signing, the HTTP request, the
-    retry loop); botocore's own parser still reads the answer."""
+    retry loop). A JSON-protocol success with no blob or timestamp in it is handed over as the
+    object botocore's parser would build; everything else goes through that parser."""
     with _lock:
         mock = _active[-1] if _active else None
     service_model = operation_model.service_model
@@ -73,16 +88,68 @@ def _make_request(client: Any, operation_model: Any, request_dict: dict, request
         body = urlencode(body, doseq=True)
     if isinstance(body, str):
         body = body.encode()
-    status, headers, payload = _dispatch.handle(mock.broker, request_dict.get("headers") or {}, body)
+    headers = request_dict.get("headers") or {}
+    target = headers.get("X-Amz-Target")
+    if target is None:
+        status, out_headers, payload = _dispatch.handle(mock.broker, headers, body)
+        return _parsed(client, operation_model, status, out_headers, payload, request_dict)
+    status, out_headers, answer = _dispatch.handle_json(mock.broker, target, body)
+    output = operation_model.output_shape
+    try:
+        if status != 200:
+            raise _NotPlain
+        parsed = _walk(output, answer) if output is not None else {}
+    except _NotPlain:
+        return _parsed(client, operation_model, status, out_headers, json.dumps(answer).encode(), request_dict)
+    http = AWSResponse(request_dict.get("url", ""), status, out_headers, _LazyJson(answer))
+    parsed["ResponseMetadata"] = {"RequestId": out_headers["x-amzn-RequestId"], "HTTPStatusCode": status,
+                                  "HTTPHeaders": {k.lower(): v for k, v in out_headers.items()},
+                                  "RetryAttempts": 0}
+    if _VERIFY:
+        expected = _parsed(client, operation_model, status, out_headers, json.dumps(answer).encode(), request_dict)[1]
+        assert parsed == expected, f"mock_aws fast path differs from botocore's parser: {parsed!r} != {expected!r}"
+    return http, parsed
+
+
+def _parsed(client: Any, operation_model: Any, status: int, headers: dict, payload: bytes, request_dict: dict) -> Any:
+    """(http, parsed) the way botocore's endpoint builds them from a wire answer."""
     http = AWSResponse(request_dict.get("url", ""), status, headers, _Raw(payload))
     response_dict = convert_to_response_dict(http, operation_model)
     endpoint = client._endpoint
-    parser = _parser(endpoint._response_parser_factory, service_model.resolved_protocol)
+    parser = _parser(endpoint._response_parser_factory, operation_model.service_model.resolved_protocol)
     parsed = parser.parse(response_dict, operation_model.output_shape)
     if status >= 300:
         endpoint._add_modeled_error_fields(response_dict, parsed, operation_model, parser)
     parsed.setdefault("ResponseMetadata", {})["RetryAttempts"] = 0
     return http, parsed
+
+
+class _NotPlain(Exception):
+    """The answer holds a value botocore's JSON parser converts (a blob, a timestamp)."""
+
+
+def _walk(shape: Any, value: Any) -> Any:
+    """What botocore's JSON parser makes of `value`: modeled members only, and every value as it
+    came; raises _NotPlain at a value that parser would convert."""
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type or shape.is_tagged_union or shape.serialization.get("eventstream"):
+            raise _NotPlain
+        if value is None:
+            return None
+        out = {}
+        for name, member in shape.members.items():
+            raw = value.get(member.serialization.get("name", name))
+            if raw is not None:
+                out[name] = _walk(member, raw)
+        return out
+    if kind == "list":
+        return [None if item is None else _walk(shape.member, item) for item in value]
+    if kind == "map":
+        return {_walk(shape.key, k): _walk(shape.value, v) for k, v in value.items()}
+    if kind in ("blob", "timestamp"):
+        raise _NotPlain
+    return value
 
 
 @functools.lru_cache(maxsize=None)
@@ -100,7 +167,7 @@ class mock_aws:
         self._saved_env: dict[str, Optional[str]] = {}
 
     def start(self) -> "mock_aws":
-        global _original_send, _original_make_request, AWSResponse, convert_to_response_dict
+        global _original_send, _original_make_request, AWSResponse, convert_to_response_dict, _VERIFY
         import botocore.awsrequest
         import botocore.client
         import botocore.endpoint
@@ -108,6 +175,7 @@ class mock_aws:
         with _lock:
             AWSResponse = botocore.awsrequest.AWSResponse
             convert_to_response_dict = botocore.endpoint.convert_to_response_dict
+            _VERIFY = os.environ.get("PYMSG_MOCK_VERIFY") == "1"
             if _original_send is None:
                 _original_send = botocore.endpoint.Endpoint._send
                 botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
