@@ -391,9 +391,10 @@ def test_the_11th_scaling_in_24_hours_raises_limit_exceeded(broker: pymsg.Broker
     assert open_ranges(stream) == uniform(2)
 
 
-def test_split_beyond_the_account_shard_limit_raises_limit_exceeded(broker: pymsg.Broker) -> None:
-    """Section 3.2: LimitExceededException for the shard limit. The broker holds AWS's account
-    quota of 500 open shards (create_stream enforces it across streams); a split is a way past it."""
+def test_split_beyond_the_account_shard_limit_raises_limit_exceeded(clock: pymsg.ManualClock) -> None:
+    """Section 3.2: LimitExceededException for the shard limit. The broker holds the account's
+    open-shard quota (create_stream enforces it across streams); a split is a way past it."""
+    broker = pymsg.Broker(clock, quotas={"shards": 500})
     broker.create_stream("other", 499, enforce_limits=False)
     stream = new_stream(broker)  # 500 open shards in all
     before = stream.list_shards()
@@ -402,7 +403,8 @@ def test_split_beyond_the_account_shard_limit_raises_limit_exceeded(broker: pyms
     assert stream.list_shards() == before
 
 
-def test_update_shard_count_beyond_the_account_shard_limit_raises_limit_exceeded(broker: pymsg.Broker) -> None:
+def test_update_shard_count_beyond_the_account_shard_limit_raises_limit_exceeded(clock: pymsg.ManualClock) -> None:
+    broker = pymsg.Broker(clock, quotas={"shards": 500})
     broker.create_stream("other", 498, enforce_limits=False)
     stream = new_stream(broker, 2)  # 500 open shards in all
     before = stream.list_shards()

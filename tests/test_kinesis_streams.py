@@ -171,7 +171,8 @@ def test_zero_shards_raise_validation_exception(broker: pymsg.Broker) -> None:
     assert broker.list_streams() == []
 
 
-def test_more_than_500_open_shards_in_the_account_raise_limit_exceeded(broker: pymsg.Broker) -> None:
+def test_more_open_shards_than_the_account_quota_raise_limit_exceeded(clock: pymsg.ManualClock) -> None:
+    broker = pymsg.Broker(clock, quotas={"shards": 500})
     with pytest.raises(pymsg.LimitExceededException, match="would exceed the shard limit for the account 000000000000"):
         broker.create_stream("huge", 501)
     assert broker.list_streams() == []

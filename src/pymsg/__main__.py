@@ -83,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--region", default="us-east-1")
     srv.add_argument("--account-id", default="000000000000")
     srv.add_argument("--max-request-bytes", type=int, default=16 * 1024 * 1024)
+    srv.add_argument("--quota", action="append", default=[], metavar="NAME=COUNT", type=_quota,
+                     help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
+                          "(repeatable; AWS's defaults otherwise)")
     argv = list(argv) if argv is not None else None
     import sys
 
@@ -94,10 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         from .aws.server import serve
+        from .errors import PymsgError
 
-        return serve(args.host, args.port, region=args.region, account_id=args.account_id,
-                     max_request_bytes=args.max_request_bytes)
+        try:
+            return serve(args.host, args.port, region=args.region, account_id=args.account_id,
+                         max_request_bytes=args.max_request_bytes, quotas=dict(args.quota))
+        except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
+            parser.error(f"{exc.code}: {exc}")
     return demo(args.messages, args.producers, args.consumers, args.fifo)
+
+
+def _quota(text: str) -> tuple[str, int]:
+    name, _, count = text.partition("=")
+    if not name or not count.isdigit():
+        raise argparse.ArgumentTypeError(f"expected NAME=COUNT (for example queues=1000), not {text!r}")
+    return name, int(count)
 
 
 if __name__ == "__main__":

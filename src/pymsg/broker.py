@@ -30,7 +30,9 @@ class Broker:
     give a :class:`pymsg.ManualClock` to test time-dependent behaviour without sleeping.
     ``strict_limits=False`` lifts AWS's count and size limits (10 per batch, 1 MiB messages)
     for in-process speed work. ``strict_timing=False`` turns off the 60-second
-    PurgeQueueInProgress and QueueDeletedRecently windows, as moto does. Thread-safe.
+    PurgeQueueInProgress and QueueDeletedRecently windows, as moto does. ``quotas`` overrides
+    the account quotas (see :attr:`quotas`), which bound what a runaway client can create.
+    Thread-safe.
     """
 
     def __init__(
@@ -41,9 +43,11 @@ class Broker:
         account_id: str = "000000000000",
         strict_limits: bool = True,
         strict_timing: bool = True,
+        quotas: Mapping[str, int] | None = None,
     ) -> None:
         self._clock = clock if clock is not None else _core.SystemClock()
-        self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing))
+        self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing),
+                                  _check_quotas(quotas))
         self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
         self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
         self._caches: dict[str, Cache] = {}  # one wrapper per cache, by name
@@ -69,6 +73,21 @@ class Broker:
     @property
     def strict_limits(self) -> bool:
         return self._core.strict_limits
+
+    @property
+    def quotas(self) -> dict[str, int]:
+        """The account quotas in force. AWS's defaults where AWS has one: 100,000 standard and 1,000
+        FIFO topics (TopicLimitExceeded past them), 50 ON_DEMAND streams and 20,000 open shards in
+        us-east-1, us-west-2 and eu-west-1, 1,000 elsewhere (LimitExceededException). AWS sets no
+        queue quota; pymsg allows 100,000 queues (OverLimit past them)."""
+        return dict(self._core.quotas)
+
+    def describe_kinesis_limits(self) -> dict[str, int]:
+        """Kinesis DescribeLimits: the shard and ON_DEMAND stream quotas and their use."""
+        open_shards, on_demand = self._core.kinesis_usage()
+        quotas = self._core.quotas
+        return {"ShardLimit": quotas["shards"], "OpenShardCount": open_shards,
+                "OnDemandStreamCount": on_demand, "OnDemandStreamCountLimit": quotas["on_demand_streams"]}
 
     def _wrap(self, core: _core.Queue, tags: Mapping[str, str] | None = None) -> Queue:
         with self._lock:
@@ -341,3 +360,17 @@ def _count(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationException(f"1 validation error detected: Value at '{name}' must be an int, not {type(value).__name__}.")
     return min(max(value, 0), 2**31 - 1)
+
+
+def _check_quotas(quotas: Mapping[str, int] | None) -> dict[str, int]:
+    if quotas is None:
+        return {}
+    if not isinstance(quotas, Mapping):
+        raise InvalidParameterValue(f"quotas must be a mapping of quota names to counts, not {type(quotas).__name__}.")
+    for name, value in quotas.items():
+        if not isinstance(name, str):
+            raise InvalidParameterValue(f"Quota names are str (queues, topics, fifo_topics, on_demand_streams, "
+                                        f"shards), not {name!r}.")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+            raise InvalidParameterValue(f"Quota {name!r} must be a count from 0 to 2**32 - 1, not {value!r}.")
+    return dict(quotas)

@@ -190,6 +190,12 @@ class AuthorizationError(PymsgError, PermissionError):
     http_status = 403
 
 
+class TopicLimitExceeded(PymsgError, RuntimeError):
+    """CreateTopic past the account's topic quota (SNS, HTTP 403; Broker(quotas=...) sets it)."""
+
+    http_status = 403
+
+
 __all__ = [
     "PymsgError",
     "QueueDoesNotExist",
@@ -222,4 +228,5 @@ __all__ = [
     "InvalidParameter",
     "NotFound",
     "AuthorizationError",
+    "TopicLimitExceeded",
 ]

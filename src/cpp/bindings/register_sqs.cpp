@@ -3,6 +3,8 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "pymsg/broker.hpp"
@@ -53,6 +55,19 @@ QueueConfig make_config(double visibility_timeout, double delay_seconds, double 
       py::arg("dead_letter_target_arn"), py::arg("max_receive_count"), py::arg("content_based_deduplication"), \
       py::arg("deduplication_scope"), py::arg("fifo_throughput_limit")
 
+constexpr const char* kQuotaNames[] = {"queues", "topics", "fifo_topics", "on_demand_streams", "shards"};
+
+// The AccountQuotas field a quota name stands for (InvalidParameterValue for other names).
+std::uint32_t* quota_field(AccountQuotas& q, const std::string& name) {
+  if (name == "queues") return &q.queues;
+  if (name == "topics") return &q.topics;
+  if (name == "fifo_topics") return &q.fifo_topics;
+  if (name == "on_demand_streams") return &q.on_demand_streams;
+  if (name == "shards") return &q.shards;
+  throw Error(ErrorCode::InvalidParameterValue,
+              "Unknown quota " + name + " (quotas are queues, topics, fifo_topics, on_demand_streams, shards).");
+}
+
 }  // namespace
 
 void register_sqs(py::module_& m) {
@@ -90,13 +105,25 @@ void register_sqs(py::module_& m) {
 
   py::class_<Broker, std::shared_ptr<Broker>>(m, "Broker", "The queue registry and shared settings.")
       .def(py::init([](std::shared_ptr<Clock> clock, std::string region, std::string account_id,
-                       bool strict_limits, bool strict_timing) {
+                       bool strict_limits, bool strict_timing, const std::map<std::string, std::uint32_t>& quotas) {
+             AccountQuotas q = AccountQuotas::aws_defaults(region);
+             for (const auto& [name, value] : quotas) *quota_field(q, name) = value;
              return std::make_shared<Broker>(std::move(clock),
                                              BrokerOptions{std::move(region), std::move(account_id),
-                                                           strict_limits, strict_timing});
+                                                           strict_limits, strict_timing, q});
            }),
            py::arg("clock"), py::arg("region"), py::arg("account_id"), py::arg("strict_limits"),
-           py::arg("strict_timing"))
+           py::arg("strict_timing"), py::arg("quotas"))
+      .def_property_readonly("quotas", [](const Broker& b) {
+        const AccountQuotas& q = b.options().quotas;
+        py::dict out;
+        for (const char* name : kQuotaNames) out[name] = *quota_field(const_cast<AccountQuotas&>(q), name);
+        return out;
+      }, "The account quotas in force: queues, topics, fifo_topics, on_demand_streams, shards.")
+      .def("kinesis_usage", [](const Broker& b) {
+        const auto [open_shards, on_demand] = b.kinesis_usage();
+        return py::make_tuple(open_shards, on_demand);
+      }, "(open shards, ON_DEMAND streams) for DescribeLimits.")
       .def_property_readonly("clock", &Broker::clock)
       .def_property_readonly("region", [](const Broker& b) { return b.options().region; })
       .def_property_readonly("account_id", [](const Broker& b) { return b.options().account_id; })

@@ -23,7 +23,12 @@ Broker::Broker(std::shared_ptr<Clock> clock, BrokerOptions options)
       options_(std::move(options)),
       limits_(options_.strict_limits ? SqsLimits::strict() : SqsLimits::relaxed()),
       kinesis_limits_(options_.strict_limits ? KinesisLimits::strict() : KinesisLimits::relaxed()),
-      shard_quota_(std::make_shared<ShardQuota>(kinesis_limits_.max_shards)) {}
+      shard_quota_(std::make_shared<ShardQuota>(options_.quotas.shards)) {}
+
+std::string Broker::quota_note() const {
+  return " under account " + options_.account_id + " in " + options_.region +
+         " (a pymsg Broker quota: raise it with Broker(quotas=...) or pymsg serve --quota)";
+}
 
 std::string Broker::queue_url(const std::string& name) const {
   return "https://sqs." + options_.region + ".amazonaws.com/" + options_.account_id + "/" + name;
@@ -77,6 +82,10 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
                   "with the same name (" + name + ").");
     }
     deleted_at_.erase(deleted);
+  }
+  if (queues_.size() >= options_.quotas.queues) {
+    throw Error(ErrorCode::OverLimit, "Cannot create queue " + name + ": " +
+                                          std::to_string(options_.quotas.queues) + " queues exist" + quota_note() + ".");
   }
   std::shared_ptr<Queue> target = resolve_dead_letter_target(config, fifo);
   auto queue = std::make_shared<Queue>(name, queue_arn(name), queue_url(name), config, clock_,
@@ -187,8 +196,25 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
     throw Error(ErrorCode::ResourceInUseException,
                 "Stream " + name + " under account " + options_.account_id + " already exists.");
   }
+  if (stream->mode() == StreamMode::kOnDemand && on_demand_streams_locked() >= options_.quotas.on_demand_streams) {
+    throw Error(ErrorCode::LimitExceededException,
+                "Cannot create ON_DEMAND stream " + name + ": the account has " +
+                    std::to_string(options_.quotas.on_demand_streams) + " ON_DEMAND streams, the most allowed" +
+                    quota_note() + ".");
+  }  // `stream` gives its shards back when it goes out of scope
   streams_[name] = stream;
   return stream;
+}
+
+std::uint32_t Broker::on_demand_streams_locked() const {
+  std::uint32_t n = 0;
+  for (const auto& [name, stream] : streams_) n += stream->mode() == StreamMode::kOnDemand;
+  return n;
+}
+
+std::pair<std::int64_t, std::uint32_t> Broker::kinesis_usage() const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  return {shard_quota_->open(), on_demand_streams_locked()};
 }
 
 std::shared_ptr<Stream> Broker::get_stream(const std::string& name_or_arn) const {
@@ -295,8 +321,15 @@ std::shared_ptr<Topic> Broker::create_topic(const std::string& name, const Topic
     }
     return it->second;  // CreateTopic is idempotent
   }
+  const std::uint32_t same_kind = fifo ? fifo_topics_ : static_cast<std::uint32_t>(topics_.size()) - fifo_topics_;
+  const std::uint32_t quota = fifo ? options_.quotas.fifo_topics : options_.quotas.topics;
+  if (same_kind >= quota) {
+    throw Error(ErrorCode::TopicLimitExceeded, "Topic limit exceeded: " + std::to_string(quota) +
+                                                   (fifo ? " FIFO" : " standard") + " topics exist" + quota_note() + ".");
+  }
   auto topic = std::make_shared<Topic>(name, topic_arn(name), options_.region, options_.account_id, options, clock_);
   topics_[name] = topic;
+  fifo_topics_ += fifo;
   return topic;
 }
 
@@ -326,7 +359,7 @@ void Broker::delete_topic(const std::string& name_or_arn) {
   }
   {
     std::unique_lock<std::shared_mutex> lock(mutex_);
-    topics_.erase(topic->name());
+    if (topics_.erase(topic->name()) != 0) fifo_topics_ -= topic->fifo();
   }
   topic->mark_deleted();
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pymsg/clock.hpp"
@@ -27,6 +28,7 @@ struct BrokerOptions {
   std::string account_id = "000000000000";
   bool strict_limits = true;  // AWS count and size limits; false lifts them
   bool strict_timing = true;  // the 60 s PurgeQueueInProgress and QueueDeletedRecently windows
+  AccountQuotas quotas = AccountQuotas::aws_defaults("us-east-1");  // queues, topics, streams, shards
 };
 
 class Broker {
@@ -60,7 +62,7 @@ class Broker {
   std::string queue_arn(const std::string& name) const;
 
   // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException
-  // past the account's open-shard quota. Thread-safe.
+  // past the account's open-shard or ON_DEMAND stream quota. Thread-safe.
   std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options);
   // The stream a name or ARN names (ResourceNotFoundException). Thread-safe.
   std::shared_ptr<Stream> get_stream(const std::string& name_or_arn) const;
@@ -68,10 +70,12 @@ class Broker {
   std::vector<std::string> list_streams() const;
   // DeleteStream (ResourceNotFoundException). Thread-safe.
   void delete_stream(const std::string& name_or_arn);
+  // DescribeLimits: {open shards, ON_DEMAND streams}; the limits are options().quotas. Thread-safe.
+  std::pair<std::int64_t, std::uint32_t> kinesis_usage() const;
   std::string stream_arn(const std::string& name) const;
 
-  // SNS. CreateTopic is idempotent (InvalidParameter when the same name has other settings);
-  // DeleteTopic of a missing topic is not an error. Thread-safe.
+  // SNS. CreateTopic is idempotent (InvalidParameter when the same name has other settings;
+  // TopicLimitExceeded past the quota); DeleteTopic of a missing topic is not an error. Thread-safe.
   std::shared_ptr<Topic> create_topic(const std::string& name, const TopicOptions& options);
   std::shared_ptr<Topic> get_topic(const std::string& name_or_arn) const;  // NotFound
   std::vector<std::shared_ptr<Topic>> list_topics() const;
@@ -88,6 +92,8 @@ class Broker {
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
   std::string stream_name_of(const std::string& name_or_arn) const;
+  std::uint32_t on_demand_streams_locked() const;  // mutex_ held
+  std::string quota_note() const;                  // " under account ... (how to raise it)"
 
   const std::shared_ptr<Clock> clock_;  // every timer of every queue reads this
   const BrokerOptions options_;         // region, account, strictness
@@ -101,6 +107,7 @@ class Broker {
   std::map<std::string, std::shared_ptr<Stream>> streams_;  // live streams by name
   std::map<std::string, std::shared_ptr<Cache>> caches_;    // caches by name
   std::map<std::string, std::shared_ptr<Topic>> topics_;    // topics by name
+  std::uint32_t fifo_topics_ = 0;                           // how many of topics_ are FIFO
 };
 
 }  // namespace pymsg

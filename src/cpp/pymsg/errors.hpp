@@ -42,6 +42,7 @@ namespace pymsg {
   X(CacheClusterAlreadyExists)       \
   X(InvalidParameter)                \
   X(NotFound)                        \
+  X(TopicLimitExceeded)              \
   X(AuthorizationError)
 
 enum class ErrorCode {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "pymsg/clock.hpp"
 
@@ -55,10 +56,28 @@ struct KinesisLimits {
   std::uint64_t max_put_request_bytes;   // data + partition keys per PutRecords (AWS: 10 MiB)
   std::uint32_t max_get_records;         // GetRecords Limit (AWS: 10,000)
   std::uint64_t max_get_bytes;           // data per GetRecords response (AWS: 10 MiB)
-  std::uint32_t max_shards;              // open shards per broker (AWS's default account quota: 500)
 
-  static constexpr KinesisLimits strict() noexcept { return {500, 10u << 20, 10'000, 10u << 20, 500}; }
-  static constexpr KinesisLimits relaxed() noexcept { return {1u << 30, ~0ull, 1u << 30, ~0ull, 100'000}; }
+  static constexpr KinesisLimits strict() noexcept { return {500, 10u << 20, 10'000, 10u << 20}; }
+  static constexpr KinesisLimits relaxed() noexcept { return {1u << 30, ~0ull, 1u << 30, ~0ull}; }
+};
+
+// Account-level quotas. One broker is one account in one region, and these bound what a runaway
+// or hostile client can make before the machine's memory does. AWS's current defaults where AWS
+// has one; SQS sets no queue quota, so pymsg sets its own. Every field is configurable.
+struct AccountQuotas {
+  std::uint32_t queues = 100'000;         // SQS queues (pymsg's bound; OverLimit past it)
+  std::uint32_t topics = 100'000;         // SNS standard topics (TopicLimitExceeded)
+  std::uint32_t fifo_topics = 1'000;      // SNS FIFO topics (TopicLimitExceeded)
+  std::uint32_t on_demand_streams = 50;   // Kinesis ON_DEMAND streams (LimitExceededException)
+  std::uint32_t shards = 1'000;           // Kinesis open shards across streams (LimitExceededException)
+
+  // AWS's defaults for `region`: 20,000 shards in us-east-1, us-west-2 and eu-west-1, 1,000 in
+  // the others (some have 6,000 by now; configure those).
+  static AccountQuotas aws_defaults(const std::string& region) {
+    AccountQuotas q;
+    if (region == "us-east-1" || region == "us-west-2" || region == "eu-west-1") q.shards = 20'000;
+    return q;
+  }
 };
 
 constexpr std::int64_t kMinStreamRetentionHours = 24;

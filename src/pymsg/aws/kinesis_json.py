@@ -174,8 +174,13 @@ def decrease_stream_retention_period(broker: Broker, r: dict[str, Any]) -> dict[
     return {}
 
 
+def describe_limits(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return broker.describe_kinesis_limits()
+
+
 OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "CreateStream": create_stream,
+    "DescribeLimits": describe_limits,
     "DeleteStream": delete_stream,
     "ListStreams": list_streams,
     "DescribeStream": describe_stream,

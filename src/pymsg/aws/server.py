@@ -16,7 +16,7 @@ import signal
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from ..broker import Broker
 from .dispatch import handle
@@ -99,9 +99,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",
-          max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, ready: Optional[Callable[[Server], None]] = None) -> int:
-    """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress)."""
-    server = Server(host, port, lambda: Broker(region=region, account_id=account_id), max_request_bytes)
+          max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
+          ready: Optional[Callable[[Server], None]] = None) -> int:
+    """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
+    ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas)."""
+    server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
+                    max_request_bytes)
     stopping = threading.Event()
 
     def stop(*_: Any) -> None:
