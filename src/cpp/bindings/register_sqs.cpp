@@ -3,8 +3,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <utility>
 #include <string>
 
 #include "pymsg/broker.hpp"
@@ -55,17 +58,28 @@ QueueConfig make_config(double visibility_timeout, double delay_seconds, double 
       py::arg("dead_letter_target_arn"), py::arg("max_receive_count"), py::arg("content_based_deduplication"), \
       py::arg("deduplication_scope"), py::arg("fifo_throughput_limit")
 
-constexpr const char* kQuotaNames[] = {"queues", "topics", "fifo_topics", "on_demand_streams", "shards"};
+// Broker(quotas=...) names and the AccountQuotas field each sets.
+constexpr std::pair<const char*, std::uint32_t AccountQuotas::*> kQuotas[] = {
+    {"queues", &AccountQuotas::queues},
+    {"topics", &AccountQuotas::topics},
+    {"fifo_topics", &AccountQuotas::fifo_topics},
+    {"on_demand_streams", &AccountQuotas::on_demand_streams},
+    {"shards", &AccountQuotas::shards},
+};
 
-// The AccountQuotas field a quota name stands for (InvalidParameterValue for other names).
-std::uint32_t* quota_field(AccountQuotas& q, const std::string& name) {
-  if (name == "queues") return &q.queues;
-  if (name == "topics") return &q.topics;
-  if (name == "fifo_topics") return &q.fifo_topics;
-  if (name == "on_demand_streams") return &q.on_demand_streams;
-  if (name == "shards") return &q.shards;
-  throw Error(ErrorCode::InvalidParameterValue,
-              "Unknown quota " + name + " (quotas are queues, topics, fifo_topics, on_demand_streams, shards).");
+// AWS's quotas for `region` with `overrides` applied (InvalidParameterValue for an unknown name).
+AccountQuotas make_quotas(const std::string& region, const std::map<std::string, std::uint32_t>& overrides) {
+  AccountQuotas q = AccountQuotas::aws_defaults(region);
+  for (const auto& [name, value] : overrides) {
+    const auto* it = std::find_if(std::begin(kQuotas), std::end(kQuotas), [&](const auto& e) { return name == e.first; });
+    if (it == std::end(kQuotas)) {
+      std::string known;
+      for (const auto& [known_name, field] : kQuotas) known += (known.empty() ? "" : ", ") + std::string(known_name);
+      throw Error(ErrorCode::InvalidParameterValue, "Unknown quota " + name + " (quotas are " + known + ").");
+    }
+    q.*(it->second) = value;
+  }
+  return q;
 }
 
 }  // namespace
@@ -106,8 +120,7 @@ void register_sqs(py::module_& m) {
   py::class_<Broker, std::shared_ptr<Broker>>(m, "Broker", "The queue registry and shared settings.")
       .def(py::init([](std::shared_ptr<Clock> clock, std::string region, std::string account_id,
                        bool strict_limits, bool strict_timing, const std::map<std::string, std::uint32_t>& quotas) {
-             AccountQuotas q = AccountQuotas::aws_defaults(region);
-             for (const auto& [name, value] : quotas) *quota_field(q, name) = value;
+             AccountQuotas q = make_quotas(region, quotas);
              return std::make_shared<Broker>(std::move(clock),
                                              BrokerOptions{std::move(region), std::move(account_id),
                                                            strict_limits, strict_timing, q});
@@ -115,9 +128,8 @@ void register_sqs(py::module_& m) {
            py::arg("clock"), py::arg("region"), py::arg("account_id"), py::arg("strict_limits"),
            py::arg("strict_timing"), py::arg("quotas"))
       .def_property_readonly("quotas", [](const Broker& b) {
-        const AccountQuotas& q = b.options().quotas;
         py::dict out;
-        for (const char* name : kQuotaNames) out[name] = *quota_field(const_cast<AccountQuotas&>(q), name);
+        for (const auto& [name, field] : kQuotas) out[name] = b.options().quotas.*field;
         return out;
       }, "The account quotas in force: queues, topics, fifo_topics, on_demand_streams, shards.")
       .def("kinesis_usage", [](const Broker& b) {
