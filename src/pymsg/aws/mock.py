@@ -57,9 +57,14 @@ class _LazyJson(_Raw):
         yield json.dumps(self._answer).encode()
 
 
-def _send(endpoint: Any, request: Any) -> Any:
+def _current() -> Optional["mock_aws"]:
+    """The innermost active mock, or None."""
     with _lock:
-        mock = _active[-1] if _active else None
+        return _active[-1] if _active else None
+
+
+def _send(endpoint: Any, request: Any) -> Any:
+    mock = _current()
     if mock is None:
         assert _original_send is not None
         return _original_send(endpoint, request)
@@ -77,8 +82,7 @@ def _make_request(client: Any, operation_model: Any, request_dict: dict, request
     hooks), answer it here, skipping what a socket would need (signing, the HTTP request, the
     retry loop). A JSON-protocol success with no blob or timestamp in it is handed over as the
     object botocore's parser would build; everything else goes through that parser."""
-    with _lock:
-        mock = _active[-1] if _active else None
+    mock = _current()
     service_model = operation_model.service_model
     if mock is None or service_model.endpoint_prefix not in SERVED:
         assert _original_make_request is not None
