@@ -23,11 +23,19 @@ def endpoint(mode: str, broker: pymsg.Broker) -> Iterator[Callable[[str], Any]]:
         with pymsg.mock_aws(broker):
             yield lambda service: boto3.client(service, **options)
         return
-    server = Server("127.0.0.1", 0, lambda: broker)
+    with running_server(lambda: broker) as server:
+        yield lambda service: boto3.client(service, endpoint_url=server.endpoint, **options)
+
+
+@contextlib.contextmanager
+def running_server(make_broker: Callable[[], pymsg.Broker], **options: Any) -> Iterator[Server]:
+    """`pymsg serve` on a free loopback port, in a thread, for the block (`make_broker` makes
+    the broker behind it, and a new one on /moto-api/reset)."""
+    server = Server("127.0.0.1", 0, make_broker, **options)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield lambda service: boto3.client(service, endpoint_url=server.endpoint, **options)
+        yield server
     finally:
         server.shutdown()
         server.server_close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,18 @@ def counts(queue: pymsg.Queue) -> tuple[int, int, int]:
         int(a["ApproximateNumberOfMessagesNotVisible"]),
         int(a["ApproximateNumberOfMessagesDelayed"]),
     )
+
+
+def cache_snapshot(cache: pymsg.Cache, keys: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """What a failed call must leave as it was: counters other than lookups, size, memory, and the
+    given keys' values and TTLs. (Reading the values counts lookups, so those are left out.)"""
+    s = cache.stats()
+    for lookup_counter in ("hits", "misses", "hit_rate"):
+        del s[lookup_counter]
+    ttls: list[Any] = []
+    for k in keys:
+        try:
+            ttls.append(cache.ttl(k))
+        except KeyError:
+            ttls.append("absent")
+    return s, len(cache), [cache.get(k) for k in keys], ttls

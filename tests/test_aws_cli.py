@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from typing import Any, Iterator
 
 import pytest
 
 import pymsg
-from pymsg.aws.server import Server
+from aws_endpoints import running_server
 
 pytest.importorskip("awscli")  # Python >= 3.10 (the test extra installs it there)
 
@@ -24,9 +23,6 @@ pytest.importorskip("awscli")  # Python >= 3.10 (the test extra installs it ther
 def aws() -> Iterator[Any]:
     """aws(service, command, *args) runs the CLI against a fresh pymsg serve and returns its JSON."""
     broker = pymsg.Broker(account_id="123456789012")
-    server = Server("127.0.0.1", 0, lambda: broker)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
                AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
@@ -41,12 +37,8 @@ def aws() -> Iterator[Any]:
         return json.loads(done.stdout) if done.stdout.strip() else None
 
     run.broker = broker  # type: ignore[attr-defined]
-    try:
+    with running_server(lambda: broker) as server:
         yield run
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 def test_sqs_round_trip(aws: Any) -> None:

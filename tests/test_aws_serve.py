@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 from typing import Any, Iterator
 
 import pytest
 
 import pymsg
+from aws_endpoints import running_server
 from pymsg.aws.server import Server
 
 boto3 = pytest.importorskip("boto3")
@@ -19,13 +19,8 @@ boto3 = pytest.importorskip("boto3")
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    srv = Server("127.0.0.1", 0, lambda: pymsg.Broker(account_id="123456789012"), max_request_bytes=64 * 1024)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(10)
+    with running_server(lambda: pymsg.Broker(account_id="123456789012"), max_request_bytes=64 * 1024) as srv:
+        yield srv
 
 
 def client(server: Server, service: str) -> Any:

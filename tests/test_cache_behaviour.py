@@ -15,6 +15,7 @@ from typing import Any, Optional
 import pytest
 
 import pymsg
+from conftest import cache_snapshot as snapshot
 
 POLICIES = [
     "allkeys-lru",
@@ -48,21 +49,6 @@ def evictable_ttl(policy: str, rng: Optional[random.Random] = None) -> Optional[
     if not policy.startswith("volatile-"):
         return None
     return rng.uniform(1_000, 100_000) if rng is not None else 10_000.0
-
-
-def snapshot(cache: pymsg.Cache, keys: tuple[Any, ...] = ()) -> tuple[Any, ...]:
-    """What a failed call must leave as it was: counters other than lookups, size, memory, and the
-    given keys' values and TTLs. (Reading the values counts lookups, so those are left out.)"""
-    s = cache.stats()
-    for lookup_counter in ("hits", "misses", "hit_rate"):
-        del s[lookup_counter]
-    ttls: list[Any] = []
-    for k in keys:
-        try:
-            ttls.append(cache.ttl(k))
-        except KeyError:
-            ttls.append("absent")
-    return s, len(cache), [cache.get(k) for k in keys], ttls
 
 
 def used(cache: pymsg.Cache) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 import pytest
 
 import pymsg
+from conftest import cache_snapshot
 
 POLICIES = [
     "allkeys-lru",
@@ -44,18 +45,8 @@ KEYS = ("present", "volatile", "counter", "new", "a", "b")
 
 
 def snapshot(cache: pymsg.Cache, keys: tuple[Any, ...] = KEYS) -> tuple[Any, ...]:
-    """Everything a refused call must leave as it was, lookup counters aside (reading the values
-    counts lookups)."""
-    s = cache.stats()
-    for lookup_counter in ("hits", "misses", "hit_rate"):
-        del s[lookup_counter]
-    ttls: list[Any] = []
-    for k in keys:
-        try:
-            ttls.append(cache.ttl(k))
-        except KeyError:
-            ttls.append("absent")
-    return s, len(cache), [cache.get(k) for k in keys], ttls
+    """Everything a refused call must leave as it was, lookup counters aside."""
+    return cache_snapshot(cache, keys)
 
 
 def refused(cache: pymsg.Cache, call: Callable[[], Any], error: type[BaseException] = pymsg.InvalidParameterValue,
