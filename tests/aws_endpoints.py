@@ -4,13 +4,24 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import subprocess
+import sys
+import tempfile
 import threading
+import zipfile
+from pathlib import Path
 from typing import Any, Callable, Iterator
+
+import pytest
 
 import pymsg
 from pymsg.aws.server import Server
 
 MODES = ["mock_aws", "serve"]
+# SQS also runs with the legacy query protocol (a client built from botocore 1.31.80's SQS model).
+SQS_MODES = MODES + ["mock_aws-query", "serve-query"]
+LEGACY_BOTOCORE = "1.31.80"  # the last botocore whose SQS model speaks the query protocol
 
 
 @contextlib.contextmanager
@@ -19,12 +30,46 @@ def endpoint(mode: str, broker: pymsg.Broker) -> Iterator[Callable[[str], Any]]:
     import boto3
 
     options = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-    if mode == "mock_aws":
+    session = boto3.Session(botocore_session=legacy_sqs_session()) if mode.endswith("-query") else boto3
+    if mode.startswith("mock_aws"):
         with pymsg.mock_aws(broker):
-            yield lambda service: boto3.client(service, **options)
+            yield lambda service: session.client(service, **options)
         return
     with running_server(lambda: broker) as server:
-        yield lambda service: boto3.client(service, endpoint_url=server.endpoint, **options)
+        yield lambda service: session.client(service, endpoint_url=server.endpoint, **options)
+
+
+def legacy_sqs_session() -> Any:
+    """A botocore session whose SQS model is the query-protocol one old SDKs speak."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    session.get_component("data_loader").search_paths.insert(0, str(_legacy_models()))
+    return session
+
+
+@functools.lru_cache(maxsize=None)
+def _legacy_models() -> Path:
+    """botocore 1.31.80's SQS model files, fetched once with pip and kept in the temp directory."""
+    root = Path(tempfile.gettempdir()) / f"pymsg-botocore-{LEGACY_BOTOCORE}"
+    models = root / "models"
+    if (models / "sqs" / "2012-11-05" / "service-2.json").exists():
+        return models
+    fetched = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+         f"botocore=={LEGACY_BOTOCORE}", "-d", str(root)], capture_output=True, text=True, timeout=300)
+    wheels = list(root.glob(f"botocore-{LEGACY_BOTOCORE}-*.whl"))
+    if fetched.returncode != 0 or not wheels:
+        pytest.skip(f"cannot fetch botocore {LEGACY_BOTOCORE} for its query-protocol SQS model: "
+                    f"{fetched.stderr.strip()[-300:]}")
+    prefix = "botocore/data/"
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        for name in wheel.namelist():
+            if name.startswith(prefix + "sqs/"):
+                target = models / name[len(prefix):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(wheel.read(name))
+    return models
 
 
 @contextlib.contextmanager

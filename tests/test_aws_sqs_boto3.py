@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 import pymsg
-from aws_endpoints import MODES, endpoint
+from aws_endpoints import SQS_MODES, endpoint
 
 boto3 = pytest.importorskip("boto3")
 ClientError = pytest.importorskip("botocore.exceptions").ClientError
@@ -24,7 +24,7 @@ def aws(clock: pymsg.ManualClock) -> Iterator[pymsg.Broker]:
         yield broker
 
 
-@pytest.fixture(params=MODES)
+@pytest.fixture(params=SQS_MODES)
 def sqs(request: pytest.FixtureRequest, clock: pymsg.ManualClock) -> Iterator[Any]:
     with endpoint(request.param, pymsg.Broker(clock, account_id="123456789012")) as make_client:
         yield make_client("sqs")
@@ -240,3 +240,62 @@ def test_fast_path_answers_are_checked_against_botocores_parser(aws: pymsg.Broke
                         if isinstance(value, dict) else real_walk(shape, value))
     with pytest.raises(AssertionError, match="differs from botocore's parser"):
         client.send_message(QueueUrl=url, MessageBody="hello")
+
+
+# --- the legacy query protocol (old SDKs) ------------------------------------------------------
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def test_query_clients_send_forms_and_read_xml(clock: pymsg.ManualClock) -> None:
+    with endpoint("serve-query", pymsg.Broker(clock, account_id="123456789012")) as make_client:
+        sqs = make_client("sqs")
+        assert sqs.meta.service_model.protocol == "query"
+        wire: list[tuple[str, bytes]] = []
+        sqs.meta.events.register("after-call.sqs", lambda http_response, **_: wire.append(
+            (http_response.headers["Content-Type"], http_response.content)))
+        sqs.meta.events.register("before-send.sqs", lambda request, **_: wire.append(
+            (_text(request.headers["Content-Type"]), _text(request.body).encode())))
+        url = sqs.create_queue(QueueName="legacy")["QueueUrl"]
+        # A bare CR must survive XML, which turns it into LF unless sent as a character reference.
+        sent = sqs.send_message(QueueUrl=url, MessageBody="line\r\nnext\r")
+        (m,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    assert m["Body"] == "line\r\nnext\r" and m["MD5OfBody"] == sent["MD5OfMessageBody"]
+    assert wire[0][0].startswith("application/x-www-form-urlencoded")
+    assert b"Action=CreateQueue" in wire[0][1] and b"Version=2012-11-05" in wire[0][1]
+    assert wire[1] == ("text/xml", wire[1][1]) and wire[1][1].startswith(b"<CreateQueueResponse")
+
+
+def test_query_get_requests_and_posts_to_the_queue_url(clock: pymsg.ManualClock) -> None:
+    import urllib.request
+    from aws_endpoints import running_server
+
+    broker = pymsg.Broker(clock, account_id="123456789012")
+    broker.create_queue("old")
+    with running_server(lambda: broker) as server:
+        with urllib.request.urlopen(f"{server.endpoint}/?Action=ListQueues&Version=2012-11-05") as answer:
+            assert b"<QueueUrl>" + f"{server.endpoint}/123456789012/old".encode() + b"</QueueUrl>" in answer.read()
+        form = b"Action=SendMessage&MessageBody=by+path"  # no QueueUrl, no Version: the path names the queue
+        request = urllib.request.Request(f"{server.endpoint}/123456789012/old", data=form,
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request) as answer:
+            assert b"<SendMessageResponse" in answer.read()
+    assert broker.get_queue("old").receive()[0].body == "by path"
+
+
+def test_query_errors_keep_the_legacy_codes(clock: pymsg.ManualClock) -> None:
+    with endpoint("mock_aws-query", pymsg.Broker(clock, account_id="123456789012")) as make_client:
+        sqs = make_client("sqs")
+        url = sqs.create_queue(QueueName="q")["QueueUrl"]
+        with pytest.raises(sqs.exceptions.QueueNameExists) as excinfo:
+            sqs.create_queue(QueueName="q", Attributes={"VisibilityTimeout": "7"})
+        assert error(excinfo) == ("QueueAlreadyExists", 400)
+        with pytest.raises(ClientError) as excinfo:
+            sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
+        assert error(excinfo) == ("InvalidParameterValue", 400)
+        with pytest.raises(ClientError, match="must be an integer"):
+            sqs.meta.events.register("before-call.sqs.SendMessage",
+                                     lambda params, **_: params["body"].update(DelaySeconds="soon"))
+            sqs.send_message(QueueUrl=url, MessageBody="m")
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)

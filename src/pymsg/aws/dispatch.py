@@ -8,7 +8,7 @@ from typing import Any, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
-from . import kinesis_json, sns_query, sqs_json
+from . import kinesis_json, sns_query, sqs_json, sqs_query
 from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
@@ -44,15 +44,21 @@ def _caller_identity(broker: Broker) -> Response:
     return 200, {"Content-Type": "text/xml"}, body.encode()
 
 
-def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None) -> Response:
+def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None,
+           path: str = "/") -> Response:
     """Serves one request against `broker`: (status, headers, body). `endpoint` is the URL the
-    request reached ("http://127.0.0.1:4566"), for queue URLs; None in process."""
+    request reached ("http://127.0.0.1:4566"), for queue URLs; None in process. `path` is the
+    URL path it was sent to (old SQS SDKs post to the queue's URL)."""
     lowered = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
     target = lowered.get("x-amz-target", "")
     if not target and "x-www-form-urlencoded" in lowered.get("content-type", ""):
+        # The query protocol: SQS's legacy one (Version 2012-11-05, or a queue URL path), SNS, sts.
         if b"Action=GetCallerIdentity" in body:
             return _caller_identity(broker)  # sts: what CI setups ask first
-        return sns_query.handle(broker, body)  # the query protocol (SNS)
+        if b"Version=" + sqs_query.VERSION.encode() in body or (
+                path.count("/") >= 2 and b"Version=" + sns_query.VERSION.encode() not in body):
+            return sqs_query.handle(broker, sqs_query.parse(body), path, endpoint)
+        return sns_query.handle(broker, body)
     status, out_headers, answer = handle_json(broker, target, body, endpoint)
     return status, out_headers, json.dumps(answer).encode()
 

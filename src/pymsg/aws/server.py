@@ -73,8 +73,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/") in ("/_pymsg/health", "/health"):
+        path, _, query = self.path.partition("?")
+        if path.rstrip("/") in ("/_pymsg/health", "/health"):
             self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
+        elif "Action=" in query:  # the query protocol allows GET with the members in the URL
+            self._serve(path, {"Content-Type": "application/x-www-form-urlencoded"}, query.encode())
         else:
             self._json(404, {"message": f"No route for GET {self.path}"})
 
@@ -93,9 +96,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.reset()
             self._json(200, {"status": "ok"})
             return
+        self._serve(self.path.partition("?")[0], dict(self.headers.items()), body)
+
+    def _serve(self, path: str, headers: dict[str, str], body: bytes) -> None:
         host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
-        status, headers, payload = handle(self.server.broker, dict(self.headers.items()), body, f"http://{host}")
-        self._reply(status, headers, payload)
+        self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path))
 
 
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",

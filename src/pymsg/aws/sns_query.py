@@ -17,6 +17,7 @@ from ..sns import Subscription, Topic
 from .ids import request_id
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
+VERSION = "2010-03-31"
 
 
 def parse(body: bytes) -> dict[str, Any]:

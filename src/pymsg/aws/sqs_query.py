@@ -1,0 +1,161 @@
+"""SQS over the legacy query protocol: ``Action=SendMessage&Version=2012-11-05&...`` forms and
+XML answers (namespace ``http://queue.amazonaws.com/doc/2012-11-05/``), which botocore sent
+until 1.31.80 and older SDKs still send (AWS_SEMANTICS.md section 0).
+
+A form is turned into the members of the JSON protocol's request and served by
+:mod:`pymsg.aws.sqs_json`; the JSON answer is rendered as the XML the query model describes.
+The query names differ from the JSON ones in two ways, both tabled below: flattened lists and
+maps are named by their element (``AttributeName.1``, ``MessageAttribute.1.Name``,
+``SendMessageBatchRequestEntry.1.Id``; ``<Message>``, ``<Attribute><Name>``), and numbers
+travel as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
+
+from ..broker import Broker
+from ..errors import InvalidParameterValue, PymsgError
+from . import sqs_json
+from .ids import request_id
+
+NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
+VERSION = "2012-11-05"
+
+# Flattened request lists: element name -> JSON member.
+_LISTS_IN = {
+    "AttributeName": "AttributeNames", "MessageAttributeName": "MessageAttributeNames",
+    "MessageSystemAttributeName": "MessageSystemAttributeNames", "TagKey": "TagKeys",
+    "AWSAccountId": "AWSAccountIds", "ActionName": "Actions", "StringListValue": "StringListValues",
+    "BinaryListValue": "BinaryListValues", "SendMessageBatchRequestEntry": "Entries",
+    "DeleteMessageBatchRequestEntry": "Entries", "ChangeMessageVisibilityBatchRequestEntry": "Entries",
+}
+# Flattened maps, both ways: element name -> (JSON member, key element, value element).
+_MAPS_IN = {
+    "Attribute": ("Attributes", "Name", "Value"), "MessageAttribute": ("MessageAttributes", "Name", "Value"),
+    "MessageSystemAttribute": ("MessageSystemAttributes", "Name", "Value"), "Tag": ("Tags", "Key", "Value"),
+}
+_MAPS_OUT = {member: (element, key, value) for element, (member, key, value) in _MAPS_IN.items()}
+# Flattened answer lists: JSON member -> element name ("Successful" is named by the operation).
+_LISTS_OUT = {"QueueUrls": "QueueUrl", "queueUrls": "QueueUrl", "Messages": "Message",
+              "Failed": "BatchResultErrorEntry", "Results": "ListMessageMoveTasksResultEntry",
+              "StringListValues": "StringListValue", "BinaryListValues": "BinaryListValue"}
+_INTEGERS = {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "MaxResults"}
+
+
+def _tree(body: str) -> dict[Any, Any]:
+    """Form members as nested dicts: "A.1.B" -> {"A": {1: {"B": ...}}}."""
+    out: dict[Any, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        node = out
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in key.split(".")]
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):  # "A=1&A.1=2": the later, deeper one wins
+                child = node[part] = {}
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def _numbered(node: Any) -> list[Any]:
+    if not isinstance(node, dict):
+        raise InvalidParameterValue(f"Expected numbered members, got {node!r}.")
+    return [node[k] for k in sorted(k for k in node if isinstance(k, int))]
+
+
+def _members(node: dict[str, Any]) -> dict[str, Any]:
+    """One structure's query members renamed to its JSON members."""
+    out: dict[str, Any] = {}
+    for name, value in node.items():
+        if name in _LISTS_IN:
+            items = _numbered(value)
+            out[_LISTS_IN[name]] = [_members(i) if isinstance(i, dict) else i for i in items]
+        elif name in _MAPS_IN:
+            member, key, val = _MAPS_IN[name]
+            out[member] = {str(e.get(key)): _members(e[val]) if isinstance(e.get(val), dict) else e.get(val)
+                           for e in _numbered(value) if isinstance(e, dict) and key in e}
+        elif name in _INTEGERS and isinstance(value, str):
+            try:
+                out[name] = int(value)
+            except ValueError:
+                raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. "
+                                            "Reason: must be an integer.") from None
+        else:
+            out[name] = _members(value) if isinstance(value, dict) else value
+    return out
+
+
+def request(action: str, form: dict[str, Any], path: str = "/") -> dict[str, Any]:
+    """The JSON request members of a query form (already split by _tree)."""
+    members = _members({k: v for k, v in form.items() if k not in ("Action", "Version")})
+    if action == "CreateQueue" and "Tags" in members:
+        members["tags"] = members.pop("Tags")  # CreateQueue alone names its tags in lower case
+    if "QueueUrl" not in members and path.count("/") >= 2 and action not in ("CreateQueue", "GetQueueUrl", "ListQueues"):
+        members["QueueUrl"] = path  # the oldest SDKs post to the queue's URL instead of naming it
+    return members
+
+
+def _xml(name: str, value: Any, action: str) -> str:
+    """<name>value</name>, or the flattened elements a list or map member becomes."""
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        if name in _MAPS_OUT:
+            element, key, val = _MAPS_OUT[name]
+            return "".join(f"<{element}><{key}>{_text(k)}</{key}>{_xml(val, v, action)}</{element}>"
+                           for k, v in value.items())
+        return f"<{name}>{_fields(value, action)}</{name}>"
+    if isinstance(value, (list, tuple)):
+        element = f"{action}ResultEntry" if name == "Successful" else _LISTS_OUT.get(name, name)
+        return "".join(_xml(element, item, action) for item in value)
+    return f"<{name}>{_text(value)}</{name}>"
+
+
+def _fields(obj: Mapping[str, Any], action: str) -> str:
+    return "".join(_xml(k, v, action) for k, v in obj.items())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    # XML readers turn a bare CR into LF; SQS sends it as a character reference so bodies survive.
+    return escape(str(value)).replace("\r", "&#xD;")
+
+
+def response(action: str, answer: Mapping[str, Any]) -> bytes:
+    result = _fields(answer, action)
+    return (f'<{action}Response xmlns="{NAMESPACE}"><{action}Result>{result}</{action}Result>'
+            f"<ResponseMetadata><RequestId>{request_id()}</RequestId></ResponseMetadata></{action}Response>").encode()
+
+
+def error(status: int, code: str, message: str) -> bytes:
+    kind = "Sender" if status < 500 else "Receiver"
+    return (f'<ErrorResponse xmlns="{NAMESPACE}"><Error><Type>{kind}</Type><Code>{escape(code)}</Code>'
+            f"<Message>{_text(message)}</Message><Detail/></Error><RequestId>{request_id()}</RequestId>"
+            "</ErrorResponse>").encode()
+
+
+def handle(broker: Broker, form: dict[str, Any], path: str = "/", endpoint: Optional[str] = None
+           ) -> tuple[int, dict[str, str], bytes]:
+    headers = {"Content-Type": "text/xml"}
+    action = form.get("Action", "")
+    if action not in sqs_json.OPERATIONS:
+        return 400, headers, error(400, "AWS.SimpleQueueService.InvalidAction",
+                                   f"The action {action or '(none)'} is not valid for this endpoint.")
+    token = sqs_json.ENDPOINT.set(endpoint)
+    try:
+        answer = sqs_json.OPERATIONS[action](broker, request(action, form, path))
+        return 200, headers, response(action, answer)
+    except PymsgError as exc:
+        return exc.http_status, headers, error(exc.http_status, exc.legacy_code or exc.code, str(exc))
+    except (TypeError, ValueError, KeyError) as exc:  # a malformed member (wrong type, bad base64)
+        return 400, headers, error(400, "InvalidParameterValue", f"Malformed request: {exc}.")
+    finally:
+        sqs_json.ENDPOINT.reset(token)
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    return _tree(body.decode())
