@@ -86,6 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--quota", action="append", default=[], metavar="NAME=COUNT", type=_quota,
                      help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
                           "(repeatable; AWS's defaults otherwise)")
+    srv.add_argument("--verify-signatures", action="store_true",
+                     help="check every request's SigV4 signature against the --access-key secrets")
+    srv.add_argument("--access-key", action="append", default=[], metavar="ID:SECRET", type=_access_key,
+                     help="an access key id and its secret that --verify-signatures accepts (repeatable)")
     argv = list(argv) if argv is not None else None
     import sys
 
@@ -99,9 +103,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .aws.server import serve
         from .errors import PymsgError
 
+        if args.verify_signatures and not args.access_key:
+            parser.error("--verify-signatures needs at least one --access-key ID:SECRET")
+        if args.access_key and not args.verify_signatures:
+            parser.error("--access-key is only used with --verify-signatures")
         try:
             return serve(args.host, args.port, region=args.region, account_id=args.account_id,
-                         max_request_bytes=args.max_request_bytes, quotas=dict(args.quota))
+                         max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
+                         access_keys=dict(args.access_key) if args.verify_signatures else None)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
     return demo(args.messages, args.producers, args.consumers, args.fifo)
@@ -112,6 +121,13 @@ def _quota(text: str) -> tuple[str, int]:
     if not name or not count.isdigit():
         raise argparse.ArgumentTypeError(f"expected NAME=COUNT (for example queues=1000), not {text!r}")
     return name, int(count)
+
+
+def _access_key(text: str) -> tuple[str, str]:
+    key_id, _, secret = text.partition(":")
+    if not key_id or not secret:
+        raise argparse.ArgumentTypeError(f"expected ID:SECRET (for example AKIDEXAMPLE:secret), not {text!r}")
+    return key_id, secret
 
 
 if __name__ == "__main__":

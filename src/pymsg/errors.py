@@ -196,6 +196,31 @@ class TopicLimitExceeded(PymsgError, RuntimeError):
     http_status = 403
 
 
+# --- authentication (pymsg serve --verify-signatures; AWS's common error codes) --------------
+
+
+class MissingAuthenticationToken(PymsgError, PermissionError):
+    """A request without a SigV4 Authorization header (or X-Amz-Date)."""
+
+    http_status = 403
+
+
+class IncompleteSignature(PymsgError, PermissionError):
+    """An Authorization header that is not a complete AWS4-HMAC-SHA256 one."""
+
+
+class InvalidClientTokenId(PymsgError, PermissionError):
+    """An access key id the endpoint was not given."""
+
+    http_status = 403
+
+
+class SignatureDoesNotMatch(PymsgError, PermissionError):
+    """A signature other than the one the secret key gives, or one made too long ago."""
+
+    http_status = 403
+
+
 __all__ = [
     "PymsgError",
     "QueueDoesNotExist",
@@ -229,4 +254,8 @@ __all__ = [
     "NotFound",
     "AuthorizationError",
     "TopicLimitExceeded",
+    "MissingAuthenticationToken",
+    "IncompleteSignature",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
 ]

@@ -44,22 +44,63 @@ def _caller_identity(broker: Broker) -> Response:
     return 200, {"Content-Type": "text/xml"}, body.encode()
 
 
+def _protocol(lowered: Mapping[str, str], body: bytes, path: str) -> str:
+    """Which protocol a request speaks: "json" (X-Amz-Target), or the query protocol's
+    "sts", "sqs-query" (Version 2012-11-05, or posted to a queue URL) or "sns-query"."""
+    if lowered.get("x-amz-target") or "x-www-form-urlencoded" not in lowered.get("content-type", ""):
+        return "json"
+    if b"Action=GetCallerIdentity" in body:
+        return "sts"
+    if b"Version=" + sqs_query.VERSION.encode() in body or (
+            path.count("/") >= 2 and b"Version=" + sns_query.VERSION.encode() not in body):
+        return "sqs-query"
+    return "sns-query"
+
+
+def _lowered(headers: Mapping[str, Union[str, bytes]]) -> dict[str, str]:
+    return {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
+
+
 def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None,
            path: str = "/") -> Response:
     """Serves one request against `broker`: (status, headers, body). `endpoint` is the URL the
     request reached ("http://127.0.0.1:4566"), for queue URLs; None in process. `path` is the
     URL path it was sent to (old SQS SDKs post to the queue's URL)."""
-    lowered = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
-    target = lowered.get("x-amz-target", "")
-    if not target and "x-www-form-urlencoded" in lowered.get("content-type", ""):
-        # The query protocol: SQS's legacy one (Version 2012-11-05, or a queue URL path), SNS, sts.
-        if b"Action=GetCallerIdentity" in body:
-            return _caller_identity(broker)  # sts: what CI setups ask first
-        if b"Version=" + sqs_query.VERSION.encode() in body or (
-                path.count("/") >= 2 and b"Version=" + sns_query.VERSION.encode() not in body):
-            return sqs_query.handle(broker, sqs_query.parse(body), path, endpoint)
+    lowered = _lowered(headers)
+    protocol = _protocol(lowered, body, path)
+    if protocol == "sts":
+        return _caller_identity(broker)  # what CI setups ask first
+    if protocol == "sqs-query":
+        return sqs_query.handle(broker, sqs_query.parse(body), path, endpoint)
+    if protocol == "sns-query":
         return sns_query.handle(broker, body)
-    status, out_headers, answer = handle_json(broker, target, body, endpoint)
+    status, out_headers, answer = handle_json(broker, lowered.get("x-amz-target", ""), body, endpoint)
+    return status, out_headers, json.dumps(answer).encode()
+
+
+# Kinesis names the common authentication errors its own way, all with HTTP 400.
+_KINESIS_CODES = {"MissingAuthenticationToken": "MissingAuthenticationTokenException",
+                  "IncompleteSignature": "IncompleteSignatureException",
+                  "InvalidClientTokenId": "UnrecognizedClientException",
+                  "SignatureDoesNotMatch": "InvalidSignatureException"}
+
+
+def reject(headers: Mapping[str, Union[str, bytes]], body: bytes, exc: PymsgError, path: str = "/") -> Response:
+    """`exc`, raised before the request reached a service (authentication), as an answer in the
+    request's own protocol."""
+    lowered = _lowered(headers)
+    protocol = _protocol(lowered, body, path)
+    xml = {"Content-Type": "text/xml"}
+    if protocol == "sqs-query":
+        return exc.http_status, xml, sqs_query.error(exc.http_status, exc.legacy_code or exc.code, str(exc))
+    if protocol != "json":
+        return exc.http_status, xml, sns_query.error(exc.http_status, exc.code, str(exc))
+    prefix = lowered.get("x-amz-target", "").partition(".")[0]
+    _, namespace, content_type = _JSON_SERVICES.get(prefix, (None, "com.amazonaws", "application/x-amz-json-1.0"))
+    code, status = exc.code, exc.http_status
+    if prefix == "Kinesis_20131202":
+        code, status = _KINESIS_CODES.get(code, code), 400
+    status, out_headers, answer = _json_error(status, namespace, code, str(exc), content_type, exc.legacy_code)
     return status, out_headers, json.dumps(answer).encode()
 
 

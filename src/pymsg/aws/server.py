@@ -5,8 +5,9 @@ Routing is by ``X-Amz-Target`` (JSON protocols) or the form's ``Action`` (query 
 :mod:`pymsg.aws.dispatch`. Also: ``GET /_pymsg/health``; ``POST /moto-api/reset`` (what moto's
 server mode calls between tests) to start over with an empty broker; ``sts:GetCallerIdentity``.
 HTTP/1.1 keep-alive, a request size cap (413 past it), 400 for requests without a readable
-body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given (signatures are not
-checked). Listens on loopback unless told otherwise.
+body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given unless the server
+is given access keys (``--verify-signatures``): then every SigV4 signature is checked and bad
+ones are refused with AWS's errors. Listens on loopback unless told otherwise.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
 from ..broker import Broker
-from .dispatch import handle
+from ..errors import PymsgError
+from . import sigv4
+from .dispatch import handle, reject
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
 
@@ -31,10 +34,13 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
-                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES) -> None:
+                 max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+                 access_keys: Optional[Mapping[str, str]] = None) -> None:
         self.make_broker = make_broker
         self.broker = make_broker()
         self.max_request_bytes = max_request_bytes
+        # access key id -> secret; None accepts any credentials without checking signatures.
+        self.access_keys = dict(access_keys) if access_keys is not None else None
         super().__init__((host, port), _Handler)
 
     @property
@@ -77,7 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.rstrip("/") in ("/_pymsg/health", "/health"):
             self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
         elif "Action=" in query:  # the query protocol allows GET with the members in the URL
-            self._serve(path, {"Content-Type": "application/x-www-form-urlencoded"}, query.encode())
+            self._serve(path, query, {**dict(self.headers.items()),
+                                      "Content-Type": "application/x-www-form-urlencoded"}, query.encode())
         else:
             self._json(404, {"message": f"No route for GET {self.path}"})
 
@@ -96,20 +103,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.reset()
             self._json(200, {"status": "ok"})
             return
-        self._serve(self.path.partition("?")[0], dict(self.headers.items()), body)
+        path, _, query = self.path.partition("?")
+        self._serve(path, query, dict(self.headers.items()), body)
 
-    def _serve(self, path: str, headers: dict[str, str], body: bytes) -> None:
+    def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes) -> None:
+        keys = self.server.access_keys
+        if keys is not None:
+            try:
+                sigv4.verify(self.command, path, query, dict(self.headers.items()), body if self.command == "POST" else b"", keys.get)
+            except PymsgError as exc:
+                self._reply(*reject(headers, body, exc, path))
+                return
         host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
         self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path))
 
 
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
-          ready: Optional[Callable[[Server], None]] = None) -> int:
+          access_keys: Optional[Mapping[str, str]] = None, ready: Optional[Callable[[Server], None]] = None) -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
-    ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas)."""
+    ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
+    ``access_keys`` ({key id: secret}) turns on SigV4 checking."""
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
-                    max_request_bytes)
+                    max_request_bytes, access_keys)
     stopping = threading.Event()
 
     def stop(*_: Any) -> None:
@@ -120,8 +136,9 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-    print(f"pymsg serving SQS, SNS and Kinesis at {server.endpoint} (region {region}, account {account_id})",
-          flush=True)
+    checking = f", SigV4 checked for {len(access_keys)} access key(s)" if access_keys is not None else ""
+    print(f"pymsg serving SQS, SNS and Kinesis at {server.endpoint} (region {region}, account {account_id}"
+          f"{checking})", flush=True)
     if ready is not None:
         ready(server)
     try:
