@@ -4,11 +4,11 @@ renders results and errors as AWS does (AWS_SEMANTICS.md section 0)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
-from . import kinesis_json, sns_query, sqs_json, sqs_query
+from . import cbor, kinesis_json, sns_query, sqs_json, sqs_query
 from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
@@ -74,8 +74,24 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
         return sqs_query.handle(broker, sqs_query.parse(body), path, endpoint)
     if protocol == "sns-query":
         return sns_query.handle(broker, body)
-    status, out_headers, answer = handle_json(broker, lowered.get("x-amz-target", ""), body, endpoint)
+    target = lowered.get("x-amz-target", "")
+    if lowered.get("content-type", "").startswith(kinesis_json.CBOR_CONTENT_TYPE):
+        return _handle_cbor(broker, target, body)
+    status, out_headers, answer = handle_json(broker, target, body, endpoint)
     return status, out_headers, json.dumps(answer).encode()
+
+
+def _handle_cbor(broker: Broker, target: str, body: bytes) -> Response:
+    """Kinesis in CBOR: the JSON protocol's operations, with the body translated both ways."""
+    if not target.startswith("Kinesis_20131202."):
+        status, out_headers, answer = _json_error(400, "com.amazonaws", "SerializationException",
+                                                  "pymsg serves CBOR bodies for Kinesis only.",
+                                                  "application/x-amz-json-1.0")
+        return status, out_headers, json.dumps(answer).encode()
+    status, out_headers, answer = _handle_json(broker, target, body,
+                                               lambda raw: kinesis_json.from_cbor(cbor.loads(raw) if raw else {}))
+    out_headers["Content-Type"] = kinesis_json.CBOR_CONTENT_TYPE
+    return status, out_headers, cbor.dumps(kinesis_json.to_cbor(answer))
 
 
 # Kinesis names the common authentication errors its own way, all with HTTP 400.
@@ -114,7 +130,8 @@ def handle_json(broker: Broker, target: str, body: bytes, endpoint: str | None =
         sqs_json.ENDPOINT.reset(token)
 
 
-def _handle_json(broker: Broker, target: str, body: bytes) -> ObjectResponse:
+def _handle_json(broker: Broker, target: str, body: bytes,
+                 decode: Callable[[bytes], Any] = lambda raw: json.loads(raw or b"{}")) -> ObjectResponse:
     prefix, _, operation = target.partition(".")
     if prefix not in _JSON_SERVICES:
         return _json_error(400, "com.amazonaws", "UnknownOperationException",
@@ -125,11 +142,13 @@ def _handle_json(broker: Broker, target: str, body: bytes) -> ObjectResponse:
         return _json_error(400, namespace, "InvalidAction", f"The action {operation} is not valid for this endpoint.",
                            content_type, "AWS.SimpleQueueService.InvalidAction" if prefix == "AmazonSQS" else None)
     try:
-        request = json.loads(body or b"{}")
+        request = decode(body)
         if not isinstance(request, dict):
             raise ValueError("not an object")
-    except ValueError:
-        return _json_error(400, namespace, "SerializationException", "The request body is not a JSON object.",
+    except PymsgError as exc:  # first: pymsg's validation errors are ValueErrors too
+        return _json_error(exc.http_status, namespace, exc.code, str(exc), content_type)
+    except ValueError as exc:
+        return _json_error(400, namespace, "SerializationException", f"The request body is not an object ({exc}).",
                            content_type)
     try:
         return _json_response(200, operations[operation](broker, request), content_type)

@@ -1,5 +1,9 @@
 """Kinesis over AWS JSON 1.1 (``X-Amz-Target: Kinesis_20131202.<Operation>``). Data is base64 on
-the wire; streams are named by StreamName or StreamARN; timestamps are epoch seconds."""
+the wire; streams are named by StreamName or StreamARN; timestamps are epoch seconds.
+
+The same operations serve CBOR bodies (``application/x-amz-cbor-1.1``, what the Java SDKs send):
+:func:`from_cbor` and :func:`to_cbor` translate, with Data as a byte string and timestamps as
+tag 1 over epoch milliseconds, as those SDKs write and read them."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from typing import Any, Callable
 from ..broker import Broker
 from ..errors import InvalidArgumentException, ValidationException
 from ..kinesis import Stream
+from .cbor import Tag
+
+CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
 
 
 def _req(r: dict[str, Any], key: str) -> Any:
@@ -30,6 +37,8 @@ def _stream(broker: Broker, r: dict[str, Any]) -> Stream:
 
 
 def _data(value: Any) -> bytes:
+    if isinstance(value, bytes):  # a CBOR byte string
+        return value
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, TypeError, ValueError):
@@ -176,6 +185,34 @@ def decrease_stream_retention_period(broker: Broker, r: dict[str, Any]) -> dict[
 
 def describe_limits(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     return broker.describe_kinesis_limits()
+
+
+def from_cbor(value: Any) -> Any:
+    """A decoded CBOR request in the JSON protocol's terms: tag-1 times as epoch seconds (the
+    Java SDKs send milliseconds; a value below 1e11 is taken as seconds, as RFC 8949 has it)."""
+    if isinstance(value, Tag):
+        if value.tag == 1 and isinstance(value.value, (int, float)):
+            return value.value / 1000 if abs(value.value) >= 1e11 else value.value
+        raise ValidationException(f"1 validation error detected: CBOR tag {value.tag} is not served.")
+    if isinstance(value, dict):
+        return {k: from_cbor(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_cbor(v) for v in value]
+    return value
+
+
+def to_cbor(value: Any, name: str = "") -> Any:
+    """A JSON-protocol answer in CBOR's terms: Data as bytes, *Timestamp members as tag 1 over
+    epoch milliseconds (every Kinesis timestamp member is named so)."""
+    if isinstance(value, dict):
+        return {k: to_cbor(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_cbor(v, name) for v in value]
+    if name == "Data" and isinstance(value, str):
+        return base64.b64decode(value)
+    if name.endswith("Timestamp") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Tag(1, round(value * 1000))
+    return value
 
 
 OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {

@@ -1,0 +1,172 @@
+"""CBOR (RFC 8949), as much of it as AWS's ``application/x-amz-cbor-1.1`` bodies use: what the
+Java SDKs send Kinesis by default. Definite and indefinite lengths, all integer sizes, half,
+single and double floats, tags (kept as :class:`Tag`); no canonical ordering is needed.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, NamedTuple
+
+_BREAK = object()
+
+
+class Tag(NamedTuple):
+    """A tagged item: ``Tag(1, 1363896240)`` is an epoch time."""
+
+    tag: int
+    value: Any
+
+
+def loads(data: bytes) -> Any:
+    """One CBOR item; ValueError if `data` is not exactly one well-formed item."""
+    view = memoryview(data)
+    try:
+        value, end = _item(view, 0)
+    except (IndexError, struct.error):
+        raise ValueError("truncated CBOR") from None
+    if value is _BREAK:
+        raise ValueError("a CBOR break outside an indefinite-length item")
+    if end != len(data):
+        raise ValueError(f"{len(data) - end} bytes after the CBOR item")
+    return value
+
+
+def _argument(view: memoryview, pos: int, info: int) -> tuple[int, int]:
+    if info < 24:
+        return info, pos
+    if info > 27:
+        raise ValueError(f"reserved CBOR additional information {info}")
+    size = 1 << (info - 24)  # 24..27: a 1, 2, 4 or 8 byte argument follows
+    if pos + size > len(view):
+        raise ValueError("truncated CBOR")
+    return int.from_bytes(view[pos:pos + size], "big"), pos + size
+
+
+def _item(view: memoryview, pos: int) -> tuple[Any, int]:
+    initial = view[pos]
+    major, info = initial >> 5, initial & 31
+    pos += 1
+    if major == 7:
+        if info == 20:
+            return False, pos
+        if info == 21:
+            return True, pos
+        if info in (22, 23):
+            return None, pos  # null, undefined
+        if info == 25:
+            return struct.unpack(">e", view[pos:pos + 2])[0], pos + 2
+        if info == 26:
+            return struct.unpack(">f", view[pos:pos + 4])[0], pos + 4
+        if info == 27:
+            return struct.unpack(">d", view[pos:pos + 8])[0], pos + 8
+        if info == 31:
+            return _BREAK, pos
+        value, pos = _argument(view, pos, info)
+        raise ValueError(f"unassigned CBOR simple value {value}")
+    if info == 31:
+        return _indefinite(view, pos, major)
+    value, pos = _argument(view, pos, info)
+    if major == 0:
+        return value, pos
+    if major == 1:
+        return -1 - value, pos
+    if major in (2, 3):
+        end = pos + value
+        if end > len(view):
+            raise ValueError("truncated CBOR")
+        chunk = bytes(view[pos:end])
+        return (chunk if major == 2 else chunk.decode()), end
+    if major == 4:
+        items = []
+        for _ in range(value):
+            item, pos = _item(view, pos)
+            items.append(item)
+        return items, pos
+    if major == 5:
+        out = {}
+        for _ in range(value):
+            key, pos = _item(view, pos)
+            out[key], pos = _item(view, pos)
+        return out, pos
+    tagged, pos = _item(view, pos)  # major 6
+    return Tag(value, tagged), pos
+
+
+def _indefinite(view: memoryview, pos: int, major: int) -> tuple[Any, int]:
+    parts: list[Any] = []
+    while True:
+        item, pos = _item(view, pos)
+        if item is _BREAK:
+            break
+        parts.append(item)
+    if major == 2:
+        return b"".join(parts), pos
+    if major == 3:
+        return "".join(parts), pos
+    if major == 4:
+        return parts, pos
+    if major == 5:
+        if len(parts) % 2:
+            raise ValueError("an indefinite-length CBOR map with a key and no value")
+        return dict(zip(parts[::2], parts[1::2])), pos
+    raise ValueError(f"CBOR major type {major} cannot have an indefinite length")
+
+
+def dumps(value: Any) -> bytes:
+    out = bytearray()
+    _write(out, value)
+    return bytes(out)
+
+
+def _head(out: bytearray, major: int, n: int) -> None:
+    if n < 24:
+        out.append(major << 5 | n)
+    elif n < 1 << 8:
+        out += bytes((major << 5 | 24, n))
+    elif n < 1 << 16:
+        out.append(major << 5 | 25)
+        out += n.to_bytes(2, "big")
+    elif n < 1 << 32:
+        out.append(major << 5 | 26)
+        out += n.to_bytes(4, "big")
+    else:
+        out.append(major << 5 | 27)
+        out += n.to_bytes(8, "big")
+
+
+def _write(out: bytearray, value: Any) -> None:
+    if value is None:
+        out.append(0xF6)
+    elif value is True:
+        out.append(0xF5)
+    elif value is False:
+        out.append(0xF4)
+    elif isinstance(value, Tag):
+        _head(out, 6, value.tag)
+        _write(out, value.value)
+    elif isinstance(value, int):
+        if not -(1 << 64) <= value < 1 << 64:
+            raise ValueError(f"{value} does not fit a CBOR integer")
+        _head(out, 0, value) if value >= 0 else _head(out, 1, -1 - value)
+    elif isinstance(value, float):
+        out.append(0xFB)
+        out += struct.pack(">d", value)
+    elif isinstance(value, str):
+        encoded = value.encode()
+        _head(out, 3, len(encoded))
+        out += encoded
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        _head(out, 2, len(value))
+        out += value
+    elif isinstance(value, dict):
+        _head(out, 5, len(value))
+        for k, v in value.items():
+            _write(out, k)
+            _write(out, v)
+    elif isinstance(value, (list, tuple)):
+        _head(out, 4, len(value))
+        for item in value:
+            _write(out, item)
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as CBOR")
