@@ -95,8 +95,9 @@ void register_sns(py::module_& m) {
           "subscribe",
           [](Topic& t, const std::string& protocol, const std::string& endpoint, std::shared_ptr<Queue> queue, bool raw,
              const std::string& filter_policy, const std::string& scope, const std::string& dead_letter_target_arn,
-             bool pending) {
+             bool pending, const std::string& arn) {
             TopicSubscription s;
+            s.arn = arn;
             s.protocol = protocol;
             s.endpoint = endpoint;
             s.queue = queue;
@@ -104,7 +105,7 @@ void register_sns(py::module_& m) {
             return t.subscribe(std::move(s));
           },
           py::arg("protocol"), py::arg("endpoint"), py::arg("queue"), py::arg("raw"), py::arg("filter_policy"),
-          py::arg("scope"), py::arg("dead_letter_target_arn"), py::arg("pending"))
+          py::arg("scope"), py::arg("dead_letter_target_arn"), py::arg("pending"), py::arg("arn") = "")
       .def("unsubscribe", &Topic::unsubscribe, py::arg("arn"))
       .def("subscriptions",
            [](const Topic& t) {

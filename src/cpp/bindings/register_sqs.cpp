@@ -115,7 +115,15 @@ void register_sqs(py::module_& m) {
         const QueueCounts c = q.counts();
         return py::make_tuple(c.visible, c.in_flight, c.delayed);
       }, "(visible, in_flight, delayed) message counts.")
-      .def("purge", &Queue::purge, "PurgeQueue.");
+      .def("purge", &Queue::purge, "PurgeQueue.")
+      .def("dump", [](Queue& q) {
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = q.dump();
+        }
+        return py::bytes(out);
+      }, "The queue's messages, ids and counters as bytes, for Broker.restore_queue (pymsg serve --state).");
 
   py::class_<Broker, std::shared_ptr<Broker>>(m, "Broker", "The queue registry and shared settings.")
       .def(py::init([](std::shared_ptr<Clock> clock, std::string region, std::string account_id,
@@ -148,6 +156,14 @@ void register_sqs(py::module_& m) {
              return b.create_queue(name, make_config(vt, ds, mrp, mms, rw, dlq, mrc, cbd, scope, throughput));
            },
            py::arg("name"), PYMSG_CONFIG_ARGS)
+      .def("restore_queue",
+           [](Broker& b, const std::string& name, const py::bytes& dump, double vt, double ds, double mrp,
+              std::uint64_t mms, double rw, const std::string& dlq, std::uint32_t mrc, bool cbd,
+              const std::string& scope, const std::string& throughput) {
+             const std::string_view bytes = dump;  // held by `dump` for the call
+             return b.restore_queue(name, make_config(vt, ds, mrp, mms, rw, dlq, mrc, cbd, scope, throughput), bytes);
+           },
+           py::arg("name"), py::arg("dump"), PYMSG_CONFIG_ARGS)
       .def("set_queue_config",
            [](Broker& b, Queue& q, double vt, double ds, double mrp, std::uint64_t mms, double rw,
               const std::string& dlq, std::uint32_t mrc, bool cbd, const std::string& scope,

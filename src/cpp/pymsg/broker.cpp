@@ -64,14 +64,26 @@ std::shared_ptr<Queue> Broker::resolve_dead_letter_target(const QueueConfig& con
 }
 
 std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const QueueConfig& config) {
+  return create_queue(name, config, nullptr);
+}
+
+std::shared_ptr<Queue> Broker::restore_queue(const std::string& name, const QueueConfig& config,
+                                             std::string_view dump) {
+  return create_queue(name, config, &dump);
+}
+
+std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const QueueConfig& config,
+                                            const std::string_view* dump) {
   check_queue_name(name);
   const bool fifo = is_fifo_name(name);
   validate_queue_config(config, fifo, limits_);
+  const std::optional<QueueIdentity> identity =
+      dump != nullptr ? std::optional<QueueIdentity>(Queue::identity(*dump)) : std::nullopt;
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (std::shared_ptr<Queue> existing = find_locked(name)) {
-    if (existing->config() == config) return existing;
+    if (existing->config() == config && dump == nullptr) return existing;
     throw Error(ErrorCode::QueueNameExists,
-                "A queue named " + name + " already exists with different attributes.");
+                "A queue named " + name + " already exists" + (dump == nullptr ? " with different attributes." : "."));
   }
   const TimeUs now = clock_->now();
   auto deleted = deleted_at_.find(name);
@@ -89,7 +101,8 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
   }
   std::shared_ptr<Queue> target = resolve_dead_letter_target(config, fifo);
   auto queue = std::make_shared<Queue>(name, queue_arn(name), queue_url(name), config, clock_,
-                                       limits_, options_.strict_timing);
+                                       limits_, options_.strict_timing, identity ? &*identity : nullptr);
+  if (dump != nullptr) queue->restore(*dump);  // before anyone else can see it
   if (target) queue->set_dead_letter_queue(target);
   // A RedrivePolicy names its target by ARN: sources of a re-created queue redrive to it again.
   for (const auto& [source_name, source] : queues_) {

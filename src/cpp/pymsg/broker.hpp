@@ -44,6 +44,9 @@ class Broker {
   // CreateQueue: a new queue, or the existing one when its attributes equal `config`
   // (QueueNameExists otherwise). Thread-safe.
   std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config);
+  // A queue rebuilt from Queue::dump() bytes with `config` (pymsg serve --state): like
+  // create_queue, but QueueNameExists if the name is taken. Thread-safe.
+  std::shared_ptr<Queue> restore_queue(const std::string& name, const QueueConfig& config, std::string_view dump);
   // GetQueueUrl by name (QueueDoesNotExist). Thread-safe.
   std::shared_ptr<Queue> get_queue(const std::string& name) const;
   // The queue a URL or ARN of this broker's account names (QueueDoesNotExist). Thread-safe.
@@ -89,6 +92,7 @@ class Broker {
   void delete_cache(const std::string& name);
 
  private:
+  std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump);
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
   std::string stream_name_of(const std::string& name_or_arn) const;

@@ -42,6 +42,21 @@ class DedupWindow {
 
   std::size_t size() const noexcept { return entries_.size(); }
 
+  // Every remembered key with its first send and expiry time, in expiry order (for snapshots).
+  template <class F>
+  void for_each(F&& f) const {
+    for (const std::string& key : order_) {
+      auto it = entries_.find(key);
+      if (it != entries_.end()) f(key, it->second.original, it->second.expires);
+    }
+  }
+
+  // Puts back a key for_each reported; call in that order.
+  void restore(const std::string& key, const Original& original, TimeUs expires) {
+    entries_[key] = Entry{original, expires};
+    order_.push_back(key);
+  }
+
   // Key of a deduplication id under a DeduplicationScope: the id alone, or group and id.
   static std::string key(std::string_view dedup_id, std::string_view group_id, bool per_group) {
     std::string k;

@@ -62,7 +62,8 @@ void validate_queue_config(const QueueConfig& c, bool fifo, const SqsLimits& lim
 }
 
 Queue::Queue(std::string name, std::string arn, std::string url, QueueConfig config,
-             std::shared_ptr<Clock> clock, SqsLimits limits, bool strict_timing)
+             std::shared_ptr<Clock> clock, SqsLimits limits, bool strict_timing,
+             const QueueIdentity* identity)
     : name_(std::move(name)),
       arn_(std::move(arn)),
       url_(std::move(url)),
@@ -70,8 +71,8 @@ Queue::Queue(std::string name, std::string arn, std::string url, QueueConfig con
       clock_(std::move(clock)),
       limits_(limits),
       strict_timing_(strict_timing),
-      keys_(QueueKeys::random()),
-      created_us_(clock_->now()),
+      keys_(identity != nullptr ? identity->keys : QueueKeys::random()),
+      created_us_(identity != nullptr ? identity->created_us : clock_->now()),
       config_(std::move(config)),
       last_modified_us_(created_us_),
       dedup_(kDedupWindowUs) {

@@ -131,10 +131,19 @@ struct QueueCounts {
   std::uint64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
 };
 
+// What a queue keeps for its whole life and a snapshot carries over: the keys its ids and
+// receipt handles derive from, and CreatedTimestamp.
+struct QueueIdentity {
+  QueueKeys keys;
+  TimeUs created_us = 0;
+};
+
 class Queue final : public ClockListener {
  public:
+  // `identity` restores a snapshot's (see restore()); without it the queue draws new keys.
   Queue(std::string name, std::string arn, std::string url, QueueConfig config,
-        std::shared_ptr<Clock> clock, SqsLimits limits, bool strict_timing);
+        std::shared_ptr<Clock> clock, SqsLimits limits, bool strict_timing,
+        const QueueIdentity* identity = nullptr);
   ~Queue() override;
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
@@ -201,6 +210,17 @@ class Queue final : public ClockListener {
                                               const QueueKeys& source_keys);
 
   void on_clock_changed() override;
+
+  // Snapshots (pymsg serve --state; queue_snapshot.cpp). dump() writes every message in its
+  // state (visible, delayed, in flight with its deadline and slot), the FIFO deduplication
+  // window and the counters, as bytes; the config is not included. A queue built with the
+  // dump's identity() and the same config, then given restore(), is the same queue: the same
+  // MessageIds and SequenceNumbers, and receipt handles issued before the dump still work.
+  // Thread-safe; restore() only on a queue no other thread sees yet. Both throw
+  // InvalidParameterValue on bytes that are not a dump.
+  std::string dump();
+  static QueueIdentity identity(std::string_view dump);
+  void restore(std::string_view dump);
 
  private:
   struct Group {

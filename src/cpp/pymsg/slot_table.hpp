@@ -40,6 +40,21 @@ class SlotTable {
     return slot < slots_.size() ? slots_[slot] : nullptr;
   }
 
+  // Puts `message` in a given free slot (restoring a snapshot, so that receipt handles issued
+  // before it stay valid). Call reindex_free() after the last one.
+  void place(std::uint32_t slot, Message* message) {
+    if (slot >= slots_.size()) slots_.resize(std::size_t{slot} + 1, nullptr);
+    slots_[slot] = message;
+  }
+
+  // Rebuilds the free list from the empty slots (after place()).
+  void reindex_free() {
+    free_.clear();
+    for (std::size_t i = slots_.size() - 1; i >= 1; --i) {
+      if (slots_[i] == nullptr) free_.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+
   void clear() {
     slots_.assign(1, nullptr);
     free_.clear();

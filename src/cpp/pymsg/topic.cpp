@@ -182,7 +182,7 @@ std::string Topic::subscribe(TopicSubscription s) {
     }
     invalid("Attributes Reason: Subscription already exists with different attributes");
   }
-  s.arn = arn_ + ":" + random_uuid();
+  if (s.arn.empty()) s.arn = arn_ + ":" + random_uuid();  // given: restoring a snapshot
   subscriptions_.push_back(std::make_shared<const TopicSubscription>(std::move(s)));
   return subscriptions_.back()->arn;
 }

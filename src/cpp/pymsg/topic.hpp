@@ -82,6 +82,8 @@ class Topic {
   // Subscribe: the existing ARN for the same protocol and endpoint with the same settings;
   // InvalidParameter for the same pair with different settings, a FIFO queue on a standard
   // topic, or a non-sqs protocol on a FIFO topic.
+  // Subscribe; a new subscription gets a new ARN unless `subscription.arn` names one (a
+  // snapshot's, restored).
   std::string subscribe(TopicSubscription subscription);
   void unsubscribe(const std::string& arn);                    // NotFound
   std::vector<std::shared_ptr<const TopicSubscription>> subscriptions() const;

@@ -1,0 +1,253 @@
+"""pymsg.state and ``pymsg serve --state``: a broker saved and loaded is the same broker to its
+clients (queue URLs, MessageIds, receipt handles in flight, FIFO order and deduplication,
+redrive, subscriptions), and a bad state file changes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import pymsg
+from pymsg import state
+from pymsg.aws.server import Server, serve
+
+ACCOUNT = "123456789012"
+
+
+def reloaded(broker: pymsg.Broker) -> pymsg.Broker:
+    """A new broker on the same clock, restored from `broker`'s snapshot."""
+    again = pymsg.Broker(broker.clock, account_id=broker.account_id, region=broker.region)
+    state.restore(again, state.snapshot(broker))
+    return again
+
+
+def view(m: pymsg.Message) -> tuple:
+    return m.message_id, m.body, m.receive_count, m.md5_of_body, m.md5_of_message_attributes, \
+        sorted(m.message_attributes.items()) if m.message_attributes else None
+
+
+def text(body: str | bytes) -> str:
+    return body.decode() if isinstance(body, bytes) else body
+
+
+@pytest.fixture
+def broker(clock: pymsg.ManualClock) -> pymsg.Broker:
+    return pymsg.Broker(clock, account_id=ACCOUNT)
+
+
+def test_a_standard_queue_comes_back_message_for_message(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    q = broker.create_queue("jobs", visibility_timeout=10, tags={"team": "a"})
+    for i in range(6):
+        q.send(f"m{i}" if i % 2 else f"m{i}".encode(), message_attributes={"i": {"DataType": "Number", "StringValue": str(i)}})
+    q.send("delayed", delay_seconds=30)
+    in_flight = q.receive(2)
+    clock.advance(1)
+    before = q.attributes()
+    again = reloaded(broker).get_queue("jobs")
+    assert again.attributes() == before and again.tags() == {"team": "a"} and again.url == q.url
+    # The visible ones, in order, with their ids, bodies (bytes stay bytes) and attributes.
+    assert [view(m) for m in again.receive(10)] == [view(m) for m in q.receive(10)]
+    # A receipt handle issued before the save still works after it.
+    again.delete(in_flight[0].receipt_handle)
+    clock.advance(30)
+    back = again.receive(10)
+    assert sorted(text(m.body) for m in back) == ["delayed", "m1", "m2", "m3", "m4", "m5"]
+    assert {text(m.body): m.receive_count for m in back}["m1"] == 2  # in flight at the save: received again
+    original = {m.message_id: m.attributes["SentTimestamp"] for m in q.receive(10)}
+    assert all(original[m.message_id] == m.attributes["SentTimestamp"] for m in back if m.message_id in original)
+
+
+def test_time_keeps_running_while_the_state_is_on_disk(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    q = broker.create_queue("q", visibility_timeout=10, message_retention_period=60)
+    q.send("in flight")
+    q.send("expires")
+    (m, _) = q.receive(2)
+    saved = state.snapshot(broker)
+    clock.advance(11)
+    again = pymsg.Broker(clock, account_id=ACCOUNT)
+    state.restore(again, saved)
+    assert sorted(x.body for x in again.get_queue("q").receive(10)) == ["expires", "in flight"]
+    clock.advance(60)
+    assert again.get_queue("q").attributes()["ApproximateNumberOfMessagesNotVisible"] == "0"
+    assert again.get_queue("q").receive(10) == []  # retention ran out for both
+
+
+def test_fifo_order_groups_and_deduplication_survive(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    f = broker.create_queue("f.fifo", content_based_deduplication=True)
+    first = f.send("a1", group_id="a")
+    f.send("a2", group_id="a")
+    f.send("b1", group_id="b")
+    (head,) = f.receive(1)  # a1: group a is blocked while it is in flight
+    again = reloaded(broker).get_queue("f.fifo")
+    duplicate = again.send("a1", group_id="a")
+    assert (duplicate.message_id, duplicate.sequence_number) == (first.message_id, first.sequence_number)
+    assert [m.body for m in again.receive(10)] == ["b1"]
+    again.delete(head.receipt_handle)
+    (a2,) = again.receive(10)
+    assert a2.body == "a2"
+    later = again.send("c1", group_id="c")
+    assert int(later.sequence_number) > int(first.sequence_number)
+    clock.advance(5 * 60)
+    assert again.send("a1", group_id="a").message_id != first.message_id  # the window has passed
+
+
+def test_redrive_and_a_redrive_cycle_survive(broker: pymsg.Broker) -> None:
+    a = broker.create_queue("a", visibility_timeout=0)
+    b = broker.create_queue("b", visibility_timeout=0, dead_letter_queue=a, max_receive_count=1)
+    a.set_attributes(dead_letter_queue=b, max_receive_count=1)
+    src = broker.create_queue("src", visibility_timeout=0, dead_letter_queue=broker.create_queue("dlq"),
+                              max_receive_count=2)
+    src.send("poison")
+    src.receive(1)
+    again = reloaded(broker)
+    for name in ("a", "b", "src"):
+        assert again.get_queue(name).attributes()["RedrivePolicy"] == broker.get_queue(name).attributes()["RedrivePolicy"]
+    assert again.get_queue("src").receive(1)[0].receive_count == 2
+    assert again.get_queue("src").receive(1) == []  # the third receive finds it moved
+    (moved,) = again.get_queue("dlq").receive(1)
+    assert moved.body == "poison" and moved.attributes["DeadLetterQueueSourceArn"] == src.arn
+
+
+def test_topics_and_subscriptions_keep_their_arns_and_tokens(broker: pymsg.Broker) -> None:
+    q = broker.create_queue("inbox")
+    topic = broker.create_topic("news", attributes={"DisplayName": "News"})
+    sub = topic.subscribe(q, raw_message_delivery=True, filter_policy={"kind": ["a"]})
+    topic.subscribe(lambda event: None)  # a callable cannot be saved; it is left out
+    http = topic.subscribe("http://127.0.0.1:9/hook")  # pending (its confirmation POST fails quietly)
+    token = next(iter(topic._tokens))
+    again = reloaded(broker)
+    news = again.get_topic("news")
+    assert {s.arn for s in news.subscriptions()} == {sub.arn, http.arn}
+    assert news.attributes()["DisplayName"] == "News" and news.attributes()["SubscriptionsPending"] == "1"
+    assert news.confirm_subscription(token).arn == http.arn
+    news.publish("no", message_attributes={"kind": {"DataType": "String", "StringValue": "b"}})
+    news.publish("yes", message_attributes={"kind": {"DataType": "String", "StringValue": "a"}})
+    assert [m.body for m in again.get_queue("inbox").receive(10)] == ["yes"]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda data: b"not msgpack at all \xc1", "Not a pymsg state file"),
+    (lambda data: data[: len(data) // 2], "Not a pymsg"),
+])
+def test_a_damaged_state_file_is_refused(broker: pymsg.Broker, damage: Any, message: str) -> None:
+    broker.create_queue("q").send("x")
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    with pytest.raises(pymsg.InvalidParameterValue, match=message):
+        state.restore(target, damage(state.snapshot(broker)))
+
+
+def test_a_damaged_queue_dump_creates_no_queue(broker: pymsg.Broker) -> None:
+    q = broker.create_queue("q")
+    q.send("x")
+    dump = q._core.dump()
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    config = dict(visibility_timeout=30, delay_seconds=0, message_retention_period=345600,
+                  maximum_message_size=1048576, receive_message_wait_time_seconds=0, dead_letter_target_arn="",
+                  max_receive_count=0, content_based_deduplication=False, deduplication_scope="queue",
+                  fifo_throughput_limit="perQueue")
+    for bad, message in [(dump[:-3], "truncated"), (b"XXXX" + dump[4:], "PQS1"), (dump + b"\0", "bytes follow")]:
+        with pytest.raises(pymsg.InvalidParameterValue, match=message):
+            target._core.restore_queue("q", bad, **config)
+        assert target.list_queues() == []
+
+
+def test_the_wrong_account_or_a_name_taken_changes_nothing(broker: pymsg.Broker) -> None:
+    broker.create_queue("q")
+    saved = state.snapshot(broker)
+    with pytest.raises(pymsg.InvalidParameterValue, match="account_id"):
+        state.restore(pymsg.Broker(broker.clock, account_id="999999999999"), saved)
+    taken = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    taken.create_queue("q", visibility_timeout=5)
+    with pytest.raises(pymsg.InvalidParameterValue, match="already has it"):
+        state.restore(taken, saved)
+    assert taken.get_queue("q").attributes()["VisibilityTimeout"] == "5"
+
+
+# --- pymsg serve --state -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(path: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", "--port", str(port), "--account-id", ACCOUNT,
+                                "--state", str(path), "--state-interval", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for _ in range(2):  # the banner, then the state line
+        assert "pymsg" in process.stdout.readline()
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)  # also closes the pipes
+    assert process.returncode == 0, errors
+
+
+def test_serve_keeps_queues_and_messages_across_a_restart(tmp_path: Path) -> None:
+    boto3 = pytest.importorskip("boto3")
+    path, port = tmp_path / "state.msgpack", free_port()
+    client = lambda: boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",  # noqa: E731
+                                  aws_access_key_id="x", aws_secret_access_key="x")
+    process = start(path, port)
+    try:
+        sqs = client()
+        url = sqs.create_queue(QueueName="durable", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
+        sent = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(3)]
+        (taken,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    finally:
+        stop(process)
+    assert path.exists()
+    process = start(path, port)
+    try:
+        sqs = client()
+        assert sqs.get_queue_url(QueueName="durable")["QueueUrl"] == url
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=taken["ReceiptHandle"])  # a handle from before the restart
+        rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["MessageId"] for m in rest) == sorted(set(sent) - {taken["MessageId"]})
+    finally:
+        stop(process)
+
+
+def test_serve_refuses_a_state_file_it_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "state.msgpack"
+    path.write_bytes(b"\x93\x01\x02")  # msgpack, but not a state map
+    done = subprocess.run([sys.executable, "-m", "pymsg", "serve", "--port", "0", "--state", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Not a pymsg state file" in done.stderr
+    assert path.read_bytes() == b"\x93\x01\x02"
+
+
+def test_serve_saves_periodically(tmp_path: Path) -> None:
+    path = tmp_path / "state.msgpack"
+    ready = threading.Event()
+    servers: list[Server] = []
+
+    def on_ready(server: Server) -> None:
+        servers.append(server)
+        ready.set()
+
+    thread = threading.Thread(target=serve, kwargs=dict(port=0, state_path=str(path), state_interval=0.05,
+                                                        ready=on_ready), daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    servers[0].broker.create_queue("saved-without-a-shutdown")
+    deadline = time.monotonic() + 30  # waits for the saver thread, not for broker time
+    while not (path.exists() and b"saved-without-a-shutdown" in path.read_bytes()):
+        assert time.monotonic() < deadline, "the state file was never written"
+        time.sleep(0.02)
+    servers[0].shutdown()
+    thread.join(30)
+    assert not os.path.exists(str(path) + ".tmp")
