@@ -86,6 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--quota", action="append", default=[], metavar="NAME=COUNT", type=_quota,
                      help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
                           "(repeatable; AWS's defaults otherwise)")
+    srv.add_argument("--state", metavar="FILE",
+                     help="load SQS queues (with their messages) and SNS topics from FILE at start, save them "
+                          "there at shutdown and every --state-interval seconds")
+    srv.add_argument("--state-interval", type=float, default=5.0, metavar="SECONDS",
+                     help="how often to save the state file (default 5; 0: only at shutdown)")
     srv.add_argument("--verify-signatures", action="store_true",
                      help="check every request's SigV4 signature against the --access-key secrets")
     srv.add_argument("--access-key", action="append", default=[], metavar="ID:SECRET", type=_access_key,
@@ -107,10 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--verify-signatures needs at least one --access-key ID:SECRET")
         if args.access_key and not args.verify_signatures:
             parser.error("--access-key is only used with --verify-signatures")
+        if args.state_interval < 0:
+            parser.error("--state-interval must be 0 or more seconds")
         try:
             return serve(args.host, args.port, region=args.region, account_id=args.account_id,
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
-                         access_keys=dict(args.access_key) if args.verify_signatures else None)
+                         access_keys=dict(args.access_key) if args.verify_signatures else None,
+                         state_path=args.state, state_interval=args.state_interval)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
     return demo(args.messages, args.producers, args.consumers, args.fifo)

@@ -189,6 +189,23 @@ class Topic:
                     self._broker._sns.confirm_request(self, subscription, token)
         return subscription
 
+    def _restore_subscription(self, arn: str, protocol: str, endpoint: str, raw: bool, policy: str, scope: str,
+                              dead_letter_arn: str, pending: bool, tokens: Iterable[str]) -> None:
+        """Puts back a snapshot's subscription (pymsg.state): the same ARN and, while it is
+        pending, the same confirmation tokens; no new SubscriptionConfirmation is sent."""
+        target: Any = endpoint
+        queue_core = None
+        if protocol == "sqs":
+            try:
+                target = self._broker.get_queue_by_arn(endpoint)
+                queue_core = target._core
+            except PymsgError:
+                pass  # the queue is gone: deliveries to it fail as they did before
+        self._core.subscribe(protocol, endpoint, queue_core, raw, policy, scope, dead_letter_arn, pending, arn)
+        with self._lock:
+            self._subscriptions[arn] = Subscription(self, arn, protocol, endpoint, target)
+            self._tokens.update({token: arn for token in tokens})
+
     def _check_dead_letter_queue(self, queue: Union[Queue, str, None]) -> None:
         """A FIFO topic's subscriptions need a FIFO dead-letter queue (AWS_SEMANTICS.md 2.9)."""
         arn = _queue_arn(queue)

@@ -7,7 +7,9 @@ server mode calls between tests) to start over with an empty broker; ``sts:GetCa
 HTTP/1.1 keep-alive, a request size cap (413 past it), 400 for requests without a readable
 body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given unless the server
 is given access keys (``--verify-signatures``): then every SigV4 signature is checked and bad
-ones are refused with AWS's errors. Listens on loopback unless told otherwise.
+ones are refused with AWS's errors. With a state file (``--state``) the broker is loaded from it
+at start and saved to it every few seconds and at shutdown (see :mod:`pymsg.state` for what is
+kept). Listens on loopback unless told otherwise.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
+from .. import state
 from ..broker import Broker
 from ..errors import PymsgError
 from . import sigv4
@@ -35,13 +39,22 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 access_keys: Optional[Mapping[str, str]] = None) -> None:
+                 access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None) -> None:
         self.make_broker = make_broker
         self.broker = make_broker()
         self.max_request_bytes = max_request_bytes
         # access key id -> secret; None accepts any credentials without checking signatures.
         self.access_keys = dict(access_keys) if access_keys is not None else None
+        self.state_path = state_path
+        self._saving = threading.Lock()
+        self.restored = state.load(self.broker, state_path) if state_path else False
         super().__init__((host, port), _Handler)
+
+    def save_state(self) -> None:
+        """Writes the broker to the state file (when there is one)."""
+        if self.state_path:
+            with self._saving:
+                state.save(self.broker, self.state_path)
 
     @property
     def endpoint(self) -> str:
@@ -120,13 +133,23 @@ class _Handler(BaseHTTPRequestHandler):
 
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
-          access_keys: Optional[Mapping[str, str]] = None, ready: Optional[Callable[[Server], None]] = None) -> int:
+          access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
+          state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None) -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
-    ``access_keys`` ({key id: secret}) turns on SigV4 checking."""
+    ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
+    from that file and saves it there every ``state_interval`` seconds (0: only at shutdown)
+    and at shutdown."""
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
-                    max_request_bytes, access_keys)
+                    max_request_bytes, access_keys, state_path)
     stopping = threading.Event()
+
+    def save_periodically() -> None:
+        while not stopping.wait(state_interval):
+            try:
+                server.save_state()
+            except OSError as exc:  # a full disk must not stop the endpoint; say so and go on
+                print(f"pymsg: could not save state to {state_path}: {exc}", file=sys.stderr, flush=True)
 
     def stop(*_: Any) -> None:
         if not stopping.is_set():
@@ -139,10 +162,17 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
     checking = f", SigV4 checked for {len(access_keys)} access key(s)" if access_keys is not None else ""
     print(f"pymsg serving SQS, SNS and Kinesis at {server.endpoint} (region {region}, account {account_id}"
           f"{checking})", flush=True)
+    if state_path:
+        print(f"pymsg state file {state_path}: {'restored' if server.restored else 'new'}, saved "
+              + (f"every {state_interval:g} s and " if state_interval > 0 else "") + "at shutdown", flush=True)
+        if state_interval > 0:
+            threading.Thread(target=save_periodically, name="pymsg-state", daemon=True).start()
     if ready is not None:
         ready(server)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
+        stopping.set()
         server.server_close()
+        server.save_state()
     return 0

@@ -1,0 +1,157 @@
+"""A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes,
+tags and every message (visible, delayed or in flight, with its receive count, timestamps and
+FIFO deduplication window), and SNS topics with their subscriptions.
+
+What a client holds stays valid across a restart: queue URLs, MessageIds, FIFO SequenceNumbers,
+receipt handles of messages in flight, subscription ARNs and pending confirmation tokens. Time
+does not stop while the process is down: a visibility timeout or delay that ran out meanwhile
+has run out when the state is loaded, as it would have on AWS.
+
+Not kept (yet): Kinesis streams, caches, Python-callable subscriptions (not serializable),
+FIFO topics' deduplication windows, SNS deliveries waiting for a retry.
+
+The file is msgpack: a map with the format version, region, account and one entry per queue
+and topic; a queue's messages are the core's own dump (``Queue.dump``), one bytes value.
+:func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
+the previous state.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from .errors import InvalidParameterValue
+
+if TYPE_CHECKING:
+    from .broker import Broker
+
+FORMAT = 1
+_CONFIG = ("visibility_timeout", "delay_seconds", "message_retention_period", "maximum_message_size",
+           "receive_message_wait_time_seconds", "content_based_deduplication", "deduplication_scope",
+           "fifo_throughput_limit")
+
+
+def snapshot(broker: Broker) -> bytes:
+    """The broker's queues and topics as bytes. Each queue is captured atomically; taken while
+    other threads work, a message moving between two queues (a redrive) may be caught in both
+    or neither, so take the one that must be exact when the broker is idle."""
+    queues = []
+    for queue in broker.list_queues():
+        config = queue._core.config()
+        queues.append({
+            "name": queue.name,
+            "config": {name: getattr(config, name) for name in _CONFIG},
+            "dead_letter_target_arn": config.dead_letter_target_arn,
+            "max_receive_count": config.max_receive_count,
+            "tags": queue.tags(),
+            "dump": queue._core.dump(),
+        })
+    topics = []
+    for topic in broker.list_topics():
+        content_based, display_name = topic._core.options()
+        with topic._lock:
+            tokens: dict[str, list[str]] = {}
+            for token, arn in topic._tokens.items():
+                tokens.setdefault(arn, []).append(token)
+        subscriptions = [
+            {"arn": arn, "protocol": protocol, "endpoint": endpoint, "raw": raw, "filter_policy": policy,
+             "scope": scope, "dead_letter_target_arn": dlq, "pending": pending, "tokens": tokens.get(arn, [])}
+            for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
+            if protocol != "lambda"  # a Python callable cannot outlive its process
+        ]
+        topics.append({"name": topic.name, "content_based_deduplication": content_based,
+                       "display_name": display_name, "subscriptions": subscriptions})
+    return msgpack.packb({"format": FORMAT, "region": broker.region, "account_id": broker.account_id,
+                          "saved_at": broker.clock.now(), "queues": queues, "topics": topics}, use_bin_type=True)
+
+
+def restore(broker: Broker, data: bytes) -> None:
+    """Puts a snapshot's queues and topics into `broker`, which must have none of them and the
+    snapshot's region and account (InvalidParameterValue otherwise, before any change)."""
+    try:
+        state = msgpack.unpackb(data, raw=False)
+        if not isinstance(state, dict) or "format" not in state:
+            raise ValueError("not a map with a format")
+    except ValueError as exc:
+        raise InvalidParameterValue(f"Not a pymsg state file: {exc}.") from None
+    if state["format"] != FORMAT:
+        raise InvalidParameterValue(f"pymsg state format {state['format']} is not {FORMAT}; this pymsg cannot read it.")
+    for key, value in (("region", broker.region), ("account_id", broker.account_id)):
+        if state[key] != value:
+            raise InvalidParameterValue(f"The state was saved for {key} {state[key]}, not {value}.")
+    existing = {q.name for q in broker.list_queues()} | {t.name for t in broker.list_topics()}
+    clash = sorted(existing & {item["name"] for item in state["queues"] + state["topics"]})
+    if clash:
+        raise InvalidParameterValue(f"Cannot restore {clash[0]}: the broker already has it.")
+    _restore_queues(broker, state["queues"])
+    for t in state["topics"]:
+        topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
+                                    attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
+        for s in t["subscriptions"]:
+            topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
+                                        s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+
+
+def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:
+    """Dead-letter queues before the queues that redrive to them. A redrive cycle (A to B and B
+    to A) is broken by restoring one queue without its policy and setting it at the end; a policy
+    whose queue was deleted before the save is dropped (the core accepts only live targets)."""
+    names = {q["name"] for q in queues}
+
+    def target(q: dict[str, Any]) -> str | None:
+        arn = q["dead_letter_target_arn"]
+        name = arn.rsplit(":", 1)[-1] if arn else ""
+        return name if name in names else None
+
+    restored: set[str] = set()
+    deferred: list[dict[str, Any]] = []
+    pending = list(queues)
+    while pending:
+        ready = [q for q in pending if target(q) is None or target(q) in restored]
+        if not ready:
+            ready = [pending[0]]
+            deferred.append(pending[0])
+        for q in ready:
+            keep = target(q) is not None and q not in deferred
+            core = broker._core.restore_queue(
+                q["name"], q["dump"], **q["config"],
+                dead_letter_target_arn=q["dead_letter_target_arn"] if keep else "",
+                max_receive_count=q["max_receive_count"] if keep else 0)
+            broker._wrap(core, q["tags"])
+            restored.add(q["name"])
+        pending = [q for q in pending if q["name"] not in restored]
+    for q in deferred:
+        broker.get_queue(q["name"]).set_attributes(dead_letter_queue=q["dead_letter_target_arn"],
+                                                   max_receive_count=q["max_receive_count"])
+
+
+def save(broker: Broker, path: str) -> None:
+    """Writes the broker's snapshot to `path` atomically."""
+    data = snapshot(broker)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temporary = tempfile.mkstemp(prefix=".pymsg-state-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def load(broker: Broker, path: str) -> bool:
+    """Restores `path` into `broker` if it exists; returns whether it did."""
+    try:
+        with open(path, "rb") as source:
+            data = source.read()
+    except FileNotFoundError:
+        return False
+    restore(broker, data)
+    return True
