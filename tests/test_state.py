@@ -134,6 +134,53 @@ def test_topics_and_subscriptions_keep_their_arns_and_tokens(broker: pymsg.Broke
     assert [m.body for m in again.get_queue("inbox").receive(10)] == ["yes"]
 
 
+def test_streams_keep_shards_records_sequence_numbers_and_iterators(broker: pymsg.Broker,
+                                                                     clock: pymsg.ManualClock) -> None:
+    s = broker.create_stream("events", 2, tags={"env": "test"}, retention_period_hours=48)
+    first = s.put_records([{"data": f"a{i}".encode(), "partition_key": f"k{i}"} for i in range(20)])
+    iterator = s.get_shard_iterator("shardId-000000000000", "TRIM_HORIZON")
+    s.split_shard("shardId-000000000001", str(3 * 2**126))
+    clock.advance(5)
+    s.put_records([{"data": f"b{i}".encode(), "partition_key": f"k{i}"} for i in range(20)])
+    broker.create_stream("on-demand", mode="ON_DEMAND")
+    again = reloaded(broker)
+    s2 = again.get_stream("events")
+    assert s2.list_shards() == s.list_shards() and s2.list_tags() == {"env": "test"}
+    assert s2.describe_summary() == s.describe_summary()
+    assert again.describe_kinesis_limits() == broker.describe_kinesis_limits()
+    assert again.get_stream("on-demand").mode == "ON_DEMAND"
+
+    def records(stream: pymsg.Stream, iterator: str) -> list[tuple]:
+        return [(r.sequence_number, r.data, r.partition_key, r.approximate_arrival_timestamp)
+                for r in stream.get_records(iterator).records]
+
+    assert records(s2, iterator) == records(s, iterator) != []  # an iterator from before the save
+    for shard in s.list_shards():
+        at = s.get_shard_iterator(shard.shard_id, "TRIM_HORIZON")
+        assert records(s2, at) == records(s, at)
+    assert {e.sequence_number for e in first.records} <= {
+        r[0] for shard in s2.list_shards() for r in records(s2, s2.get_shard_iterator(shard.shard_id, "TRIM_HORIZON"))}
+    later = s2.put_record(b"c", "k1")
+    same_shard = [r for r in records(s2, s2.get_shard_iterator(later.shard_id, "TRIM_HORIZON"))]
+    assert same_shard[-1][0] == later.sequence_number and int(same_shard[-2][0]) < int(later.sequence_number)
+    with pytest.raises(pymsg.ResourceInUseException):  # the parent stays closed
+        s2.split_shard("shardId-000000000001", str(2**127 + 1))
+    clock.advance(48 * 3600 + 1)
+    assert records(s2, s2.get_shard_iterator("shardId-000000000000", "TRIM_HORIZON")) == []  # retention ran on
+
+
+def test_a_damaged_stream_dump_or_a_full_quota_creates_no_stream(broker: pymsg.Broker) -> None:
+    dump = broker.create_stream("s", 3)._core.dump()
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT, quotas={"shards": 2})
+    options = dict(mode="PROVISIONED", retention_period_hours=24, enforce_limits=True, max_record_size_kib=1024)
+    with pytest.raises(pymsg.LimitExceededException):
+        target._core.restore_stream("s", dump, **options)
+    for bad, message in [(dump[:-3], "truncated"), (b"XXXX" + dump[4:], "PKS1"), (dump + b"\0", "bytes follow")]:
+        with pytest.raises(pymsg.InvalidParameterValue, match=message):
+            target._core.restore_stream("s", bad, **options)
+    assert target.list_streams() == [] and target.describe_kinesis_limits()["OpenShardCount"] == 0
+
+
 @pytest.mark.parametrize("damage, message", [
     (lambda data: b"not msgpack at all \xc1", "Not a pymsg state file"),
     (lambda data: data[: len(data) // 2], "Not a pymsg"),
@@ -199,7 +246,7 @@ def stop(process: subprocess.Popen) -> None:
 def test_serve_keeps_queues_and_messages_across_a_restart(tmp_path: Path) -> None:
     boto3 = pytest.importorskip("boto3")
     path, port = tmp_path / "state.msgpack", free_port()
-    client = lambda: boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",  # noqa: E731
+    client = lambda service="sqs": boto3.client(service, endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",  # noqa: E731
                                   aws_access_key_id="x", aws_secret_access_key="x")
     process = start(path, port)
     try:
@@ -207,6 +254,9 @@ def test_serve_keeps_queues_and_messages_across_a_restart(tmp_path: Path) -> Non
         url = sqs.create_queue(QueueName="durable", Attributes={"VisibilityTimeout": "600"})["QueueUrl"]
         sent = [sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")["MessageId"] for i in range(3)]
         (taken,) = sqs.receive_message(QueueUrl=url)["Messages"]
+        kinesis = client("kinesis")
+        kinesis.create_stream(StreamName="log", ShardCount=1)
+        put = kinesis.put_record(StreamName="log", Data=b"kept", PartitionKey="k")
     finally:
         stop(process)
     assert path.exists()
@@ -217,6 +267,11 @@ def test_serve_keeps_queues_and_messages_across_a_restart(tmp_path: Path) -> Non
         sqs.delete_message(QueueUrl=url, ReceiptHandle=taken["ReceiptHandle"])  # a handle from before the restart
         rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         assert sorted(m["MessageId"] for m in rest) == sorted(set(sent) - {taken["MessageId"]})
+        kinesis = client("kinesis")
+        iterator = kinesis.get_shard_iterator(StreamName="log", ShardId=put["ShardId"],
+                                              ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                              StartingSequenceNumber=put["SequenceNumber"])["ShardIterator"]
+        assert [r["Data"] for r in kinesis.get_records(ShardIterator=iterator)["Records"]] == [b"kept"]
     finally:
         stop(process)
 

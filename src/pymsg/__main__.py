@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
                           "(repeatable; AWS's defaults otherwise)")
     srv.add_argument("--state", metavar="FILE",
-                     help="load SQS queues (with their messages) and SNS topics from FILE at start, save them "
+                     help="load SQS queues (with their messages), SNS topics and Kinesis streams from FILE at start, save them "
                           "there at shutdown and every --state-interval seconds")
     srv.add_argument("--state-interval", type=float, default=5.0, metavar="SECONDS",
                      help="how often to save the state file (default 5; 0: only at shutdown)")

@@ -1,17 +1,21 @@
 """A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes,
 tags and every message (visible, delayed or in flight, with its receive count, timestamps and
-FIFO deduplication window), and SNS topics with their subscriptions.
+FIFO deduplication window); SNS topics with their subscriptions; Kinesis streams with every
+shard (closed ones too) and retained record.
 
 What a client holds stays valid across a restart: queue URLs, MessageIds, FIFO SequenceNumbers,
-receipt handles of messages in flight, subscription ARNs and pending confirmation tokens. Time
-does not stop while the process is down: a visibility timeout or delay that ran out meanwhile
-has run out when the state is loaded, as it would have on AWS.
+receipt handles of messages in flight, subscription ARNs and pending confirmation tokens, shard
+ids, record sequence numbers and shard iterators. Time does not stop while the process is down:
+a visibility timeout, delay or retention period that ran out meanwhile has run out when the
+state is loaded, as it would have on AWS.
 
-Not kept (yet): Kinesis streams, caches, Python-callable subscriptions (not serializable),
-FIFO topics' deduplication windows, SNS deliveries waiting for a retry.
+Not kept (yet): caches, Python-callable subscriptions (not serializable), FIFO topics'
+deduplication windows, SNS deliveries waiting for a retry, Kinesis consumer leases and the
+throughput limits' token buckets (they start full).
 
-The file is msgpack: a map with the format version, region, account and one entry per queue
-and topic; a queue's messages are the core's own dump (``Queue.dump``), one bytes value.
+The file is msgpack: a map with the format version, region, account and one entry per queue,
+topic and stream; a queue's messages and a stream's shards are the core's own dumps
+(``Queue.dump``, ``Stream.dump``), one bytes value each.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
 the previous state.
 """
@@ -65,8 +69,12 @@ def snapshot(broker: Broker) -> bytes:
         ]
         topics.append({"name": topic.name, "content_based_deduplication": content_based,
                        "display_name": display_name, "subscriptions": subscriptions})
+    streams = [{"name": stream.name, "mode": stream._core.mode, "retention_period_hours": stream._core.retention_period_hours,
+                "enforce_limits": stream._core.enforce_limits, "max_record_size_kib": stream._core.max_record_size_kib,
+                "tags": stream.list_tags(), "dump": stream._core.dump()} for stream in broker.list_streams()]
     return msgpack.packb({"format": FORMAT, "region": broker.region, "account_id": broker.account_id,
-                          "saved_at": broker.clock.now(), "queues": queues, "topics": topics}, use_bin_type=True)
+                          "saved_at": broker.clock.now(), "queues": queues, "topics": topics, "streams": streams},
+                         use_bin_type=True)
 
 
 def restore(broker: Broker, data: bytes) -> None:
@@ -83,8 +91,9 @@ def restore(broker: Broker, data: bytes) -> None:
     for key, value in (("region", broker.region), ("account_id", broker.account_id)):
         if state[key] != value:
             raise InvalidParameterValue(f"The state was saved for {key} {state[key]}, not {value}.")
-    existing = {q.name for q in broker.list_queues()} | {t.name for t in broker.list_topics()}
-    clash = sorted(existing & {item["name"] for item in state["queues"] + state["topics"]})
+    existing = {q.name for q in broker.list_queues()} | {t.name for t in broker.list_topics()} | {
+        s.name for s in broker.list_streams()}
+    clash = sorted(existing & {item["name"] for item in state["queues"] + state["topics"] + state["streams"]})
     if clash:
         raise InvalidParameterValue(f"Cannot restore {clash[0]}: the broker already has it.")
     _restore_queues(broker, state["queues"])
@@ -94,6 +103,10 @@ def restore(broker: Broker, data: bytes) -> None:
         for s in t["subscriptions"]:
             topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
                                         s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+    for st in state["streams"]:
+        core = broker._core.restore_stream(st["name"], st["dump"], st["mode"], st["retention_period_hours"],
+                                           st["enforce_limits"], st["max_record_size_kib"])
+        broker._wrap_stream(core, st["tags"])
 
 
 def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:

@@ -33,6 +33,14 @@ void register_kinesis(py::module_& m) {
       .def_property_readonly("enforce_limits", &Stream::enforce_limits)
       .def_property_readonly("retention_period_hours", &Stream::retention_hours)
       .def_property_readonly("max_record_size_kib", &Stream::max_record_size_kib)
+      .def("dump", [](Stream& s) {
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = s.dump();
+        }
+        return py::bytes(out);
+      }, "Every shard and retained record as bytes, for Broker.restore_stream (pymsg serve --state).")
       .def_property_readonly("created_timestamp", [](const Stream& s) { return to_seconds(s.created_us()); })
       .def_property_readonly("deleted", &Stream::deleted)
       .def("open_shard_count", &Stream::open_shard_count)
@@ -75,6 +83,20 @@ void register_kinesis(py::module_& m) {
             return b.create_stream(name, o);
           },
           py::arg("name"), py::arg("shard_count"), py::arg("mode"), py::arg("retention_period_hours"),
+          py::arg("enforce_limits"), py::arg("max_record_size_kib"))
+      .def(
+          "restore_stream",
+          [](Broker& b, const std::string& name, const py::bytes& dump, const std::string& mode,
+             std::int64_t retention_period_hours, bool enforce_limits, std::uint32_t max_record_size_kib) {
+            StreamOptions o;
+            o.mode = parse_stream_mode(mode);
+            o.retention_hours = retention_period_hours;
+            o.enforce_limits = enforce_limits;
+            o.max_record_size_kib = max_record_size_kib;
+            const std::string_view bytes = dump;  // held by `dump` for the call
+            return b.restore_stream(name, o, bytes);
+          },
+          py::arg("name"), py::arg("dump"), py::arg("mode"), py::arg("retention_period_hours"),
           py::arg("enforce_limits"), py::arg("max_record_size_kib"))
       .def("get_stream", &Broker::get_stream, py::arg("name_or_arn"))
       .def("list_streams", &Broker::list_streams)

@@ -191,6 +191,16 @@ std::string Broker::stream_name_of(const std::string& name_or_arn) const {
 }
 
 std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const StreamOptions& options) {
+  return create_stream(name, options, std::nullopt);
+}
+
+std::shared_ptr<Stream> Broker::restore_stream(const std::string& name, const StreamOptions& options,
+                                               std::string_view dump) {
+  return create_stream(name, options, dump);
+}
+
+std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const StreamOptions& options,
+                                              std::optional<std::string_view> dump) {
   const bool valid_name = !name.empty() && name.size() <= kMaxStreamNameLength &&
                           std::all_of(name.begin(), name.end(), [](char c) {
                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -203,7 +213,7 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
                     "[a-zA-Z0-9_.-]+ (1 to 128 characters)");
   }
   auto stream = std::make_shared<Stream>(name, stream_arn(name), options_.account_id, options, clock_,
-                                         kinesis_limits_, shard_quota_);  // validates, reserves shards
+                                         kinesis_limits_, shard_quota_, dump);  // validates, reserves shards
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (streams_.count(name) != 0) {
     throw Error(ErrorCode::ResourceInUseException,

@@ -67,6 +67,9 @@ class Broker {
   // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException
   // past the account's open-shard or ON_DEMAND stream quota. Thread-safe.
   std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options);
+  // A stream rebuilt from Stream::dump() bytes (pymsg serve --state); its shards come from the
+  // dump. As create_stream otherwise. Thread-safe.
+  std::shared_ptr<Stream> restore_stream(const std::string& name, const StreamOptions& options, std::string_view dump);
   // The stream a name or ARN names (ResourceNotFoundException). Thread-safe.
   std::shared_ptr<Stream> get_stream(const std::string& name_or_arn) const;
   // ListStreams: names in order. Thread-safe.
@@ -93,6 +96,8 @@ class Broker {
 
  private:
   std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump);
+  std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options,
+                                        std::optional<std::string_view> dump);
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
   std::string stream_name_of(const std::string& name_or_arn) const;

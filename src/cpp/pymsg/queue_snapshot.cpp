@@ -13,72 +13,19 @@
 #include <cstring>
 
 #include "pymsg/queue.hpp"
+#include "pymsg/snapshot_io.hpp"
 
 namespace pymsg {
 namespace {
 
 constexpr char kMagic[4] = {'P', 'Q', 'S', '1'};
+constexpr const char* kWhat = "queue snapshot";
 // Slots count the messages received or delayed at once; past this a dump is taken as corrupt
 // rather than have restore() size a slot table to it.
 constexpr std::uint32_t kMaxSlot = 1u << 26;
 
-class Writer {
- public:
-  explicit Writer(std::string& out) : out_(out) {}
-  void raw(const void* data, std::size_t n) { out_.append(static_cast<const char*>(data), n); }
-  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void u32(std::uint32_t v) { uint(v, 4); }
-  void u64(std::uint64_t v) { uint(v, 8); }
-  void i64(TimeUs v) { uint(static_cast<std::uint64_t>(v), 8); }
-  void str(std::string_view s) {
-    u32(static_cast<std::uint32_t>(s.size()));
-    raw(s.data(), s.size());
-  }
-  std::size_t position() const { return out_.size(); }
-  void patch_u64(std::size_t at, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out_[at + static_cast<std::size_t>(i)] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  }
-
- private:
-  void uint(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-  }
-  std::string& out_;
-};
-
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  std::string_view take(std::size_t n) {
-    if (in_.size() - pos_ < n) fail("it is truncated");
-    std::string_view out = in_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-  std::uint8_t u8() { return static_cast<std::uint8_t>(take(1)[0]); }
-  std::uint32_t u32() { return static_cast<std::uint32_t>(uint(4)); }
-  std::uint64_t u64() { return uint(8); }
-  TimeUs i64() { return static_cast<TimeUs>(uint(8)); }
-  std::string_view str() { return take(u32()); }
-  bool done() const { return pos_ == in_.size(); }
-
-  [[noreturn]] static void fail(const std::string& why) {
-    throw Error(ErrorCode::InvalidParameterValue, "Not a pymsg queue snapshot: " + why + ".");
-  }
-
- private:
-  std::uint64_t uint(int bytes) {
-    std::string_view b = take(static_cast<std::size_t>(bytes));
-    std::uint64_t v = 0;
-    for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<std::uint8_t>(b[static_cast<std::size_t>(i)]);
-    return v;
-  }
-  std::string_view in_;
-  std::size_t pos_ = 0;
-};
-
-QueueIdentity read_identity(Reader& r) {
-  if (r.take(4) != std::string_view(kMagic, 4)) Reader::fail("it does not start with PQS1");
+QueueIdentity read_identity(SnapshotReader& r) {
+  if (r.take(4) != std::string_view(kMagic, 4)) r.fail("it does not start with PQS1");
   QueueIdentity identity;
   identity.keys.k0 = r.u64();
   identity.keys.k1 = r.u64();
@@ -94,7 +41,7 @@ std::string Queue::dump() {
   check_alive();
   promote_due(clock_->now());
   std::string out;
-  Writer w(out);
+  SnapshotWriter w(out);
   w.raw(kMagic, 4);
   w.u64(keys_.k0);
   w.u64(keys_.k1);
@@ -154,18 +101,18 @@ std::string Queue::dump() {
 }
 
 QueueIdentity Queue::identity(std::string_view dump) {
-  Reader r(dump);
+  SnapshotReader r(dump, kWhat);
   return read_identity(r);
 }
 
 void Queue::restore(std::string_view dump) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Reader r(dump);
+  SnapshotReader r(dump, kWhat);
   const QueueIdentity identity = read_identity(r);
   if (identity.keys.k0 != keys_.k0 || identity.keys.k1 != keys_.k1) {
-    Reader::fail("it was made by another queue than the one built from its identity");
+    r.fail("it was made by another queue than the one built from its identity");
   }
-  if (counts_.visible + counts_.in_flight + counts_.delayed != 0) Reader::fail("the queue is not empty");
+  if (counts_.visible + counts_.in_flight + counts_.delayed != 0) r.fail("the queue is not empty");
   last_modified_us_ = r.i64();
   last_purge_us_ = r.i64();
   next_seq_ = r.u64();
@@ -192,17 +139,17 @@ void Queue::restore(std::string_view dump) {
       extras->sequence_number = r.u64();
     }
     if (state != MessageState::kVisible && state != MessageState::kDelayed && state != MessageState::kInFlight) {
-      Reader::fail("a message has an unknown state");
+      r.fail("a message has an unknown state");
     }
     if (kind != BodyKind::kBytes && kind != BodyKind::kText && kind != BodyKind::kAsciiText) {
-      Reader::fail("a message has an unknown body kind");
+      r.fail("a message has an unknown body kind");
     }
-    if (fifo_ && !extras) Reader::fail("a FIFO message has no group");
-    if (seq >= next_seq_ || body.size() > Message::kMaxBodySize) Reader::fail("a message is out of range");
-    if (slot > kMaxSlot) Reader::fail("a message's slot is out of range");
+    if (fifo_ && !extras) r.fail("a FIFO message has no group");
+    if (seq >= next_seq_ || body.size() > Message::kMaxBodySize) r.fail("a message is out of range");
+    if (slot > kMaxSlot) r.fail("a message's slot is out of range");
     const bool needs_slot = state != MessageState::kVisible;
     if ((needs_slot && slot == 0) || (slot != 0 && slots_.get(slot) != nullptr)) {
-      Reader::fail("two messages share a slot");
+      r.fail("two messages share a slot");
     }
     MessagePtr owned(Message::create(seq, sent_us, body, kind, std::move(extras)));
     Message* m = owned.release();
@@ -238,7 +185,7 @@ void Queue::restore(std::string_view dump) {
     original.sequence_number = r.u64();
     dedup_.restore(key, original, r.i64());
   }
-  if (!r.done()) Reader::fail("bytes follow its end");
+  if (!r.done()) r.fail("bytes follow its end");
 }
 
 }  // namespace pymsg

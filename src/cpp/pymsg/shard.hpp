@@ -29,6 +29,9 @@
 
 namespace pymsg {
 
+class SnapshotWriter;
+class SnapshotReader;
+
 // The records of one read. Their bytes are not copied: they stay in the shard's chunks, which
 // are append-only (a record's bytes never change once written) and shared, so `chunks` keeps
 // them alive after retention trims them from the shard.
@@ -94,6 +97,11 @@ class Shard {
   bool closed() const;
   TimeUs closed_at() const;
   std::size_t record_count();  // retained records (after trimming)
+
+  // Snapshots (stream_snapshot.cpp): the retained records with their arrival times, the log's
+  // first record index and the closed state. read_from fills a new shard, bypassing the limits.
+  void write_to(SnapshotWriter& w);
+  void read_from(SnapshotReader& r);
 
  private:
   struct Entry {            // one record: 24 bytes

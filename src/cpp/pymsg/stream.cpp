@@ -72,7 +72,8 @@ StreamMode parse_stream_mode(std::string_view text) {
 }
 
 Stream::Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
-               std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota)
+               std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota,
+               std::optional<std::string_view> dump)
     : name_(std::move(name)),
       arn_(std::move(arn)),
       account_id_(std::move(account_id)),
@@ -82,8 +83,8 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
       clock_(std::move(clock)),
       limits_(limits),
       quota_(std::move(quota)),
-      keys_(random_iterator_keys()),
-      created_us_(clock_->now()),
+      keys_(dump ? dumped_stream_identity(*dump).keys : random_iterator_keys()),
+      created_us_(dump ? dumped_stream_identity(*dump).created_us : clock_->now()),
       retention_hours_(options.retention_hours) {
   if (options.retention_hours < kMinStreamRetentionHours || options.retention_hours > kMaxStreamRetentionHours) {
     throw Error(ErrorCode::InvalidArgumentException,
@@ -94,6 +95,10 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
   if (options.max_record_size_kib < kMinMaxRecordSizeKib || options.max_record_size_kib > kMaxMaxRecordSizeKib) {
     throw Error(ErrorCode::ValidationException,
                 validation_error("maxRecordSizeInKiB", "Member must have value between 1024 and 10240"));
+  }
+  if (dump) {
+    restore_shards(*dump);
+    return;
   }
   const std::uint32_t count = mode_ == StreamMode::kOnDemand ? kOnDemandShards : options.shard_count;
   if (count < 1) {

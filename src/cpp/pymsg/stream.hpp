@@ -74,12 +74,21 @@ struct GetRecordsResult {
   std::vector<ShardInfo> child_shards;       // at the end of a closed shard
 };
 
+// What a stream keeps for its life and a dump carries over: its iterator keys and creation time.
+struct StreamIdentity {
+  IteratorKeys keys;
+  TimeUs created_us = 0;
+};
+StreamIdentity dumped_stream_identity(std::string_view dump);  // InvalidParameterValue if not a dump
+
 class Stream {
  public:
   // Validates the options (InvalidArgumentException / ValidationException) and reserves its
   // shards from `quota` (LimitExceededException); the destructor or mark_deleted gives them back.
+  // With `dump` (Stream::dump bytes) the shards come from it instead of options.shard_count.
   Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
-         std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota);
+         std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota,
+         std::optional<std::string_view> dump = std::nullopt);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -131,6 +140,13 @@ class Stream {
   void mark_deleted() noexcept;
   bool deleted() const noexcept { return deleted_.load(std::memory_order_acquire); }
 
+  // Snapshots (pymsg serve --state; stream_snapshot.cpp). dump() writes every shard, closed ones
+  // included, with its retained records, plus the iterator keys and the reshard history. A
+  // stream constructed with the dump (and the same options) is the same stream: the same shard
+  // ids, hash ranges, records and sequence numbers, and shard iterators issued before the dump
+  // still read. Thread-safe. A damaged dump throws InvalidParameterValue.
+  std::string dump();
+
  private:
   [[noreturn]] void throw_not_found() const;
   [[noreturn]] void throw_shard_limit(std::int64_t more) const;
@@ -152,6 +168,7 @@ class Stream {
   void split_locked(Shard& parent, uint128 new_starting_hash_key, TimeUs now);
   void merge_locked(Shard& lower, Shard& upper, bool lower_is_named, TimeUs now);
   void rebuild_open();
+  void restore_shards(std::string_view dump);  // the constructor's, from a dump
 
   const std::string name_, arn_, account_id_;
   const StreamMode mode_;
