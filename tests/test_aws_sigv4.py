@@ -154,3 +154,8 @@ def test_serve_refuses_incomplete_signature_flags(flags: list[str], message: str
     done = subprocess.run([sys.executable, "-m", "pymsg", "serve", "--port", "0", *flags],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and message in done.stderr
+
+
+def test_an_unreadable_date_is_an_incomplete_signature() -> None:
+    with pytest.raises(pymsg.IncompleteSignature, match="X-Amz-Date"):
+        check({**EXAMPLE, "headers": {**EXAMPLE["headers"], "X-Amz-Date": "2015-08-30T12:36:00Z"}})

@@ -9,6 +9,7 @@ import struct
 from typing import Any, NamedTuple
 
 _BREAK = object()
+_DOUBLE = struct.Struct(">Bd")  # 0xFB then the double
 
 
 class Tag(NamedTuple):
@@ -136,37 +137,54 @@ def _head(out: bytearray, major: int, n: int) -> None:
 
 
 def _write(out: bytearray, value: Any) -> None:
-    if value is None:
+    kind = type(value)  # exact types first, most common first: this runs once per item
+    if kind is str:
+        encoded = value.encode()
+        n = len(encoded)
+        if n < 24:
+            out.append(0x60 | n)
+        else:
+            _head(out, 3, n)
+        out += encoded
+    elif kind is dict:
+        _head(out, 5, len(value))
+        for k, v in value.items():
+            _write(out, k)
+            _write(out, v)
+    elif kind is bytes or kind is bytearray or kind is memoryview:
+        _head(out, 2, len(value))
+        out += value
+    elif kind is int:
+        if value >= 0:
+            if value >= 1 << 64:
+                raise ValueError(f"{value} does not fit a CBOR integer")
+            _head(out, 0, value)
+        else:
+            if value < -(1 << 64):
+                raise ValueError(f"{value} does not fit a CBOR integer")
+            _head(out, 1, -1 - value)
+    elif kind is list or kind is tuple:
+        _head(out, 4, len(value))
+        for item in value:
+            _write(out, item)
+    elif kind is float:
+        out += _DOUBLE.pack(0xFB, value)
+    elif value is None:
         out.append(0xF6)
     elif value is True:
         out.append(0xF5)
     elif value is False:
         out.append(0xF4)
-    elif isinstance(value, Tag):
+    elif kind is Tag:
         _head(out, 6, value.tag)
         _write(out, value.value)
-    elif isinstance(value, int):
-        if not -(1 << 64) <= value < 1 << 64:
-            raise ValueError(f"{value} does not fit a CBOR integer")
-        _head(out, 0, value) if value >= 0 else _head(out, 1, -1 - value)
-    elif isinstance(value, float):
-        out.append(0xFB)
-        out += struct.pack(">d", value)
-    elif isinstance(value, str):
-        encoded = value.encode()
-        _head(out, 3, len(encoded))
-        out += encoded
-    elif isinstance(value, (bytes, bytearray, memoryview)):
-        _head(out, 2, len(value))
-        out += value
     elif isinstance(value, dict):
-        _head(out, 5, len(value))
-        for k, v in value.items():
-            _write(out, k)
-            _write(out, v)
+        _write(out, dict(value))
     elif isinstance(value, (list, tuple)):
-        _head(out, 4, len(value))
-        for item in value:
-            _write(out, item)
+        _write(out, list(value))
+    elif isinstance(value, int):
+        _write(out, int(value))
+    elif isinstance(value, str):
+        _write(out, str(value))
     else:
         raise TypeError(f"cannot write {type(value).__name__} as CBOR")

@@ -204,13 +204,14 @@ def from_cbor(value: Any) -> Any:
 def to_cbor(value: Any, name: str = "") -> Any:
     """A JSON-protocol answer in CBOR's terms: Data as bytes, *Timestamp members as tag 1 over
     epoch milliseconds (every Kinesis timestamp member is named so)."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is dict:
         return {k: to_cbor(v, k) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [to_cbor(v, name) for v in value]
-    if name == "Data" and isinstance(value, str):
+    if name == "Data" and kind is str:
         return base64.b64decode(value)
-    if name.endswith("Timestamp") and isinstance(value, (int, float)) and not isinstance(value, bool):
+    if (kind is float or kind is int) and name.endswith("Timestamp"):
         return Tag(1, round(value * 1000))
     return value
 

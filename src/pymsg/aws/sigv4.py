@@ -7,12 +7,13 @@ API request"). Only the Authorization-header form is served; presigned URLs are 
 
 from __future__ import annotations
 
+import calendar
+import functools
 import hashlib
 import hmac
 import posixpath
 import re
 import time
-from datetime import datetime, timezone
 from typing import Callable, Mapping, Optional
 from urllib.parse import parse_qsl, quote
 
@@ -22,12 +23,14 @@ ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60  # AWS refuses a signature made more than 15 minutes from its own clock
 _AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)")
 _SPACES = re.compile(r"\s+")
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 
 
 def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
+@functools.lru_cache(maxsize=256)  # one key a day per access key, region and service
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
     return _hmac(_hmac(_hmac(_hmac(f"AWS4{secret}".encode(), date), region), service), "aws4_request")
 
@@ -69,10 +72,10 @@ def verify(method: str, path: str, query: str, headers: Mapping[str, str], body:
         raise InvalidClientTokenId("The security token included in the request is invalid.")
     if not amz_date:
         raise IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-    try:
-        signed_at = datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc).timestamp()
-    except ValueError:
-        raise IncompleteSignature(f"X-Amz-Date '{amz_date}' is not of the form YYYYMMDD'T'HHMMSS'Z'.") from None
+    if _AMZ_DATE.fullmatch(amz_date) is None:
+        raise IncompleteSignature(f"X-Amz-Date '{amz_date}' is not of the form YYYYMMDD'T'HHMMSS'Z'.")
+    d = amz_date  # strptime costs a quarter of a verify; the fields are at fixed places
+    signed_at = calendar.timegm((int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]), 0, 0, 0))
     signed = signed_text.split(";")
     if "host" not in signed:
         raise SignatureDoesNotMatch("'Host' must be a signed header.")
