@@ -18,6 +18,10 @@ topic and stream; a queue's messages and a stream's shards are the core's own du
 (``Queue.dump``, ``Stream.dump``), one bytes value each.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
 the previous state.
+
+Cost: a dump holds its queue's or stream's lock while it copies, about 0.33 us a message and
+0.23 us a record here (a million queued messages: 330 ms in which that queue waits); a dump is
+about 47 bytes a message beyond its body. A broker that large wants a longer --state-interval.
 """
 
 from __future__ import annotations
