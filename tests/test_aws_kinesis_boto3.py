@@ -12,6 +12,7 @@ import pymsg
 from aws_endpoints import MODES, endpoint
 
 boto3 = pytest.importorskip("boto3")
+ClientError = pytest.importorskip("botocore.exceptions").ClientError
 
 
 @pytest.fixture(params=MODES)
@@ -103,3 +104,26 @@ def test_missing_stream_is_resource_not_found(kinesis: Any) -> None:
         kinesis.describe_stream_summary(StreamName="nope")
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert "x-amzn-query-error" not in excinfo.value.response["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_stream_tags_both_ways_with_paging(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="t", ShardCount=1, Tags={"a": "1"})
+    arn = kinesis.describe_stream_summary(StreamName="t")["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.add_tags_to_stream(StreamName="t", Tags={"b": "2", "c": "3"})
+    kinesis.tag_resource(ResourceARN=arn, Tags={"d": "4"})
+    first = kinesis.list_tags_for_stream(StreamName="t", Limit=3)
+    assert first["Tags"] == [{"Key": k, "Value": v} for k, v in [("a", "1"), ("b", "2"), ("c", "3")]]
+    assert first["HasMoreTags"] is True
+    rest = kinesis.list_tags_for_stream(StreamName="t", ExclusiveStartTagKey="c")
+    assert rest == {**rest, "Tags": [{"Key": "d", "Value": "4"}], "HasMoreTags": False}
+    kinesis.remove_tags_from_stream(StreamName="t", TagKeys=["a", "missing"])
+    kinesis.untag_resource(ResourceARN=arn, TagKeys=["b"])
+    assert [t["Key"] for t in kinesis.list_tags_for_resource(ResourceARN=arn)["Tags"]] == ["c", "d"]
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.add_tags_to_stream(StreamName="t", Tags={f"k{i}": "v" for i in range(49)})  # 51 in all
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_tags_for_stream(StreamName="t", Limit=51)
+    assert excinfo.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
+        kinesis.tag_resource(ResourceARN=arn.replace(":stream/t", ":stream/gone"), Tags={"x": "y"})
+    assert len(kinesis.list_tags_for_stream(StreamName="t")["Tags"]) == 2  # the refused calls changed nothing

@@ -183,6 +183,46 @@ def decrease_stream_retention_period(broker: Broker, r: dict[str, Any]) -> dict[
     return {}
 
 
+def add_tags_to_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _stream(broker, r).add_tags(_req(r, "Tags"))
+    return {}
+
+
+def remove_tags_from_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _stream(broker, r).remove_tags(_req(r, "TagKeys"))
+    return {}
+
+
+def list_tags_for_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    limit = r.get("Limit", 50)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
+        raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+                                  "constraint: Member must have value between 1 and 50")
+    tags = sorted(_stream(broker, r).list_tags().items())
+    start = r.get("ExclusiveStartTagKey")
+    if start is not None:
+        tags = [(k, v) for k, v in tags if k > start]
+    return {"Tags": [{"Key": k, "Value": v} for k, v in tags[:limit]], "HasMoreTags": len(tags) > limit}
+
+
+def _resource(broker: Broker, r: dict[str, Any]) -> Stream:
+    return broker.get_stream(_req(r, "ResourceARN"))  # streams are the resources pymsg tags
+
+
+def tag_resource(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _resource(broker, r).add_tags(_req(r, "Tags"))
+    return {}
+
+
+def untag_resource(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _resource(broker, r).remove_tags(_req(r, "TagKeys"))
+    return {}
+
+
+def list_tags_for_resource(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(_resource(broker, r).list_tags().items())]}
+
+
 def describe_limits(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     return broker.describe_kinesis_limits()
 
@@ -233,4 +273,10 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "UpdateShardCount": update_shard_count,
     "IncreaseStreamRetentionPeriod": increase_stream_retention_period,
     "DecreaseStreamRetentionPeriod": decrease_stream_retention_period,
+    "AddTagsToStream": add_tags_to_stream,
+    "RemoveTagsFromStream": remove_tags_from_stream,
+    "ListTagsForStream": list_tags_for_stream,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
 }
