@@ -59,7 +59,9 @@ def test_rfc_8949_vectors_that_decode(encoded: str, value: Any) -> None:
 
 @pytest.mark.parametrize("encoded, message", [
     ("", "truncated"), ("1a0000", "truncated"), ("62c3", "truncated"), ("0000", "after the CBOR item"),
-    ("ff", "break outside"), ("1c", "reserved"), ("f820", "simple value"), ("bf6161ff", "key and no value"),
+    ("ff", "break outside"), ("1c", "reserved"), ("f820", "simple value"), ("bf6161ff", "break inside"),
+    ("5f6161ff", "chunk of another kind"), ("7f5f40ffff", "chunk of another kind"), ("a1800000", "map key"),
+    ("a16161" + "81ff", "break inside"), ("62c328", "not UTF-8"), ("81" * 100 + "00", "nested deeper"),
 ])
 def test_malformed_cbor_is_a_value_error(encoded: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -78,7 +78,8 @@ def test_botocores_signer_agrees_on_paths_queries_and_bodies() -> None:
 
     for url, body in [("https://sqs.us-east-1.amazonaws.com/", b'{"QueueName": "q"}'),
                       ("https://h.example/123456789012/a%20queue/", b"Action=SendMessage&MessageBody=%E2%9C%93"),
-                      ("https://h.example/?b=2&a=1&a=0&empty=&sp=a%20b", b"")]:
+                      ("https://h.example/?b=2&a=1&a=0&empty=&sp=a%20b", b""),
+                      ("https://h.example//a/./b/../c//", b"")]:
         request = AWSRequest("POST", url, data=body, headers={"Content-Type": "application/x-amz-json-1.0"})
         SigV4Auth(Credentials(KEY, SECRET), "sqs", "eu-west-1").add_auth(request)
         path, _, query = url.split("h.example" if "h.example" in url else "amazonaws.com", 1)[1].partition("?")
@@ -159,3 +160,41 @@ def test_serve_refuses_incomplete_signature_flags(flags: list[str], message: str
 def test_an_unreadable_date_is_an_incomplete_signature() -> None:
     with pytest.raises(pymsg.IncompleteSignature, match="X-Amz-Date"):
         check({**EXAMPLE, "headers": {**EXAMPLE["headers"], "X-Amz-Date": "2015-08-30T12:36:00Z"}})
+
+
+def test_the_scope_date_and_the_payload_hash_must_agree() -> None:
+    headers = dict(EXAMPLE["headers"])
+    headers["Authorization"] = headers["Authorization"].replace("/20150830/", "/20150831/")
+    with pytest.raises(pymsg.SignatureDoesNotMatch, match="Credential scope"):
+        check({**EXAMPLE, "headers": headers})
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest("POST", "https://h.example/", data=b"body", headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(KEY, SECRET), "sqs", "us-east-1").add_auth(request)
+    with pytest.raises(pymsg.SignatureDoesNotMatch, match="x-amz-content-sha256"):
+        sigv4.verify("POST", "/", "", {**dict(request.headers.items()), "Host": "h.example"}, b"body",
+                     {KEY: SECRET}.get)
+
+
+def test_the_reset_route_needs_a_signature_too(server: Server) -> None:
+    import urllib.error
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    client(server, "sqs").create_queue(QueueName="precious")
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(urllib.request.Request(f"{server.endpoint}/moto-api/reset", data=b"", method="POST"))
+    assert excinfo.value.code == 403
+    excinfo.value.close()
+    assert [q.name for q in server.broker.list_queues()] == ["precious"]
+    signed = AWSRequest("POST", f"{server.endpoint}/moto-api/reset", data=b"")
+    SigV4Auth(Credentials(KEY, SECRET), "sqs", "us-east-1").add_auth(signed)
+    headers = {k: v for k, v in signed.headers.items()}
+    with urllib.request.urlopen(urllib.request.Request(signed.url, data=b"", headers=headers, method="POST")) as answer:
+        assert answer.status == 200
+    assert server.broker.list_queues() == []

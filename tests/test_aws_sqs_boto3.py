@@ -299,3 +299,12 @@ def test_query_errors_keep_the_legacy_codes(clock: pymsg.ManualClock) -> None:
                                      lambda params, **_: params["body"].update(DelaySeconds="soon"))
             sqs.send_message(QueueUrl=url, MessageBody="m")
         assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+@pytest.mark.parametrize("body", [b"Action=ListQueues&Version=2012-11-05&\xff=1",
+                                  "Action=SendMessage&Version=2012-11-05&Attribute.\u00b2.Name=x".encode()])
+def test_query_bodies_that_do_not_parse_get_a_400(body: bytes) -> None:
+    from pymsg.aws.dispatch import handle
+
+    status, _, answer = handle(pymsg.Broker(), {"Content-Type": "application/x-www-form-urlencoded"}, body)
+    assert status == 400 and b"<Code>" in answer

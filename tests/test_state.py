@@ -214,9 +214,39 @@ def test_the_wrong_account_or_a_name_taken_changes_nothing(broker: pymsg.Broker)
         state.restore(pymsg.Broker(broker.clock, account_id="999999999999"), saved)
     taken = pymsg.Broker(broker.clock, account_id=ACCOUNT)
     taken.create_queue("q", visibility_timeout=5)
-    with pytest.raises(pymsg.InvalidParameterValue, match="already has it"):
+    with pytest.raises(pymsg.InvalidParameterValue, match="already has one"):
         state.restore(taken, saved)
     assert taken.get_queue("q").attributes()["VisibilityTimeout"] == "5"
+
+
+def test_damage_in_any_entry_leaves_the_broker_as_it_was(broker: pymsg.Broker) -> None:
+    import msgpack
+
+    broker.create_queue("a").send("x")
+    broker.create_queue("b").send("y")
+    saved = msgpack.unpackb(state.snapshot(broker), raw=False)
+    saved["queues"][1]["dump"] = saved["queues"][1]["dump"][:-5]  # "a" restores fine, "b" does not
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    with pytest.raises(pymsg.InvalidParameterValue, match="truncated"):
+        state.restore(target, msgpack.packb(saved, use_bin_type=True))
+    del saved["queues"][1]["config"]
+    with pytest.raises(pymsg.InvalidParameterValue, match="malformed entry"):
+        state.restore(target, msgpack.packb(saved, use_bin_type=True))
+    del saved["streams"]
+    with pytest.raises(pymsg.InvalidParameterValue, match="no streams"):
+        state.restore(target, msgpack.packb(saved, use_bin_type=True))
+    assert target.list_queues() == []
+
+
+def test_a_queue_deleted_while_the_snapshot_runs_is_left_out(broker: pymsg.Broker,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    kept, gone = broker.create_queue("kept"), broker.create_queue("gone")
+    listed = broker.list_queues()
+    broker.delete_queue(gone)
+    monkeypatch.setattr(broker, "list_queues", lambda prefix="": listed)  # listed before the delete
+    again = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    state.restore(again, state.snapshot(broker))
+    assert [q.name for q in again.list_queues()] == [kept.name]
 
 
 # --- pymsg serve --state -----------------------------------------------------------------------
@@ -306,3 +336,52 @@ def test_serve_saves_periodically(tmp_path: Path) -> None:
     servers[0].shutdown()
     thread.join(30)
     assert not os.path.exists(str(path) + ".tmp")
+
+
+def test_shutdown_keeps_every_answered_request(tmp_path: Path) -> None:
+    import http.client
+    import json
+
+    path, port = tmp_path / "state.msgpack", free_port()
+    process = start(path, port)
+    headers = {"Content-Type": "application/x-amz-json-1.0"}
+    url = f"http://127.0.0.1:{port}/{ACCOUNT}/busy"
+    answered = 0
+    going = threading.Event()
+
+    def produce() -> None:  # one keep-alive connection, as an SDK holds one
+        nonlocal answered
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        body = json.dumps({"QueueUrl": url, "MessageBody": "m"})
+        try:
+            while True:
+                try:
+                    connection.request("POST", "/", body, {**headers, "X-Amz-Target": "AmazonSQS.SendMessage"})
+                    response = connection.getresponse()
+                    response.read()
+                except (OSError, http.client.HTTPException):
+                    return  # the server is gone
+                if response.status != 200:
+                    assert response.status == 503  # draining: refused, not half done
+                    return
+                answered += 1
+                going.set()
+        finally:
+            connection.close()
+
+    setup = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    setup.request("POST", "/", json.dumps({"QueueName": "busy"}), {**headers, "X-Amz-Target": "AmazonSQS.CreateQueue"})
+    assert setup.getresponse().status == 200
+    setup.close()
+    producer = threading.Thread(target=produce)
+    producer.start()
+    assert going.wait(30)
+    stop(process)  # SIGTERM while the producer is mid-stream
+    producer.join(30)
+    process = start(path, port)
+    try:
+        count = pymsg.Broker(account_id=ACCOUNT)
+        state.load(count, str(path))
+        assert count.get_queue("busy").attributes()["ApproximateNumberOfMessages"] == str(answered)
+    finally:
+        stop(process)

@@ -49,15 +49,18 @@ def snapshot(broker: Broker) -> bytes:
     or neither, so take the one that must be exact when the broker is idle."""
     queues = []
     for queue in broker.list_queues():
-        config = queue._core.config()
-        queues.append({
-            "name": queue.name,
-            "config": {name: getattr(config, name) for name in _CONFIG},
-            "dead_letter_target_arn": config.dead_letter_target_arn,
-            "max_receive_count": config.max_receive_count,
-            "tags": queue.tags(),
-            "dump": queue._core.dump(),
-        })
+        try:
+            config = queue._core.config()
+            queues.append({
+                "name": queue.name,
+                "config": {name: getattr(config, name) for name in _CONFIG},
+                "dead_letter_target_arn": config.dead_letter_target_arn,
+                "max_receive_count": config.max_receive_count,
+                "tags": queue.tags(),
+                "dump": queue._core.dump(),
+            })
+        except LookupError:  # deleted since list_queues: it is not part of the state
+            pass
     topics = []
     for topic in broker.list_topics():
         content_based, display_name = topic._core.options()
@@ -71,19 +74,46 @@ def snapshot(broker: Broker) -> bytes:
             for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
             if protocol != "lambda"  # a Python callable cannot outlive its process
         ]
-        topics.append({"name": topic.name, "content_based_deduplication": content_based,
-                       "display_name": display_name, "subscriptions": subscriptions})
-    streams = [{"name": stream.name, "mode": stream._core.mode, "retention_period_hours": stream._core.retention_period_hours,
-                "enforce_limits": stream._core.enforce_limits, "max_record_size_kib": stream._core.max_record_size_kib,
-                "tags": stream.list_tags(), "dump": stream._core.dump()} for stream in broker.list_streams()]
+        if not topic._core.deleted:  # deleted since list_topics: not part of the state
+            topics.append({"name": topic.name, "content_based_deduplication": content_based,
+                           "display_name": display_name, "subscriptions": subscriptions})
+    streams = []
+    for stream in broker.list_streams():
+        core = stream._core
+        try:
+            streams.append({"name": stream.name, "mode": core.mode, "retention_period_hours": core.retention_period_hours,
+                            "enforce_limits": core.enforce_limits, "max_record_size_kib": core.max_record_size_kib,
+                            "tags": stream.list_tags(), "dump": core.dump()})
+        except LookupError:  # deleted since list_streams
+            pass
     return msgpack.packb({"format": FORMAT, "region": broker.region, "account_id": broker.account_id,
                           "saved_at": broker.clock.now(), "queues": queues, "topics": topics, "streams": streams},
                          use_bin_type=True)
 
 
 def restore(broker: Broker, data: bytes) -> None:
-    """Puts a snapshot's queues and topics into `broker`, which must have none of them and the
-    snapshot's region and account (InvalidParameterValue otherwise, before any change)."""
+    """Puts a snapshot's queues, topics and streams into `broker`, which must have none of them
+    and the snapshot's region and account. InvalidParameterValue (or the quota error a new
+    broker would raise) otherwise, and `broker` is left as it was: the snapshot is first
+    restored into a scratch broker with the same settings, so damage anywhere in it is found
+    before the real one changes."""
+    state = _read(data, broker)
+    for kind, existing in (("queues", broker.list_queues()), ("topics", broker.list_topics()),
+                           ("streams", broker.list_streams())):
+        clash = sorted({item.name for item in existing} & {item["name"] for item in state[kind]})
+        if clash:
+            raise InvalidParameterValue(f"Cannot restore {kind[:-1]} {clash[0]}: the broker already has one.")
+    from .broker import Broker as _Broker
+
+    scratch = _Broker(broker.clock, region=broker.region, account_id=broker.account_id,
+                      strict_limits=broker.strict_limits, strict_timing=broker._core.strict_timing,
+                      quotas=broker.quotas)
+    _apply(scratch, state)
+    _apply(broker, state)
+
+
+def _read(data: bytes, broker: Broker) -> dict[str, Any]:
+    """The snapshot's map, checked for its format, region, account and members."""
     try:
         state = msgpack.unpackb(data, raw=False)
         if not isinstance(state, dict) or "format" not in state:
@@ -92,25 +122,30 @@ def restore(broker: Broker, data: bytes) -> None:
         raise InvalidParameterValue(f"Not a pymsg state file: {exc}.") from None
     if state["format"] != FORMAT:
         raise InvalidParameterValue(f"pymsg state format {state['format']} is not {FORMAT}; this pymsg cannot read it.")
+    missing = sorted({"region", "account_id", "queues", "topics", "streams"} - set(state))
+    if missing:
+        raise InvalidParameterValue(f"Not a pymsg state file: it has no {missing[0]}.")
     for key, value in (("region", broker.region), ("account_id", broker.account_id)):
         if state[key] != value:
             raise InvalidParameterValue(f"The state was saved for {key} {state[key]}, not {value}.")
-    existing = {q.name for q in broker.list_queues()} | {t.name for t in broker.list_topics()} | {
-        s.name for s in broker.list_streams()}
-    clash = sorted(existing & {item["name"] for item in state["queues"] + state["topics"] + state["streams"]})
-    if clash:
-        raise InvalidParameterValue(f"Cannot restore {clash[0]}: the broker already has it.")
-    _restore_queues(broker, state["queues"])
-    for t in state["topics"]:
-        topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
-                                    attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
-        for s in t["subscriptions"]:
-            topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
-                                        s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
-    for st in state["streams"]:
-        core = broker._core.restore_stream(st["name"], st["dump"], st["mode"], st["retention_period_hours"],
-                                           st["enforce_limits"], st["max_record_size_kib"])
-        broker._wrap_stream(core, st["tags"])
+    return state
+
+
+def _apply(broker: Broker, state: dict[str, Any]) -> None:
+    try:
+        _restore_queues(broker, state["queues"])
+        for t in state["topics"]:
+            topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
+                                        attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
+            for s in t["subscriptions"]:
+                topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
+                                            s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+        for st in state["streams"]:
+            core = broker._core.restore_stream(st["name"], st["dump"], st["mode"], st["retention_period_hours"],
+                                               st["enforce_limits"], st["max_record_size_kib"])
+            broker._wrap_stream(core, st["tags"])
+    except (KeyError, TypeError, AttributeError) as exc:  # a member missing or of the wrong type
+        raise InvalidParameterValue(f"Not a pymsg state file: a malformed entry ({exc!r}).") from None
 
 
 def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:

@@ -23,7 +23,7 @@ def loads(data: bytes) -> Any:
     """One CBOR item; ValueError if `data` is not exactly one well-formed item."""
     view = memoryview(data)
     try:
-        value, end = _item(view, 0)
+        value, end = _item(view, 0, 0)
     except (IndexError, struct.error):
         raise ValueError("truncated CBOR") from None
     if value is _BREAK:
@@ -31,6 +31,9 @@ def loads(data: bytes) -> Any:
     if end != len(data):
         raise ValueError(f"{len(data) - end} bytes after the CBOR item")
     return value
+
+
+MAX_DEPTH = 64  # nesting; AWS bodies go a few levels deep, and Python's stack must not run out
 
 
 def _argument(view: memoryview, pos: int, info: int) -> tuple[int, int]:
@@ -44,7 +47,9 @@ def _argument(view: memoryview, pos: int, info: int) -> tuple[int, int]:
     return int.from_bytes(view[pos:pos + size], "big"), pos + size
 
 
-def _item(view: memoryview, pos: int) -> tuple[Any, int]:
+def _item(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"CBOR nested deeper than {MAX_DEPTH} levels")
     initial = view[pos]
     major, info = initial >> 5, initial & 31
     pos += 1
@@ -66,7 +71,7 @@ def _item(view: memoryview, pos: int) -> tuple[Any, int]:
         value, pos = _argument(view, pos, info)
         raise ValueError(f"unassigned CBOR simple value {value}")
     if info == 31:
-        return _indefinite(view, pos, major)
+        return _indefinite(view, pos, major, depth)
     value, pos = _argument(view, pos, info)
     if major == 0:
         return value, pos
@@ -77,40 +82,64 @@ def _item(view: memoryview, pos: int) -> tuple[Any, int]:
         if end > len(view):
             raise ValueError("truncated CBOR")
         chunk = bytes(view[pos:end])
-        return (chunk if major == 2 else chunk.decode()), end
+        try:
+            return (chunk if major == 2 else chunk.decode()), end
+        except UnicodeDecodeError:
+            raise ValueError("a CBOR text string that is not UTF-8") from None
     if major == 4:
         items = []
         for _ in range(value):
-            item, pos = _item(view, pos)
+            item, pos = _member(view, pos, depth)
             items.append(item)
         return items, pos
     if major == 5:
         out = {}
         for _ in range(value):
-            key, pos = _item(view, pos)
-            out[key], pos = _item(view, pos)
+            key, pos = _key(view, pos, depth)
+            out[key], pos = _member(view, pos, depth)
         return out, pos
-    tagged, pos = _item(view, pos)  # major 6
+    tagged, pos = _member(view, pos, depth)  # major 6
     return Tag(value, tagged), pos
 
 
-def _indefinite(view: memoryview, pos: int, major: int) -> tuple[Any, int]:
-    parts: list[Any] = []
-    while True:
-        item, pos = _item(view, pos)
-        if item is _BREAK:
-            break
-        parts.append(item)
-    if major == 2:
-        return b"".join(parts), pos
-    if major == 3:
-        return "".join(parts), pos
+def _member(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
+    """An item inside a container: a break is not one."""
+    item, pos = _item(view, pos, depth + 1)
+    if item is _BREAK:
+        raise ValueError("a CBOR break inside a definite-length item")
+    return item, pos
+
+
+def _key(view: memoryview, pos: int, depth: int) -> tuple[Any, int]:
+    key, pos = _member(view, pos, depth)
+    try:
+        hash(key)
+    except TypeError:
+        raise ValueError("a CBOR map key that is an array or a map") from None
+    return key, pos
+
+
+def _indefinite(view: memoryview, pos: int, major: int, depth: int) -> tuple[Any, int]:
+    if major in (2, 3):  # chunks: definite-length strings of the same type
+        chunks = []
+        while view[pos] != 0xFF:
+            if view[pos] >> 5 != major or view[pos] & 31 == 31:
+                raise ValueError("an indefinite-length CBOR string with a chunk of another kind")
+            chunk, pos = _item(view, pos, depth + 1)
+            chunks.append(chunk)
+        return (b"".join(chunks) if major == 2 else "".join(chunks)), pos + 1
     if major == 4:
-        return parts, pos
+        items = []
+        while view[pos] != 0xFF:
+            item, pos = _member(view, pos, depth)
+            items.append(item)
+        return items, pos + 1
     if major == 5:
-        if len(parts) % 2:
-            raise ValueError("an indefinite-length CBOR map with a key and no value")
-        return dict(zip(parts[::2], parts[1::2])), pos
+        out = {}
+        while view[pos] != 0xFF:
+            key, pos = _key(view, pos, depth)
+            out[key], pos = _member(view, pos, depth)
+        return out, pos + 1
     raise ValueError(f"CBOR major type {major} cannot have an indefinite length")
 
 

@@ -72,7 +72,7 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
     if protocol == "sts":
         return _caller_identity(broker)  # what CI setups ask first
     if protocol == "sqs-query":
-        return sqs_query.handle(broker, sqs_query.parse(body), path, endpoint)
+        return sqs_query.handle(broker, body, path, endpoint)
     if protocol == "sns-query":
         return sns_query.handle(broker, body)
     target = lowered.get("x-amz-target", "")

@@ -29,6 +29,7 @@ from . import sigv4
 from .dispatch import handle, reject
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
+DRAIN_SECONDS = 25.0  # at shutdown, how long requests in progress may finish (a long poll takes 20)
 
 
 class Server(ThreadingHTTPServer):
@@ -48,7 +49,32 @@ class Server(ThreadingHTTPServer):
         self.state_path = state_path
         self._saving = threading.Lock()
         self.restored = state.load(self.broker, state_path) if state_path else False
+        self._requests = threading.Condition()  # guards the two below
+        self._active = 0          # requests being served
+        self._draining = False    # shutting down: new requests get 503
         super().__init__((host, port), _Handler)
+
+    def begin_request(self) -> bool:
+        """Counts a request in; False once the server drains (the caller answers 503)."""
+        with self._requests:
+            if self._draining:
+                return False
+            self._active += 1
+            return True
+
+    def end_request(self) -> None:
+        with self._requests:
+            self._active -= 1
+            if self._active == 0:
+                self._requests.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Refuses new requests and waits up to `timeout` seconds for those in progress (a long
+        poll may take 20); True when none is left. Keep-alive connections outlive serve_forever,
+        so this is what makes the state saved at shutdown hold every answered request."""
+        with self._requests:
+            self._draining = True
+            return self._requests.wait_for(lambda: self._active == 0, timeout)
 
     def save_state(self) -> None:
         """Writes the broker to the state file (when there is one)."""
@@ -112,21 +138,35 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."})
             return
         body = self.rfile.read(length)
-        if self.path.startswith("/moto-api/reset"):
-            self.server.reset()
-            self._json(200, {"status": "ok"})
-            return
         path, _, query = self.path.partition("?")
         self._serve(path, query, dict(self.headers.items()), body)
 
     def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes) -> None:
+        if not self.server.begin_request():
+            self.close_connection = True
+            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
+            return
+        try:
+            self._serve_counted(path, query, headers, body)
+        except OSError:
+            raise  # the client went away: nothing to answer
+        except Exception as exc:  # a bug costs one answer, not the connection
+            self._json(500, {"__type": "InternalFailure", "message": f"pymsg could not serve the request: {exc!r}"})
+        finally:
+            self.server.end_request()
+
+    def _serve_counted(self, path: str, query: str, headers: dict[str, str], body: bytes) -> None:
         keys = self.server.access_keys
-        if keys is not None:
+        if keys is not None:  # every route that changes state, the reset included
             try:
                 sigv4.verify(self.command, path, query, dict(self.headers.items()), body if self.command == "POST" else b"", keys.get)
             except PymsgError as exc:
                 self._reply(*reject(headers, body, exc, path))
                 return
+        if path.startswith("/moto-api/reset"):
+            self.server.reset()
+            self._json(200, {"status": "ok"})
+            return
         host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
         self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path))
 
@@ -148,8 +188,8 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
         while not stopping.wait(state_interval):
             try:
                 server.save_state()
-            except OSError as exc:  # a full disk must not stop the endpoint; say so and go on
-                print(f"pymsg: could not save state to {state_path}: {exc}", file=sys.stderr, flush=True)
+            except Exception as exc:  # a full disk must not stop the endpoint or later saves; say so, go on
+                print(f"pymsg: could not save state to {state_path}: {exc!r}", file=sys.stderr, flush=True)
 
     def stop(*_: Any) -> None:
         if not stopping.is_set():
@@ -173,6 +213,9 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
         server.serve_forever(poll_interval=0.2)
     finally:
         stopping.set()
+        if not server.drain(DRAIN_SECONDS):
+            print(f"pymsg: requests still running after {DRAIN_SECONDS} s; saving without them", file=sys.stderr,
+                  flush=True)
         server.server_close()
         server.save_state()
     return 0

@@ -11,7 +11,6 @@ import calendar
 import functools
 import hashlib
 import hmac
-import posixpath
 import re
 import time
 from typing import Callable, Mapping, Optional
@@ -37,16 +36,29 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 def canonical_request(method: str, path: str, query: str, headers: Mapping[str, str], signed: list[str],
                       payload_hash: str) -> str:
-    normalized = posixpath.normpath(path) if path not in ("", "/") else "/"
-    if path.endswith("/") and normalized != "/":
-        normalized += "/"
-    uri = quote(normalized, safe="/~")  # non-S3 services encode the already-encoded path again
+    uri = quote(_remove_dot_segments(path), safe="/~")  # non-S3 services encode the encoded path again
     pairs = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~"))
                    for k, v in parse_qsl(query, keep_blank_values=True))
     canonical_query = "&".join(f"{k}={v}" for k, v in pairs)
     lowered = {k.lower(): v for k, v in headers.items()}
     canonical_headers = "".join(f"{name}:{_SPACES.sub(' ', lowered.get(name, '').strip())}\n" for name in signed)
     return "\n".join([method, uri, canonical_query, canonical_headers, ";".join(signed), payload_hash])
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986's remove_dot_segments as the SDKs apply it: "." and ".." resolved, empty
+    segments dropped ("//a" is "/a"), a trailing slash kept."""
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    normalized = "/" + "/".join(segments)
+    return normalized + "/" if path.endswith("/") and normalized != "/" else normalized
 
 
 def verify(method: str, path: str, query: str, headers: Mapping[str, str], body: bytes,
@@ -76,10 +88,14 @@ def verify(method: str, path: str, query: str, headers: Mapping[str, str], body:
         raise IncompleteSignature(f"X-Amz-Date '{amz_date}' is not of the form YYYYMMDD'T'HHMMSS'Z'.")
     d = amz_date  # strptime costs a quarter of a verify; the fields are at fixed places
     signed_at = calendar.timegm((int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]), 0, 0, 0))
+    if date != amz_date[:8]:
+        raise SignatureDoesNotMatch(f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+                                    f"from HTTP: '{date}' != '{amz_date[:8]}'.")
     signed = signed_text.split(";")
     if "host" not in signed:
         raise SignatureDoesNotMatch("'Host' must be a signed header.")
-    payload_hash = lowered.get("x-amz-content-sha256") or hashlib.sha256(body).hexdigest()
+    body_hash = hashlib.sha256(body).hexdigest()
+    payload_hash = lowered.get("x-amz-content-sha256") or body_hash
     request = canonical_request(method, path, query, lowered, signed, payload_hash)
     string_to_sign = "\n".join([ALGORITHM, amz_date, "/".join(scope[1:]), hashlib.sha256(request.encode()).hexdigest()])
     expected = hmac.new(signing_key(secret, date, region, service), string_to_sign.encode(), hashlib.sha256).hexdigest()
@@ -90,6 +106,6 @@ def verify(method: str, path: str, query: str, headers: Mapping[str, str], body:
     if abs(current - signed_at) > MAX_SKEW_SECONDS:
         raise SignatureDoesNotMatch(f"Signature expired: {amz_date} is now earlier than "
                                     f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(current - MAX_SKEW_SECONDS))}.")
-    if hashlib.sha256(body).hexdigest() != payload_hash and payload_hash != "UNSIGNED-PAYLOAD":
+    if body_hash != payload_hash:  # UNSIGNED-PAYLOAD is for S3 alone
         raise SignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
     return key_id

@@ -31,7 +31,7 @@ def parse(body: bytes) -> dict[str, Any]:
             last = i == len(parts) - 1
             if part in ("member", "entry") and isinstance(node, dict):
                 continue
-            if part.isdigit():
+            if part.isascii() and part.isdigit():
                 index = int(part)
                 node = node.setdefault(index, {} if not last else value) if isinstance(node, dict) else node
                 if last:
@@ -265,7 +265,10 @@ _STATUS = {"NotFound": 404, "AuthorizationError": 403}
 
 def handle(broker: Broker, body: bytes) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": "text/xml"}
-    request = parse(body)
+    try:
+        request = parse(body)
+    except ValueError as exc:  # not UTF-8
+        return 400, headers, error(400, "MalformedQueryString", f"The request body is not a query string ({exc}).")
     action = request.get("Action", "")
     if action not in OPERATIONS:
         return 400, headers, error(400, "InvalidAction", f"The action {action or '(none)'} is not valid for this endpoint.")

@@ -50,7 +50,7 @@ def _tree(body: str) -> dict[Any, Any]:
     out: dict[Any, Any] = {}
     for key, value in parse_qsl(body, keep_blank_values=True):
         node = out
-        parts: list[Any] = [int(p) if p.isdigit() else p for p in key.split(".")]
+        parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in key.split(".")]
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):  # "A=1&A.1=2": the later, deeper one wins
@@ -138,9 +138,13 @@ def error(status: int, code: str, message: str) -> bytes:
             "</ErrorResponse>").encode()
 
 
-def handle(broker: Broker, form: dict[str, Any], path: str = "/", endpoint: Optional[str] = None
+def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str] = None
            ) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": "text/xml"}
+    try:
+        form = parse(body)
+    except ValueError as exc:  # not UTF-8
+        return 400, headers, error(400, "MalformedQueryString", f"The request body is not a query string ({exc}).")
     action = form.get("Action", "")
     if action not in sqs_json.OPERATIONS:
         return 400, headers, error(400, "AWS.SimpleQueueService.InvalidAction",
@@ -158,4 +162,4 @@ def handle(broker: Broker, form: dict[str, Any], path: str = "/", endpoint: Opti
 
 
 def parse(body: bytes) -> dict[str, Any]:
-    return _tree(body.decode())
+    return _tree(body.decode())  # UnicodeDecodeError is a ValueError
