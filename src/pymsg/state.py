@@ -191,7 +191,14 @@ def save(broker: Broker, path: str) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        if os.path.exists(path):
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)  # keep the file's own permissions
         os.replace(temporary, path)
+        directory_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(directory_fd)  # the rename itself survives a power cut
+        finally:
+            os.close(directory_fd)
     except BaseException:
         if os.path.exists(temporary):
             os.unlink(temporary)

@@ -10,6 +10,7 @@
 // A dedup entry: key string, message id 16 bytes, sequence number u64, expiry i64.
 // Visible messages are written in the order they are received in, so restoring them in the
 // order read rebuilds the standard visible list as it was (FIFO groups sort by seq anyway).
+#include <algorithm>
 #include <cstring>
 
 #include "pymsg/queue.hpp"
@@ -143,6 +144,10 @@ void Queue::restore(std::string_view dump) {
     }
     if (kind != BodyKind::kBytes && kind != BodyKind::kText && kind != BodyKind::kAsciiText) {
       r.fail("a message has an unknown body kind");
+    }
+    if (kind == BodyKind::kAsciiText &&
+        std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+      r.fail("a message marked ASCII is not");  // the binding would build a broken str from it
     }
     if (fifo_ && !extras) r.fail("a FIFO message has no group");
     if (seq >= next_seq_ || body.size() > Message::kMaxBodySize) r.fail("a message is out of range");
