@@ -163,6 +163,28 @@ def test_dead_letter_queue(sqs: Any, clock: pymsg.ManualClock) -> None:
     (m,) = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"])["Messages"]
     assert m["Body"] == "poison" and m["Attributes"]["DeadLetterQueueSourceArn"].endswith(":src")
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+    # Redrive it home at 1 message a second; a second task on the same queue is refused.
+    sqs.change_message_visibility(QueueUrl=dlq, ReceiptHandle=m["ReceiptHandle"], VisibilityTimeout=0)
+    sqs.send_message(QueueUrl=dlq, MessageBody="second")  # redriven to nowhere unless a destination is named
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert error(excinfo) == ("AWS.SimpleQueueService.UnsupportedOperation", 400)
+    (running,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert running["Status"] == "RUNNING" and running["TaskHandle"] == handle
+    assert running["ApproximateNumberOfMessagesToMove"] == 2 and running["MaxNumberOfMessagesPerSecond"] == 1
+    clock.advance(1)
+    (back,) = sqs.receive_message(QueueUrl=src, AttributeNames=["All"])["Messages"]
+    assert back["Body"] == "poison" and back["MessageId"] != m["MessageId"]  # a new message, as on AWS
+    assert back["Attributes"]["ApproximateReceiveCount"] == "1"
+    clock.advance(1)
+    (failed,) = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+    assert failed["Status"] == "FAILED" and failed["ApproximateNumberOfMessagesMoved"] == 1
+    assert "TaskHandle" not in failed and "NonExistentQueue" in failed["FailureReason"]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert error(excinfo) == ("ResourceNotFoundException", 400)
+    assert [x["Body"] for x in sqs.receive_message(QueueUrl=dlq)["Messages"]] == ["second"]
 
 
 def test_lifecycle_timing_rules(sqs: Any, clock: pymsg.ManualClock) -> None:

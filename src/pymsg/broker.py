@@ -21,6 +21,7 @@ from .errors import (
 )
 from .kinesis import Stream
 from .sqs import Queue, check_tags, config_arguments
+from .sqs_move import MoveTasks
 
 
 class Broker:
@@ -52,6 +53,7 @@ class Broker:
         self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
         self._caches: dict[str, Cache] = {}  # one wrapper per cache, by name
         self._topics: dict[str, Topic] = {}  # one wrapper per live topic, by name
+        self._moves = MoveTasks(self)
         self._sns = Deliveries(self)
         self._sns_hook = _Hook(self._sns.run_due)  # retries run when a manual clock moves
         if isinstance(self._clock, ManualClock):
@@ -155,6 +157,24 @@ class Broker:
     def list_queues(self, prefix: str = "") -> list[Queue]:
         """ListQueues: queues whose name starts with ``prefix``, in name order."""
         return [self._wrap(q) for q in self._core.list_queues(self._name(prefix))]
+
+    def start_message_move_task(self, source: Queue | str, destination: Queue | str | None = None, *,
+                                max_messages_per_second: int | None = None) -> str:
+        """StartMessageMoveTask: redrive a dead-letter queue (a Queue or its ARN) to
+        ``destination``, or each message back to the queue it came from; at most
+        ``max_messages_per_second`` (1-500) of broker-clock time, all at once without one.
+        Returns the TaskHandle. One running task per queue (UnsupportedOperation)."""
+        return self._moves.start(_arn(source), None if destination is None else _arn(destination),
+                                 max_messages_per_second)
+
+    def list_message_move_tasks(self, source: Queue | str, max_results: int = 1) -> list[dict[str, Any]]:
+        """ListMessageMoveTasks: the latest ``max_results`` (1-10) tasks of a source queue,
+        newest first, as AWS's result entries (Status, ApproximateNumberOfMessagesMoved, ...)."""
+        return self._moves.list(_arn(source), max_results)
+
+    def cancel_message_move_task(self, task_handle: str) -> int:
+        """CancelMessageMoveTask: stops a running task; returns how many messages it moved."""
+        return self._moves.cancel(task_handle)
 
     def delete_queue(self, queue: Queue | str) -> None:
         """DeleteQueue by name (or Queue). Its messages are gone and later calls on it raise
@@ -345,6 +365,10 @@ class Broker:
         if not isinstance(value, str):
             raise ResourceNotFoundException(f"Stream {value!r} not found (a stream name must be a str).")
         return value
+
+
+def _arn(queue: Queue | str) -> str:
+    return queue.arn if isinstance(queue, Queue) else queue
 
 
 def _cache_count(value: Any, name: str) -> int:

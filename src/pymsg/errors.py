@@ -118,6 +118,12 @@ class PurgeQueueInProgress(PymsgError, RuntimeError):
     http_status = 403
 
 
+class UnsupportedOperation(PymsgError, RuntimeError):
+    """An operation SQS does not allow now, such as a second message move task on a queue."""
+
+    legacy_code = "AWS.SimpleQueueService.UnsupportedOperation"
+
+
 class OverLimit(PymsgError, RuntimeError):
     """Too many messages in flight (standard queues: about 120,000)."""
 
@@ -240,6 +246,7 @@ __all__ = [
     "QueueDeletedRecently",
     "PurgeQueueInProgress",
     "OverLimit",
+    "UnsupportedOperation",
     "ResourceNotFoundException",
     "ResourceInUseException",
     "InvalidArgumentException",

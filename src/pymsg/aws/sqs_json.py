@@ -279,6 +279,20 @@ def list_dead_letter_source_queues(broker: Broker, r: dict[str, Any]) -> dict[st
     return {"queueUrls": [_url(q) for q in _queue(broker, r).dead_letter_source_queues()]}
 
 
+def start_message_move_task(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    handle = broker.start_message_move_task(_required(r, "SourceArn"), r.get("DestinationArn"),
+                                            max_messages_per_second=r.get("MaxNumberOfMessagesPerSecond"))
+    return {"TaskHandle": handle}
+
+
+def list_message_move_tasks(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return {"Results": broker.list_message_move_tasks(_required(r, "SourceArn"), r.get("MaxResults", 1))}
+
+
+def cancel_message_move_task(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return {"ApproximateNumberOfMessagesMoved": broker.cancel_message_move_task(_required(r, "TaskHandle"))}
+
+
 OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "CreateQueue": create_queue,
     "GetQueueUrl": get_queue_url,
@@ -298,4 +312,7 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "UntagQueue": untag_queue,
     "ListQueueTags": list_queue_tags,
     "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
+    "StartMessageMoveTask": start_message_move_task,
+    "ListMessageMoveTasks": list_message_move_tasks,
+    "CancelMessageMoveTask": cancel_message_move_task,
 }

@@ -42,7 +42,8 @@ _MAPS_OUT = {member: (element, key, value) for element, (member, key, value) in 
 _LISTS_OUT = {"QueueUrls": "QueueUrl", "queueUrls": "QueueUrl", "Messages": "Message",
               "Failed": "BatchResultErrorEntry", "Results": "ListMessageMoveTasksResultEntry",
               "StringListValues": "StringListValue", "BinaryListValues": "BinaryListValue"}
-_INTEGERS = {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "MaxResults"}
+_INTEGERS = {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "MaxResults",
+             "MaxNumberOfMessagesPerSecond"}
 
 
 def _tree(body: str) -> dict[Any, Any]:

@@ -1,0 +1,221 @@
+"""SQS message move tasks: dead-letter queue redrive (StartMessageMoveTask, ListMessageMoveTasks,
+CancelMessageMoveTask; AWS_SEMANTICS.md section 1.10).
+
+A task moves the messages of a dead-letter queue, oldest first, to one destination or back to
+the queue each came from (its DeadLetterQueueSourceArn), at most MaxNumberOfMessagesPerSecond
+of broker-clock time (all at once when no rate is given). As on AWS a moved message is a new
+message: a new MessageId, SentTimestamp and retention period, its body, message attributes and
+FIFO group kept. Only one task may run per queue.
+
+Tasks advance when a manual clock moves, on every move-task call, and, on a system clock, from
+a timer thread that runs while any task does. A move receives from the source, sends to the
+destination and deletes from the source, message by message: a task runs at 500 messages a
+second at most, so this is off every hot path.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Optional
+
+from .clock import ManualClock, _Hook
+from .errors import (
+    InvalidParameterValue,
+    PymsgError,
+    QueueDoesNotExist,
+    ResourceNotFoundException,
+    UnsupportedOperation,
+)
+
+if TYPE_CHECKING:
+    from .broker import Broker
+    from .sqs import Queue
+
+MAX_RATE = 500        # messages a second, AWS's ceiling
+_TICK_SECONDS = 0.1   # how often the system-clock timer moves what is due
+
+
+@dataclass
+class MoveTask:
+    handle: str
+    source: "Queue"
+    destination_arn: Optional[str]
+    rate: Optional[int]
+    started: float                 # broker-clock seconds
+    to_move: int                   # ApproximateNumberOfMessagesToMove, fixed at the start
+    moved: int = 0
+    status: str = "RUNNING"
+    failure_reason: Optional[str] = None
+    order: int = field(default=0)  # start order, for "newest first"
+
+    def entry(self) -> dict[str, Any]:
+        """A ListMessageMoveTasksResultEntry."""
+        out: dict[str, Any] = {}
+        if self.status == "RUNNING":
+            out["TaskHandle"] = self.handle
+        out.update(Status=self.status, SourceArn=self.source.arn)
+        if self.destination_arn:
+            out["DestinationArn"] = self.destination_arn
+        if self.rate is not None:
+            out["MaxNumberOfMessagesPerSecond"] = self.rate
+        out.update(ApproximateNumberOfMessagesMoved=self.moved, ApproximateNumberOfMessagesToMove=self.to_move)
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        out["StartedTimestamp"] = int(self.started * 1000)
+        return out
+
+
+class MoveTasks:
+    """The broker's message move tasks. Thread-safe."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+        self._lock = threading.Lock()       # guards _tasks and each task's fields
+        self._stepping = threading.Lock()   # one thread moves messages at a time
+        self._tasks: list[MoveTask] = []
+        self._timer: Optional[threading.Thread] = None
+        self._hook = _Hook(self.run_due)
+        if isinstance(broker.clock, ManualClock):
+            broker.clock._add_hook(self._hook)
+
+    # --- the three actions ------------------------------------------------------------------
+
+    def start(self, source_arn: str, destination_arn: Optional[str] = None,
+              max_messages_per_second: Optional[int] = None) -> str:
+        """StartMessageMoveTask; returns the TaskHandle."""
+        source = self._queue(source_arn, "SourceArn")
+        if not source.dead_letter_source_queues():
+            raise InvalidParameterValue(f"Value {source_arn} for parameter SourceArn is invalid. Reason: Source queue "
+                                        "must be configured as a Dead Letter Queue.")
+        if destination_arn is not None:
+            destination = self._queue(destination_arn, "DestinationArn")
+            if destination.fifo != source.fifo:
+                raise InvalidParameterValue("The source and destination queues must be of the same type (both FIFO "
+                                            "or both standard).")
+        rate = max_messages_per_second
+        if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_RATE):
+            raise InvalidParameterValue(f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
+                                        f"Reason: must be an integer from 1 to {MAX_RATE}.")
+        self.run_due()
+        with self._lock:
+            busy = {t.source.arn for t in self._tasks if t.status == "RUNNING"} | {
+                t.destination_arn for t in self._tasks if t.status == "RUNNING" and t.destination_arn}
+            if source.arn in busy or (destination_arn is not None and destination_arn in busy):
+                raise UnsupportedOperation("There is already a task running. Only one active task is allowed for "
+                                           "a source queue arn at a given time.")
+            handle = base64.b64encode(json.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source.arn}).encode()
+                                      ).decode()
+            visible = int(source.attributes()["ApproximateNumberOfMessages"])
+            self._tasks.append(MoveTask(handle, source, destination_arn, rate, self._broker.clock.now(), visible,
+                                        order=len(self._tasks)))
+        self.run_due()
+        self._ensure_timer()
+        return handle
+
+    def list(self, source_arn: str, max_results: int = 1) -> list[dict[str, Any]]:
+        """ListMessageMoveTasks: the most recent tasks of a source queue, newest first."""
+        source = self._queue(source_arn, "SourceArn")
+        if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
+            raise InvalidParameterValue(f"Value {max_results} for parameter MaxResults is invalid. "
+                                        "Reason: must be between 1 and 10.")
+        self.run_due()
+        with self._lock:
+            tasks = sorted((t for t in self._tasks if t.source.arn == source.arn), key=lambda t: -t.order)
+            return [t.entry() for t in tasks[:max_results]]
+
+    def cancel(self, handle: str) -> int:
+        """CancelMessageMoveTask; returns ApproximateNumberOfMessagesMoved."""
+        self.run_due()
+        with self._lock:
+            task = next((t for t in self._tasks if t.handle == handle), None)
+            if task is None or task.status != "RUNNING":
+                raise ResourceNotFoundException(f"Task does not exist or is not running: {handle!r}.")
+            task.status = "CANCELLED"  # AWS passes through CANCELLING; here the next move never starts
+            return task.moved
+
+    # --- moving -------------------------------------------------------------------------------
+
+    def run_due(self) -> None:
+        """Moves what every running task may have moved by now."""
+        with self._stepping:
+            now = self._broker.clock.now()
+            with self._lock:
+                running = [t for t in self._tasks if t.status == "RUNNING"]
+            for task in running:
+                self._advance(task, now)
+
+    def _advance(self, task: MoveTask, now: float) -> None:
+        allowed = task.to_move if task.rate is None else min(task.to_move, int(task.rate * (now - task.started)))
+        while True:
+            with self._lock:
+                if task.status != "RUNNING":
+                    return
+                if task.moved >= task.to_move:
+                    task.status = "COMPLETED"
+                    return
+                wanted = min(10, allowed - task.moved)
+            if wanted <= 0:
+                return
+            try:
+                messages = task.source.receive(wanted, visibility_timeout=30)
+            except QueueDoesNotExist:
+                return self._fail(task, "AWS.SimpleQueueService.NonExistentQueue: the source queue was deleted.")
+            if not messages:  # the rest was received by someone else, or deleted: the task is done
+                with self._lock:
+                    task.status = "COMPLETED" if task.status == "RUNNING" else task.status
+                return
+            for m in messages:
+                try:
+                    self._move(task, m)
+                except PymsgError as exc:
+                    m.change_visibility(0)  # it stays in the source, visible again
+                    return self._fail(task, f"{exc.legacy_code or exc.code}: {exc}")
+
+    def _move(self, task: MoveTask, m: Any) -> None:
+        target = task.destination_arn or m.attributes.get("DeadLetterQueueSourceArn", "")
+        destination = self._broker.get_queue_by_arn(target)
+        kwargs: dict[str, Any] = {"message_attributes": m.message_attributes or None}
+        if destination.fifo:
+            # A new message in the destination's deduplication window: its old id makes it unique.
+            kwargs.update(group_id=m.attributes.get("MessageGroupId"), deduplication_id=m.message_id)
+        destination.send(m.body, **kwargs)
+        m.delete()
+        with self._lock:
+            task.moved += 1
+
+    def _fail(self, task: MoveTask, reason: str) -> None:
+        with self._lock:
+            task.status = "FAILED"
+            task.failure_reason = reason
+
+    def _ensure_timer(self) -> None:
+        """On a system clock, a thread moves what is due until no task runs."""
+        if isinstance(self._broker.clock, ManualClock):
+            return
+        with self._lock:
+            if self._timer is not None and self._timer.is_alive():
+                return
+            self._timer = threading.Thread(target=self._tick, name="pymsg-move-tasks", daemon=True)
+            self._timer.start()
+
+    def _tick(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(_TICK_SECONDS):
+            self.run_due()
+            with self._lock:
+                if not any(t.status == "RUNNING" for t in self._tasks):
+                    self._timer = None
+                    return
+
+    def _queue(self, arn: Any, parameter: str) -> "Queue":
+        if not isinstance(arn, str):
+            raise InvalidParameterValue(f"Value for parameter {parameter} must be a queue ARN.")
+        try:
+            return self._broker.get_queue_by_arn(arn)
+        except QueueDoesNotExist:
+            raise ResourceNotFoundException(f"The resource that you specified for the {parameter} parameter "
+                                            f"doesn't exist: {arn}.") from None
