@@ -10,8 +10,9 @@ a visibility timeout, delay or retention period that ran out meanwhile has run o
 state is loaded, as it would have on AWS.
 
 Not kept (yet): caches, Python-callable subscriptions (not serializable), FIFO topics'
-deduplication windows, SNS deliveries waiting for a retry, Kinesis consumer leases and the
-throughput limits' token buckets (they start full).
+deduplication windows, SNS deliveries waiting for a retry, SQS message move tasks (a running
+one stops; the messages it had not moved stay in the dead-letter queue), Kinesis consumer
+leases and the throughput limits' token buckets (they start full).
 
 The file is msgpack: a map with the format version, region, account and one entry per queue,
 topic and stream; a queue's messages and a stream's shards are the core's own dumps
