@@ -124,3 +124,16 @@ def test_on_the_system_clock_an_unlimited_task_moves_before_start_returns() -> N
     poisoned(broker, src, "now")
     broker.start_message_move_task(dlq)
     assert [m.body for m in src.receive(1)] == ["now"]
+
+
+def test_a_long_polling_dead_letter_queue_is_not_waited_on(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    # The move runs inside clock.advance(); a long poll there would wait for an advance that cannot come.
+    dlq = broker.create_queue("slow-dlq", receive_message_wait_time_seconds=20)
+    src = broker.create_queue("src", dead_letter_queue=dlq, max_receive_count=1)
+    poisoned(broker, src, "m")
+    broker.start_message_move_task(dlq, max_messages_per_second=1)
+    (taken,) = dlq.receive(1, visibility_timeout=60)  # a consumer of the DLQ holds the only message
+    clock.advance(5)
+    (done,) = broker.list_message_move_tasks(dlq)
+    assert (done["Status"], done["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 0)
+    assert dlq.attributes()["ApproximateNumberOfMessagesNotVisible"] == "1"

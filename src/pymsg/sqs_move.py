@@ -161,7 +161,7 @@ class MoveTasks:
             if wanted <= 0:
                 return
             try:
-                messages = task.source.receive(wanted, visibility_timeout=30)
+                messages = task.source.receive(wanted, wait_time_seconds=0, visibility_timeout=30)  # never a long poll
             except QueueDoesNotExist:
                 return self._fail(task, "AWS.SimpleQueueService.NonExistentQueue: the source queue was deleted.")
             if not messages:  # the rest was received by someone else, or deleted: the task is done
