@@ -45,7 +45,7 @@ _CONFIG = ("visibility_timeout", "delay_seconds", "message_retention_period", "m
 
 
 def snapshot(broker: Broker) -> bytes:
-    """The broker's queues and topics as bytes. Each queue is captured atomically; taken while
+    """The broker's queues, topics and streams as bytes. Each is captured atomically; taken while
     other threads work, a message moving between two queues (a redrive) may be caught in both
     or neither, so take the one that must be exact when the broker is idle."""
     queues = []
