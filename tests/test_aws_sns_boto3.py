@@ -126,3 +126,54 @@ def test_publish_batch_and_subscription_attributes(clients: tuple[Any, Any]) -> 
     sns.unsubscribe(SubscriptionArn=sub)
     with pytest.raises(sns.exceptions.NotFoundException):
         sns.get_subscription_attributes(SubscriptionArn=sub)
+
+
+def test_topic_attributes_permissions_tags_and_paging(clients: tuple[Any, Any]) -> None:
+    sns, _ = clients
+    arn = sns.create_topic(Name="t", Tags=[{"Key": "team", "Value": "a"}])["TopicArn"]
+    defaults = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert json.loads(defaults["Policy"])["Statement"][0]["Resource"] == arn
+    assert json.loads(defaults["EffectiveDeliveryPolicy"])["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="News")
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="TracingConfig", AttributeValue="Active")
+    sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["111122223333"], ActionName=["Publish"])
+    attributes = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert (attributes["DisplayName"], attributes["SignatureVersion"], attributes["TracingConfig"]) == ("News", "2", "Active")
+    partner = json.loads(attributes["Policy"])["Statement"][-1]
+    assert partner == {"Sid": "partner", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                       "Action": "SNS:Publish", "Resource": arn}
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.add_permission(TopicArn=arn, Label="partner", AWSAccountId=["1"], ActionName=["Publish"])
+    sns.remove_permission(TopicArn=arn, Label="partner")
+    assert len(json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]) == 1
+    for name, value in [("Bogus", "x"), ("SignatureVersion", "3"), ("Policy", "not json"),
+                        ("ContentBasedDeduplication", "true")]:  # the last is for FIFO topics only
+        with pytest.raises(sns.exceptions.InvalidParameterException):
+            sns.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
+    assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["SignatureVersion"] == "2"  # unchanged
+
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "test"}])
+    sns.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "test"}]
+    with pytest.raises(sns.exceptions.TagLimitExceededException):
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])
+    with pytest.raises(sns.exceptions.ResourceNotFoundException) as excinfo:
+        sns.list_tags_for_resource(ResourceArn=arn + "-gone")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert len(sns.list_tags_for_resource(ResourceArn=arn)["Tags"]) == 1
+    with pytest.raises(sns.exceptions.InvalidParameterException):  # the same name with other tags
+        sns.create_topic(Name="t", Tags=[{"Key": "team", "Value": "b"}])
+    with pytest.raises(sns.exceptions.InvalidParameterException):  # a bad attribute creates nothing
+        sns.create_topic(Name="bad", Attributes={"TracingConfig": "Sometimes"})
+
+    for i in range(149):
+        sns.create_topic(Name=f"p{i:03}")
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and "NextToken" in first
+    second = sns.list_topics(NextToken=first["NextToken"])
+    assert len(second["Topics"]) == 50 and "NextToken" not in second
+    assert len({t["TopicArn"] for t in first["Topics"] + second["Topics"]}) == 150
+    assert len([t for page in sns.get_paginator("list_topics").paginate() for t in page["Topics"]]) == 150
+    with pytest.raises(sns.exceptions.InvalidParameterException):
+        sns.list_topics(NextToken="not-a-token!")

@@ -247,9 +247,20 @@ def test_publish_batch_on_deleted_topic_fails_every_entry(broker: pymsg.Broker) 
 # --- topic attributes ----------------------------------------------------------------------
 
 
+def defaults_checked(topic: pymsg.Topic) -> dict[str, str]:
+    """The topic's attributes without the default Policy and EffectiveDeliveryPolicy, once checked."""
+    attributes = topic.attributes()
+    policy = json.loads(attributes.pop("Policy"))
+    assert policy["Id"] == "__default_policy_ID" and policy["Statement"][0]["Resource"] == topic.arn
+    assert policy["Statement"][0]["Condition"] == {"StringEquals": {"AWS:SourceOwner": "000000000000"}}
+    delivery = json.loads(attributes.pop("EffectiveDeliveryPolicy"))
+    assert delivery["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    return attributes
+
+
 def test_standard_topic_attributes(broker: pymsg.Broker) -> None:
     topic = broker.create_topic("orders", attributes={"DisplayName": "Orders"})
-    assert topic.attributes() == {
+    assert defaults_checked(topic) == {
         "TopicArn": ARN_PREFIX + "orders",
         "Owner": "000000000000",
         "DisplayName": "Orders",
@@ -263,7 +274,7 @@ def test_standard_topic_attributes(broker: pymsg.Broker) -> None:
 @pytest.mark.parametrize("content_based", [False, True])
 def test_fifo_topic_attributes(broker: pymsg.Broker, content_based: bool) -> None:
     topic = broker.create_topic("t.fifo", content_based_deduplication=content_based)
-    assert topic.attributes() == {
+    assert defaults_checked(topic) == {
         "TopicArn": ARN_PREFIX + "t.fifo",
         "Owner": "000000000000",
         "DisplayName": "",
@@ -273,6 +284,7 @@ def test_fifo_topic_attributes(broker: pymsg.Broker, content_based: bool) -> Non
         "SignatureVersion": "1",
         "FifoTopic": "true",
         "ContentBasedDeduplication": "true" if content_based else "false",
+        "FifoThroughputScope": "Topic",
     }
 
 

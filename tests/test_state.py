@@ -120,6 +120,9 @@ def test_redrive_and_a_redrive_cycle_survive(broker: pymsg.Broker) -> None:
 def test_topics_and_subscriptions_keep_their_arns_and_tokens(broker: pymsg.Broker) -> None:
     q = broker.create_queue("inbox")
     topic = broker.create_topic("news", attributes={"DisplayName": "News"})
+    topic.set_attribute("SignatureVersion", "2")
+    topic.add_permission("partner", ["111122223333"], ["Publish"])
+    topic.tag({"team": "a"})
     sub = topic.subscribe(q, raw_message_delivery=True, filter_policy={"kind": ["a"]})
     topic.subscribe(lambda event: None)  # a callable cannot be saved; it is left out
     http = topic.subscribe("http://127.0.0.1:9/hook")  # pending (its confirmation POST fails quietly)
@@ -128,6 +131,8 @@ def test_topics_and_subscriptions_keep_their_arns_and_tokens(broker: pymsg.Broke
     news = again.get_topic("news")
     assert {s.arn for s in news.subscriptions()} == {sub.arn, http.arn}
     assert news.attributes()["DisplayName"] == "News" and news.attributes()["SubscriptionsPending"] == "1"
+    assert news.attributes()["Policy"] == topic.attributes()["Policy"] and news.attributes()["SignatureVersion"] == "2"
+    assert news.tags() == {"team": "a"}
     assert news.confirm_subscription(token).arn == http.arn
     news.publish("no", message_attributes={"kind": {"DataType": "String", "StringValue": "b"}})
     news.publish("yes", message_attributes={"kind": {"DataType": "String", "StringValue": "a"}})

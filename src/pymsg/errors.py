@@ -190,6 +190,16 @@ class NotFound(PymsgError, LookupError):
     http_status = 404
 
 
+class ResourceNotFound(PymsgError, LookupError):
+    """The resource a tag call names does not exist (SNS, HTTP 404)."""
+
+    http_status = 404
+
+
+class TagLimitExceeded(PymsgError, ValueError):
+    """More than 50 tags on a topic (SNS)."""
+
+
 class AuthorizationError(PymsgError, PermissionError):
     """The caller may not do this (SNS, HTTP 403)."""
 
@@ -259,6 +269,8 @@ __all__ = [
     "CacheClusterAlreadyExists",
     "InvalidParameter",
     "NotFound",
+    "ResourceNotFound",
+    "TagLimitExceeded",
     "AuthorizationError",
     "TopicLimitExceeded",
     "MissingAuthenticationToken",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import re
 import threading
 import urllib.request
 import uuid
@@ -27,9 +28,10 @@ from .errors import (
     InvalidParameter,
     NotFound,
     PymsgError,
+    TagLimitExceeded,
     TooManyEntriesInBatchRequest,
 )
-from .sqs import BatchResult, BatchResultErrorEntry, Queue
+from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -118,13 +120,15 @@ class Subscription:
 class Topic:
     """An SNS topic, standard or FIFO (name ending in ``.fifo``). Every method is thread-safe."""
 
-    __slots__ = ("_core", "_broker", "_subscriptions", "_tokens", "_lock", "__weakref__")
+    __slots__ = ("_core", "_broker", "_subscriptions", "_tokens", "_settings", "_tags", "_lock", "__weakref__")
 
     def __init__(self, broker: Broker, core: _core.Topic) -> None:
         self._core = core
         self._broker = broker
         self._subscriptions: dict[str, Subscription] = {}  # by ARN
         self._tokens: dict[str, str] = {}  # confirmation token -> subscription ARN
+        self._settings: dict[str, str] = {}  # SetTopicAttributes values the core does not use (Policy, ...)
+        self._tags: dict[str, str] = {}
         self._lock = threading.Lock()
 
     @property
@@ -308,22 +312,172 @@ class Topic:
         return BatchResult(successful, failed)
 
     def attributes(self) -> dict[str, str]:
-        """GetTopicAttributes (the ones pymsg models), values as strings."""
+        """GetTopicAttributes, values as strings: Policy and EffectiveDeliveryPolicy are AWS's
+        defaults until set."""
+        self._check_alive()
         content_based, display_name = self._core.options()
         subs = self._core.subscriptions()
+        with self._lock:
+            settings = dict(self._settings)
         out = {
             "TopicArn": self.arn,
             "Owner": self._broker.account_id,
+            "Policy": settings.pop("Policy", None) or _default_policy(self.arn, self._broker.account_id),
             "DisplayName": display_name,
             "SubscriptionsConfirmed": str(sum(1 for s in subs if not s[7])),
             "SubscriptionsPending": str(sum(1 for s in subs if s[7])),
             "SubscriptionsDeleted": "0",
-            "SignatureVersion": "1",
+            "EffectiveDeliveryPolicy": settings.get("DeliveryPolicy") or _DEFAULT_DELIVERY_POLICY,
+            "SignatureVersion": settings.pop("SignatureVersion", "1"),
         }
         if self.fifo:
             out["FifoTopic"] = "true"
             out["ContentBasedDeduplication"] = "true" if content_based else "false"
+            out["FifoThroughputScope"] = settings.pop("FifoThroughputScope", "Topic")
+        out.update(settings)
         return out
+
+    def set_attribute(self, name: str, value: str) -> None:
+        """SetTopicAttributes: one attribute by AWS's name (DisplayName, Policy, DeliveryPolicy,
+        SignatureVersion, TracingConfig, KmsMasterKeyId, the delivery-status feedback ones; for
+        FIFO topics ContentBasedDeduplication, FifoThroughputScope and ArchivePolicy), the value
+        a string. InvalidParameter for any other name or a value AWS refuses."""
+        self._check_alive()
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise InvalidParameter("Invalid parameter: AttributeName and AttributeValue must be str.")
+        if name in ("DisplayName", "ContentBasedDeduplication"):
+            content_based, display_name = self._core.options()
+            if name == "DisplayName":
+                if len(value) > 100:
+                    raise InvalidParameter("Invalid parameter: DisplayName (at most 100 characters)")
+                display_name = value
+            else:
+                if not self.fifo or value.lower() not in ("true", "false"):
+                    raise InvalidParameter("Invalid parameter: ContentBasedDeduplication Reason: true or false, "
+                                           "for FIFO topics only")
+                content_based = value.lower() == "true"
+            self._core.set_options(content_based, display_name)
+            return
+        _check_topic_setting(name, value, self.fifo)
+        with self._lock:
+            if value:
+                self._settings[name] = value
+            else:
+                self._settings.pop(name, None)  # an empty value puts the default back
+
+    def add_permission(self, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
+        """AddPermission: a policy statement named `label` letting `account_ids` call `actions`
+        (SNS action names such as "Publish"). InvalidParameter when the label is taken."""
+        self._check_alive()
+        if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
+            raise InvalidParameter("Invalid parameter: Label (1 to 80 letters, digits, - and _)")
+        if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
+            raise InvalidParameter("Invalid parameter: AWSAccountId and ActionName need at least one str each")
+        with self._lock:
+            policy = json.loads(self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id))
+            if any(st.get("Sid") == label for st in policy.get("Statement", [])):
+                raise InvalidParameter(f"Invalid parameter: Statement already exists: {label}")
+            principals = [f"arn:aws:iam::{a}:root" for a in account_ids]
+            names = [f"SNS:{a}" for a in actions]
+            policy.setdefault("Statement", []).append({
+                "Sid": label, "Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                "Action": names[0] if len(names) == 1 else names, "Resource": self.arn})
+            self._settings["Policy"] = json.dumps(policy)
+
+    def remove_permission(self, label: str) -> None:
+        """RemovePermission: drops the statement named `label` (InvalidParameter if there is none)."""
+        self._check_alive()
+        with self._lock:
+            policy = json.loads(self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id))
+            kept = [st for st in policy.get("Statement", []) if st.get("Sid") != label]
+            if len(kept) == len(policy.get("Statement", [])):
+                raise InvalidParameter(f"Invalid parameter: Label (no statement {label!r} in the policy)")
+            policy["Statement"] = kept
+            self._settings["Policy"] = json.dumps(policy)
+
+    # --- tags -------------------------------------------------------------------------------
+
+    def tags(self) -> dict[str, str]:
+        """ListTagsForResource."""
+        self._check_alive()
+        with self._lock:
+            return dict(self._tags)
+
+    def tag(self, tags: Mapping[str, str]) -> None:
+        """TagResource: adds or overwrites tags, at most 50 (TagLimitExceeded past them)."""
+        self._check_alive()
+        with self._lock:
+            merged = check_tags(tags, self._tags, InvalidParameter, limit=None)
+            if len(merged) > MAX_TAGS:
+                raise TagLimitExceeded(f"Could not complete request: tag quota of per resource exceeded ({len(merged)} "
+                                       f"tags; at most {MAX_TAGS}).")
+            self._tags = merged
+
+    def untag(self, keys: Iterable[str]) -> None:
+        """UntagResource: removes tags by key; keys the topic does not have are ignored."""
+        self._check_alive()
+        keys = list(keys)
+        if not keys or not all(isinstance(k, str) for k in keys):
+            raise InvalidParameter("Invalid parameter: TagKeys needs at least one str.")
+        with self._lock:
+            for key in keys:
+                self._tags.pop(key, None)
+
+    def _check_alive(self) -> None:
+        if self._core.deleted:
+            raise NotFound("Topic does not exist")
+
+
+_DEFAULT_DELIVERY_POLICY = json.dumps({
+    "http": {"defaultHealthyRetryPolicy": {"numNoDelayRetries": 0, "numMinDelayRetries": 0, "minDelayTarget": 20,
+                                           "maxDelayTarget": 20, "numMaxDelayRetries": 0, "numRetries": 3,
+                                           "backoffFunction": "linear"},
+             "disableSubscriptionOverrides": False, "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}},
+})
+_FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackRoleArn|FailureFeedbackRoleArn|"
+                       r"SuccessFeedbackSampleRate)")
+
+
+def _default_policy(arn: str, account_id: str) -> str:
+    actions = ["GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission", "DeleteTopic",
+               "Subscribe", "ListSubscriptionsByTopic", "Publish"]
+    return json.dumps({"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
+        "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
+        "Action": [f"SNS:{a}" for a in actions], "Resource": arn,
+        "Condition": {"StringEquals": {"AWS:SourceOwner": account_id}}}]})
+
+
+def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
+    """InvalidParameter unless SetTopicAttributes takes `value` for `name` (beyond DisplayName
+    and ContentBasedDeduplication, which the core holds)."""
+    def refuse(reason: str) -> None:
+        raise InvalidParameter(f"Invalid parameter: {name} Reason: {reason}")
+
+    if name in ("Policy", "DeliveryPolicy", "ArchivePolicy"):
+        if name == "ArchivePolicy" and not fifo:
+            refuse("for FIFO topics only")
+        if value:
+            try:
+                if not isinstance(json.loads(value), dict):
+                    raise ValueError
+            except ValueError:
+                refuse("must be a JSON object")
+    elif name == "SignatureVersion":
+        if value not in ("1", "2"):
+            refuse("must be 1 or 2")
+    elif name == "TracingConfig":
+        if value not in ("PassThrough", "Active"):
+            refuse("must be PassThrough or Active")
+    elif name == "FifoThroughputScope":
+        if not fifo or value not in ("Topic", "MessageGroup"):
+            refuse("Topic or MessageGroup, for FIFO topics only")
+    elif name == "KmsMasterKeyId":
+        pass
+    elif _FEEDBACK.fullmatch(name):
+        if name.endswith("SampleRate") and not (value.isdigit() and 0 <= int(value) <= 100):
+            refuse("must be an integer from 0 to 100")
+    else:
+        raise InvalidParameter(f"Invalid parameter: AttributeName {name}")
 
 
 def _policy_text(policy: Union[str, Mapping[str, Any], None]) -> str:

@@ -149,9 +149,11 @@ def check_tags(
     tags: Mapping[str, str] | None,
     existing: Mapping[str, str] | None = None,
     error: type[Exception] = InvalidParameterValue,
+    limit: int | None = MAX_TAGS,
 ) -> dict[str, str]:
-    """Validates tags (keys 1-128, values 0-256 characters, at most 50 per resource) and returns
-    `existing` updated with them; raises `error` (the service's validation error)."""
+    """Validates tags (keys 1-128, values 0-256 characters, at most `limit` per resource, None
+    for the caller to check) and returns `existing` updated with them; raises `error` (the
+    service's validation error)."""
     if tags is not None and not isinstance(tags, Mapping):
         raise error(f"Tags must be a mapping of str to str, not {type(tags).__name__}.")
     merged = dict(existing or {})
@@ -161,8 +163,8 @@ def check_tags(
         if not isinstance(value, str) or len(value) > 256:
             raise error(f"Tag value for {key!r} must be a str of at most 256 characters.")
         merged[key] = value
-    if len(merged) > MAX_TAGS:
-        raise error(f"Too many tags: {len(merged)} (at most {MAX_TAGS} per resource).")
+    if limit is not None and len(merged) > limit:
+        raise error(f"Too many tags: {len(merged)} (at most {limit} per resource).")
     return merged
 
 

@@ -1,7 +1,7 @@
 """A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes,
 tags and every message (visible, delayed or in flight, with its receive count, timestamps and
-FIFO deduplication window); SNS topics with their subscriptions; Kinesis streams with every
-shard (closed ones too) and retained record.
+FIFO deduplication window); SNS topics with their attributes, tags and subscriptions; Kinesis
+streams with every shard (closed ones too) and retained record.
 
 What a client holds stays valid across a restart: queue URLs, MessageIds, FIFO SequenceNumbers,
 receipt handles of messages in flight, subscription ARNs and pending confirmation tokens, shard
@@ -75,9 +75,12 @@ def snapshot(broker: Broker) -> bytes:
             for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
             if protocol != "lambda"  # a Python callable cannot outlive its process
         ]
+        with topic._lock:
+            settings, tags = dict(topic._settings), dict(topic._tags)
         if not topic._core.deleted:  # deleted since list_topics: not part of the state
             topics.append({"name": topic.name, "content_based_deduplication": content_based,
-                           "display_name": display_name, "subscriptions": subscriptions})
+                           "display_name": display_name, "settings": settings, "tags": tags,
+                           "subscriptions": subscriptions})
     streams = []
     for stream in broker.list_streams():
         core = stream._core
@@ -138,6 +141,9 @@ def _apply(broker: Broker, state: dict[str, Any]) -> None:
         for t in state["topics"]:
             topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
                                         attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
+            for name, value in t["settings"].items():
+                topic.set_attribute(name, value)
+            topic.tag(t["tags"])
             for s in t["subscriptions"]:
                 topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
                                             s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])

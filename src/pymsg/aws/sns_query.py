@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from ..broker import Broker
-from ..errors import InvalidParameter, NotFound, PymsgError
+from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound
 from ..sns import Subscription, Topic
 from .ids import request_id
 
@@ -132,9 +132,88 @@ def _publish_kwargs(r: dict[str, Any]) -> dict[str, Any]:
 
 # --- operations ------------------------------------------------------------------------------
 
+def _tags(node: Any) -> dict[str, str]:
+    return {str(e.get("Key")): str(e.get("Value", "")) for e in _entries(node) if isinstance(e, dict)}
+
+
 def create_topic(broker: Broker, r: dict[str, Any]) -> str:
-    topic = broker.create_topic(_required(r, "Name"), attributes=_map(r.get("Attributes")))
+    attributes = _map(r.get("Attributes"))
+    core_names = ("DisplayName", "FifoTopic", "ContentBasedDeduplication")
+    tags = _tags(r.get("Tags"))
+    name = _required(r, "Name")
+    existed = any(t.name == name for t in broker.list_topics())
+    topic = broker.create_topic(name, attributes={k: v for k, v in attributes.items() if k in core_names})
+    if existed:
+        if tags and tags != topic.tags():
+            raise InvalidParameter("Invalid parameter: Tags Reason: Topic already exists with different tags")
+        return _xml({"TopicArn": topic.arn})
+    try:
+        for key, value in attributes.items():
+            if key not in core_names:
+                topic.set_attribute(key, value)
+        if tags:
+            topic.tag(tags)
+    except PymsgError:
+        broker.delete_topic(topic)  # CreateTopic with a bad attribute or tag creates nothing
+        raise
     return _xml({"TopicArn": topic.arn})
+
+
+def set_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    _topic(broker, _required(r, "TopicArn")).set_attribute(_required(r, "AttributeName"), r.get("AttributeValue", ""))
+    return ""
+
+
+def add_permission(broker: Broker, r: dict[str, Any]) -> str:
+    _topic(broker, _required(r, "TopicArn")).add_permission(
+        _required(r, "Label"), [str(a) for a in _entries(r.get("AWSAccountId"))],
+        [str(a) for a in _entries(r.get("ActionName"))])
+    return ""
+
+
+def remove_permission(broker: Broker, r: dict[str, Any]) -> str:
+    _topic(broker, _required(r, "TopicArn")).remove_permission(_required(r, "Label"))
+    return ""
+
+
+def _tagged(broker: Broker, r: dict[str, Any]) -> Topic:
+    try:
+        return _topic(broker, _required(r, "ResourceArn"))
+    except NotFound:
+        raise ResourceNotFound("Resource does not exist") from None
+
+
+def tag_resource(broker: Broker, r: dict[str, Any]) -> str:
+    _tagged(broker, r).tag(_tags(r.get("Tags")))
+    return ""
+
+
+def untag_resource(broker: Broker, r: dict[str, Any]) -> str:
+    _tagged(broker, r).untag([str(k) for k in _entries(r.get("TagKeys"))])
+    return ""
+
+
+def list_tags_for_resource(broker: Broker, r: dict[str, Any]) -> str:
+    tags = sorted(_tagged(broker, r).tags().items())
+    return "<Tags>" + "".join(f"<member><Key>{escape(k)}</Key><Value>{escape(v)}</Value></member>"
+                              for k, v in tags) + "</Tags>"
+
+
+PAGE = 100  # List* calls answer 100 at a time
+
+
+def _page(items: list[Any], r: dict[str, Any]) -> tuple[list[Any], str]:
+    """One page of `items` from NextToken (an offset), and the XML of the next token if any."""
+    token = r.get("NextToken")
+    start = 0
+    if token:
+        try:
+            start = int(base64.b64decode(token, validate=True).decode())
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidParameter("Invalid parameter: NextToken") from None
+    end = start + PAGE
+    following = f"<NextToken>{base64.b64encode(str(end).encode()).decode()}</NextToken>" if end < len(items) else ""
+    return items[start:end], following
 
 
 def delete_topic(broker: Broker, r: dict[str, Any]) -> str:
@@ -143,8 +222,9 @@ def delete_topic(broker: Broker, r: dict[str, Any]) -> str:
 
 
 def list_topics(broker: Broker, r: dict[str, Any]) -> str:
+    topics, following = _page(broker.list_topics(), r)
     return "<Topics>" + "".join(f"<member><TopicArn>{escape(t.arn)}</TopicArn></member>"
-                                for t in broker.list_topics()) + "</Topics>"
+                                for t in topics) + "</Topics>" + following
 
 
 def get_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
@@ -195,11 +275,13 @@ def _subscriptions_xml(subs: list[Subscription]) -> str:
 
 
 def list_subscriptions(broker: Broker, r: dict[str, Any]) -> str:
-    return _subscriptions_xml([s for t in broker.list_topics() for s in t.subscriptions()])
+    subscriptions, following = _page([s for t in broker.list_topics() for s in t.subscriptions()], r)
+    return _subscriptions_xml(subscriptions) + following
 
 
 def list_subscriptions_by_topic(broker: Broker, r: dict[str, Any]) -> str:
-    return _subscriptions_xml(_topic(broker, _required(r, "TopicArn")).subscriptions())
+    subscriptions, following = _page(_topic(broker, _required(r, "TopicArn")).subscriptions(), r)
+    return _subscriptions_xml(subscriptions) + following
 
 
 def get_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
@@ -249,6 +331,12 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], str]] = {
     "DeleteTopic": delete_topic,
     "ListTopics": list_topics,
     "GetTopicAttributes": get_topic_attributes,
+    "SetTopicAttributes": set_topic_attributes,
+    "AddPermission": add_permission,
+    "RemovePermission": remove_permission,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
+    "ListTagsForResource": list_tags_for_resource,
     "Subscribe": subscribe,
     "ConfirmSubscription": confirm_subscription,
     "Unsubscribe": unsubscribe,
@@ -260,7 +348,7 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], str]] = {
     "PublishBatch": publish_batch,
 }
 
-_STATUS = {"NotFound": 404, "AuthorizationError": 403}
+_STATUS = {"NotFound": 404, "ResourceNotFound": 404, "AuthorizationError": 403}
 
 
 def handle(broker: Broker, body: bytes) -> tuple[int, dict[str, str], bytes]:
