@@ -222,6 +222,53 @@ def test_list_queues_tags_and_change_visibility(sqs: Any, clock: pymsg.ManualClo
     assert sqs.receive_message(QueueUrl=a)["Messages"][0]["Body"] == "m"
 
 
+def test_policy_permissions_and_redrive_allow_policy(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="guarded")["QueueUrl"]
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["SqsManagedSseEnabled"])["Attributes"] == {
+        "SqsManagedSseEnabled": "true"}
+    sqs.add_permission(QueueUrl=url, Label="from-sns", AWSAccountIds=["111122223333"], Actions=["SendMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert policy["Statement"] == [{"Sid": "from-sns", "Effect": "Allow",
+                                    "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                    "Action": "SQS:SendMessage", "Resource": policy["Statement"][0]["Resource"]}]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.add_permission(QueueUrl=url, Label="many", AWSAccountIds=["1"], Actions=[f"A{i}" for i in range(8)])
+    assert error(excinfo) == ("OverLimit", 403)
+    with pytest.raises(ClientError) as excinfo:
+        sqs.remove_permission(QueueUrl=url, Label="nobody")
+    assert error(excinfo) == ("InvalidParameterValue", 400)
+    sqs.remove_permission(QueueUrl=url, Label="from-sns")
+    custom = json.dumps({"Version": "2012-10-17", "Statement": []})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": custom, "KmsDataKeyReusePeriodSeconds": "600"})
+    kept = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (kept["Policy"], kept["KmsDataKeyReusePeriodSeconds"]) == (custom, "600")
+    for bad in ({"Policy": "not json"}, {"KmsDataKeyReusePeriodSeconds": "59"}, {"SqsManagedSseEnabled": "maybe"}):
+        with pytest.raises(ClientError) as excinfo:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=bad)
+        assert error(excinfo)[0] in ("InvalidAttributeValue", "AWS.SimpleQueueService.InvalidAttributeValue")
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"] == kept
+    with pytest.raises(ClientError) as excinfo:
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Colour"])
+    assert error(excinfo)[0] == "InvalidAttributeName"
+    with pytest.raises(sqs.exceptions.QueueNameExists):  # the same name with another Policy
+        sqs.create_queue(QueueName="guarded", Attributes={"Policy": json.dumps({"Statement": [1]})})
+
+    dlq = sqs.create_queue(QueueName="closed-dlq", Attributes={
+        "RedriveAllowPolicy": json.dumps({"redrivePermission": "denyAll"})})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "3"})
+    with pytest.raises(ClientError) as excinfo:
+        sqs.create_queue(QueueName="refused", Attributes={"RedrivePolicy": redrive})
+    assert error(excinfo) == ("InvalidParameterValue", 400) and "RedriveAllowPolicy" in str(excinfo.value)
+    sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": json.dumps(
+        {"redrivePermission": "byQueue", "sourceQueueArns": [dlq_arn.replace("closed-dlq", "allowed")]})})
+    sqs.create_queue(QueueName="allowed", Attributes={"RedrivePolicy": redrive})
+    with pytest.raises(ClientError):
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedrivePolicy": redrive})
+    assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+
+
 def test_other_services_are_blocked_and_the_patch_goes_away(aws: pymsg.Broker) -> None:
     s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
     with pytest.raises(RuntimeError, match="s3 is not emulated"):

@@ -367,6 +367,7 @@ def test_attributes_of_a_standard_queue_have_aws_names_and_defaults(
         "MessageRetentionPeriod": "345600",
         "DelaySeconds": "0",
         "ReceiveMessageWaitTimeSeconds": "0",
+        "SqsManagedSseEnabled": "true",
     }
     assert all(isinstance(v, str) for v in attributes.values())
     assert not FIFO_ATTRIBUTES & attributes.keys()

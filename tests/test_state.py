@@ -45,7 +45,8 @@ def broker(clock: pymsg.ManualClock) -> pymsg.Broker:
 
 
 def test_a_standard_queue_comes_back_message_for_message(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
-    q = broker.create_queue("jobs", visibility_timeout=10, tags={"team": "a"})
+    q = broker.create_queue("jobs", visibility_timeout=10, tags={"team": "a"}, kms_master_key_id="alias/x")
+    q.add_permission("partner", ["111122223333"], ["SendMessage"])
     for i in range(6):
         q.send(f"m{i}" if i % 2 else f"m{i}".encode(), message_attributes={"i": {"DataType": "Number", "StringValue": str(i)}})
     q.send("delayed", delay_seconds=30)

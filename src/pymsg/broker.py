@@ -16,11 +16,12 @@ from .errors import (
     InvalidArgumentException,
     InvalidParameterValue,
     QueueDoesNotExist,
+    QueueNameExists,
     ResourceNotFoundException,
     ValidationException,
 )
 from .kinesis import Stream
-from .sqs import Queue, check_tags, config_arguments
+from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
 
 
@@ -115,16 +116,36 @@ class Broker:
         deduplication_scope: str = "queue",
         fifo_throughput_limit: str = "perQueue",
         tags: Mapping[str, str] | None = None,
+        policy: str | Mapping[str, Any] | None = None,
+        redrive_allow_policy: str | Mapping[str, Any] | None = None,
+        kms_master_key_id: str | None = None,
+        kms_data_key_reuse_period_seconds: int | None = None,
+        sqs_managed_sse_enabled: bool | None = None,
     ) -> Queue:
         """CreateQueue. A name ending in ``.fifo`` makes a FIFO queue. Creating an existing queue
         with the same attributes returns it; with different ones raises QueueNameExists.
         ``dead_letter_queue`` (a Queue or its ARN) and ``max_receive_count`` (default 10) form
-        the RedrivePolicy."""
+        the RedrivePolicy, which the target's ``redrive_allow_policy`` may refuse. ``policy``
+        and the SSE settings are kept and returned by ``attributes()``, not enforced."""
         if not isinstance(name, str):
             from .errors import InvalidParameterValue
 
             raise InvalidParameterValue(f"QueueName must be a str, not {type(name).__name__}.")
         checked_tags = check_tags(tags)
+        settings = check_settings({k: v for k, v in (
+            ("policy", policy), ("redrive_allow_policy", redrive_allow_policy), ("kms_master_key_id", kms_master_key_id),
+            ("kms_data_key_reuse_period_seconds", kms_data_key_reuse_period_seconds),
+            ("sqs_managed_sse_enabled", sqs_managed_sse_enabled)) if v is not None})
+        if dead_letter_queue:
+            try:
+                target = dead_letter_queue if isinstance(dead_letter_queue, Queue) else self.get_queue_by_arn(
+                    dead_letter_queue)
+            except QueueDoesNotExist:
+                pass  # the core names the missing target
+            else:
+                redrive_allowed(target, f"arn:aws:sqs:{self.region}:{self.account_id}:{name}")
+        with self._lock:
+            prior = self._queues.get(name)
         core = self._core.create_queue(
             name,
             **config_arguments(
@@ -140,7 +161,15 @@ class Broker:
                 fifo_throughput_limit=fifo_throughput_limit,
             ),
         )
-        return self._wrap(core, checked_tags)
+        queue = self._wrap(core, checked_tags)
+        if prior is not None and prior._core is core:  # it existed: the settings must match too
+            with queue._lock:
+                differs = any(queue._settings.get(k, "") != v for k, v in settings.items())
+            if differs:
+                raise QueueNameExists(f"A queue named {name} already exists with different attributes.")
+        else:
+            queue._apply_settings(settings)
+        return queue
 
     def get_queue(self, name: str) -> Queue:
         """GetQueueUrl by name; raises QueueDoesNotExist."""

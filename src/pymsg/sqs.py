@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from . import _core
-from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, QueueDoesNotExist
+from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, OverLimit, QueueDoesNotExist
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -80,6 +80,73 @@ _ATTRIBUTE_NAMES = {
     "deduplication_scope": "DeduplicationScope",
     "fifo_throughput_limit": "FifoThroughputLimit",
 }
+
+
+# Attributes the core does not use, kept on the Python queue by AWS name: the keyword of each.
+_SETTING_NAMES = {
+    "policy": "Policy",
+    "redrive_allow_policy": "RedriveAllowPolicy",
+    "kms_master_key_id": "KmsMasterKeyId",
+    "kms_data_key_reuse_period_seconds": "KmsDataKeyReusePeriodSeconds",
+    "sqs_managed_sse_enabled": "SqsManagedSseEnabled",
+}
+MAX_PERMISSION_ACTIONS = 7
+
+
+def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The keywords of `_SETTING_NAMES` as AWS attribute strings; InvalidAttributeValue for a
+    value AWS refuses. An empty string or None clears the attribute."""
+    out: dict[str, str] = {}
+    for keyword, value in settings.items():
+        name = _SETTING_NAMES[keyword]
+        if value is None or value == "":
+            out[name] = ""
+            continue
+        if name in ("Policy", "RedriveAllowPolicy"):
+            text = value if isinstance(value, str) else json.dumps(value)
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a JSON object.")
+            if name == "RedriveAllowPolicy":
+                permission = parsed.get("redrivePermission")
+                sources = parsed.get("sourceQueueArns", [])
+                if permission not in ("allowAll", "denyAll", "byQueue") or not isinstance(sources, list) or (
+                        permission == "byQueue" and not 1 <= len(sources) <= 10):
+                    raise InvalidAttributeValue(
+                        "Invalid value for the parameter RedriveAllowPolicy: redrivePermission must be allowAll, "
+                        "denyAll or byQueue, byQueue with 1 to 10 sourceQueueArns.")
+            out[name] = text
+        elif name == "KmsDataKeyReusePeriodSeconds":
+            if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or not (
+                    60 <= int(value) <= 86400):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: 60 to 86400 seconds.")
+            out[name] = str(int(value))
+        elif name == "SqsManagedSseEnabled":
+            if not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: true or false.")
+            out[name] = "true" if value is True or str(value).lower() == "true" else "false"
+        else:
+            if not isinstance(value, str):
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
+            out[name] = value
+    return out
+
+
+def redrive_allowed(target: Queue, source_arn: str) -> None:
+    """InvalidParameterValue if `target`'s RedriveAllowPolicy refuses `source_arn` as a source."""
+    with target._lock:
+        text = target._settings.get("RedriveAllowPolicy")
+    if not text:
+        return
+    policy = json.loads(text)
+    permission = policy.get("redrivePermission")
+    if permission == "denyAll" or (permission == "byQueue" and source_arn not in policy.get("sourceQueueArns", [])):
+        raise InvalidParameterValue(
+            f"Value {target.arn} for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not allow "
+            f"this queue ({source_arn}) as a source (its RedriveAllowPolicy).")
 
 
 def config_arguments(
@@ -175,13 +242,14 @@ class Queue(_core.QueueHandle):
     Every method is thread-safe.
     """
 
-    __slots__ = ("_core", "_broker", "_tags", "_lock", "__weakref__")
+    __slots__ = ("_core", "_broker", "_tags", "_settings", "_lock", "__weakref__")
 
     def __init__(self, broker: Broker, core: _core.Queue, tags: Mapping[str, str] | None = None) -> None:
         super().__init__(core)
         self._core = core
         self._broker = broker
         self._tags: dict[str, str] = dict(tags or {})
+        self._settings: dict[str, str] = {}  # Policy, RedriveAllowPolicy, the SSE ones: by AWS name
         self._lock = threading.Lock()
 
     # --- identity ---------------------------------------------------------------------------
@@ -246,14 +314,75 @@ class Queue(_core.QueueHandle):
             out["ContentBasedDeduplication"] = "true" if config.content_based_deduplication else "false"
             out["DeduplicationScope"] = config.deduplication_scope
             out["FifoThroughputLimit"] = config.fifo_throughput_limit
+        with self._lock:
+            settings = dict(self._settings)
+        # SQS-managed encryption is on for new queues unless a KMS key is chosen (AWS's default since 2022).
+        out["SqsManagedSseEnabled"] = settings.pop("SqsManagedSseEnabled", "false" if "KmsMasterKeyId" in settings
+                                                   else "true")
+        out.update(settings)
         return out
 
     def set_attributes(self, **attributes: Any) -> None:
         """SetQueueAttributes with the keywords of :meth:`pymsg.Broker.create_queue` (except
         ``tags``); unnamed attributes keep their values. Validates all before changing any."""
-        unknown = sorted(set(attributes) - set(_ATTRIBUTE_NAMES))
+        unknown = sorted(set(attributes) - set(_ATTRIBUTE_NAMES) - set(_SETTING_NAMES))
         if unknown:
-            raise InvalidAttributeName(f"Unknown Attribute {unknown[0]} (settable: {', '.join(_ATTRIBUTE_NAMES)}).")
+            names = [*_ATTRIBUTE_NAMES, *_SETTING_NAMES]
+            raise InvalidAttributeName(f"Unknown Attribute {unknown[0]} (settable: {', '.join(names)}).")
+        settings = check_settings({k: attributes.pop(k) for k in list(attributes) if k in _SETTING_NAMES})
+        target = attributes.get("dead_letter_queue")
+        if target:
+            try:
+                redrive_allowed(target if isinstance(target, Queue) else self._broker.get_queue_by_arn(target), self.arn)
+            except QueueDoesNotExist:
+                pass  # the core names the missing target
+        if attributes:
+            self._set_config(attributes)
+        self._apply_settings(settings)
+
+    def _apply_settings(self, settings: Mapping[str, str]) -> None:
+        with self._lock:
+            for name, value in settings.items():
+                if value:
+                    self._settings[name] = value
+                else:
+                    self._settings.pop(name, None)
+
+    def add_permission(self, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
+        """AddPermission: a statement named `label` in the queue's Policy letting `account_ids`
+        call `actions` (SQS action names such as "SendMessage", or "*"; at most 7, OverLimit)."""
+        self._check_alive()
+        if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
+            raise InvalidParameterValue(f"Value {label!r} for parameter Label is invalid. Reason: 1 to 80 letters, "
+                                        "digits, - and _.")
+        if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
+            raise InvalidParameterValue("AddPermission needs at least one AWSAccountId and one ActionName (str).")
+        if len(actions) > MAX_PERMISSION_ACTIONS:
+            raise OverLimit(f"{len(actions)} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.")
+        with self._lock:
+            policy = json.loads(self._settings.get("Policy") or json.dumps(
+                {"Version": "2012-10-17", "Id": f"{self.arn}/SQSDefaultPolicy", "Statement": []}))
+            if any(st.get("Sid") == label for st in policy.get("Statement", [])):
+                raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: Already exists.")
+            principals = [f"arn:aws:iam::{a}:root" for a in account_ids]
+            names = [f"SQS:{a}" for a in actions]
+            policy.setdefault("Statement", []).append({
+                "Sid": label, "Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+                "Action": names[0] if len(names) == 1 else names, "Resource": self.arn})
+            self._settings["Policy"] = json.dumps(policy)
+
+    def remove_permission(self, label: str) -> None:
+        """RemovePermission: drops the Policy statement named `label` (InvalidParameterValue if none)."""
+        self._check_alive()
+        with self._lock:
+            policy = json.loads(self._settings.get("Policy") or "{}")
+            kept = [st for st in policy.get("Statement", []) if st.get("Sid") != label]
+            if len(kept) == len(policy.get("Statement", [])):
+                raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: can't find label.")
+            policy["Statement"] = kept
+            self._settings["Policy"] = json.dumps(policy)
+
+    def _set_config(self, attributes: Mapping[str, Any]) -> None:
         current = self._core.config()
         settings: dict[str, Any] = {
             "visibility_timeout": current.visibility_timeout,

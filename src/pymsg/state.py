@@ -1,5 +1,5 @@
-"""A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes,
-tags and every message (visible, delayed or in flight, with its receive count, timestamps and
+"""A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes
+(Policy and the like included), tags and every message (visible, delayed or in flight, with its receive count, timestamps and
 FIFO deduplication window); SNS topics with their attributes, tags and subscriptions; Kinesis
 streams with every shard (closed ones too) and retained record.
 
@@ -58,6 +58,7 @@ def snapshot(broker: Broker) -> bytes:
                 "dead_letter_target_arn": config.dead_letter_target_arn,
                 "max_receive_count": config.max_receive_count,
                 "tags": queue.tags(),
+                "settings": dict(queue._settings),
                 "dump": queue._core.dump(),
             })
         except LookupError:  # deleted since list_queues: it is not part of the state
@@ -180,7 +181,7 @@ def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:
                 q["name"], q["dump"], **q["config"],
                 dead_letter_target_arn=q["dead_letter_target_arn"] if keep else "",
                 max_receive_count=q["max_receive_count"] if keep else 0)
-            broker._wrap(core, q["tags"])
+            broker._wrap(core, q["tags"])._apply_settings(q["settings"])
             restored.add(q["name"])
         pending = [q for q in pending if q["name"] not in restored]
     for q in deferred:

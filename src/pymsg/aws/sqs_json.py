@@ -27,8 +27,19 @@ _ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DeduplicationScope": ("deduplication_scope", str),
     "FifoThroughputLimit": ("fifo_throughput_limit", str),
 }
-_IGNORED_ATTRIBUTES = {"FifoQueue", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "SqsManagedSseEnabled",
-                       "Policy", "RedriveAllowPolicy"}
+_IGNORED_ATTRIBUTES = {"FifoQueue"}  # implied by the name
+# Attributes pymsg keeps without acting on them (RedriveAllowPolicy is checked on redrive policies).
+_KEPT_ATTRIBUTES = {"Policy": "policy", "RedriveAllowPolicy": "redrive_allow_policy",
+                    "KmsMasterKeyId": "kms_master_key_id",
+                    "KmsDataKeyReusePeriodSeconds": "kms_data_key_reuse_period_seconds",
+                    "SqsManagedSseEnabled": "sqs_managed_sse_enabled"}
+# QueueAttributeName (botocore's SQS model): what GetQueueAttributes may ask for.
+_QUEUE_ATTRIBUTE_NAMES = {
+    "All", "Policy", "VisibilityTimeout", "MaximumMessageSize", "MessageRetentionPeriod", "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible", "CreatedTimestamp", "LastModifiedTimestamp", "QueueArn",
+    "ApproximateNumberOfMessagesDelayed", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "FifoQueue",
+    "ContentBasedDeduplication", "KmsMasterKeyId", "KmsDataKeyReusePeriodSeconds", "DeduplicationScope",
+    "FifoThroughputLimit", "RedriveAllowPolicy", "SqsManagedSseEnabled"}
 
 
 # The endpoint serving this request ("http://127.0.0.1:4566"), so queue URLs point at it; unset
@@ -61,6 +72,9 @@ def _settings(attributes: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in (attributes or {}).items():
         if name in _IGNORED_ATTRIBUTES:
+            continue
+        if name in _KEPT_ATTRIBUTES:
+            out[_KEPT_ATTRIBUTES[name]] = str(value)
             continue
         if name == "RedrivePolicy":
             if value:
@@ -179,9 +193,7 @@ def get_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     wanted = r.get("AttributeNames") or []
     if "All" not in wanted:
         for name in wanted:
-            if name not in attributes and name not in _IGNORED_ATTRIBUTES and name not in (
-                "ApproximateNumberOfMessages", "RedrivePolicy", "FifoQueue"
-            ):
+            if name not in _QUEUE_ATTRIBUTE_NAMES:
                 raise InvalidAttributeName(f"Unknown Attribute {name}.")
         attributes = {k: v for k, v in attributes.items() if k in wanted}
     return {"Attributes": attributes} if attributes else {}
@@ -279,6 +291,16 @@ def list_dead_letter_source_queues(broker: Broker, r: dict[str, Any]) -> dict[st
     return {"queueUrls": [_url(q) for q in _queue(broker, r).dead_letter_source_queues()]}
 
 
+def add_permission(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).add_permission(_required(r, "Label"), _required(r, "AWSAccountIds"), _required(r, "Actions"))
+    return {}
+
+
+def remove_permission(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _queue(broker, r).remove_permission(_required(r, "Label"))
+    return {}
+
+
 def start_message_move_task(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     handle = broker.start_message_move_task(_required(r, "SourceArn"), r.get("DestinationArn"),
                                             max_messages_per_second=r.get("MaxNumberOfMessagesPerSecond"))
@@ -312,6 +334,8 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "UntagQueue": untag_queue,
     "ListQueueTags": list_queue_tags,
     "ListDeadLetterSourceQueues": list_dead_letter_source_queues,
+    "AddPermission": add_permission,
+    "RemovePermission": remove_permission,
     "StartMessageMoveTask": start_message_move_task,
     "ListMessageMoveTasks": list_message_move_tasks,
     "CancelMessageMoveTask": cancel_message_move_task,
