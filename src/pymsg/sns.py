@@ -31,6 +31,7 @@ from .errors import (
     TagLimitExceeded,
     TooManyEntriesInBatchRequest,
 )
+from .policy import add_statement, remove_statement
 from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
 
 if TYPE_CHECKING:
@@ -369,31 +370,17 @@ class Topic:
         """AddPermission: a policy statement named `label` letting `account_ids` call `actions`
         (SNS action names such as "Publish"). InvalidParameter when the label is taken."""
         self._check_alive()
-        if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
-            raise InvalidParameter("Invalid parameter: Label (1 to 80 letters, digits, - and _)")
-        if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
-            raise InvalidParameter("Invalid parameter: AWSAccountId and ActionName need at least one str each")
         with self._lock:
-            policy = json.loads(self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id))
-            if any(st.get("Sid") == label for st in policy.get("Statement", [])):
-                raise InvalidParameter(f"Invalid parameter: Statement already exists: {label}")
-            principals = [f"arn:aws:iam::{a}:root" for a in account_ids]
-            names = [f"SNS:{a}" for a in actions]
-            policy.setdefault("Statement", []).append({
-                "Sid": label, "Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-                "Action": names[0] if len(names) == 1 else names, "Resource": self.arn})
-            self._settings["Policy"] = json.dumps(policy)
+            current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
+            self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SNS", self.arn,
+                                                     _invalid_permission)
 
     def remove_permission(self, label: str) -> None:
         """RemovePermission: drops the statement named `label` (InvalidParameter if there is none)."""
         self._check_alive()
         with self._lock:
-            policy = json.loads(self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id))
-            kept = [st for st in policy.get("Statement", []) if st.get("Sid") != label]
-            if len(kept) == len(policy.get("Statement", [])):
-                raise InvalidParameter(f"Invalid parameter: Label (no statement {label!r} in the policy)")
-            policy["Statement"] = kept
-            self._settings["Policy"] = json.dumps(policy)
+            current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
+            self._settings["Policy"] = remove_statement(current, label, _invalid_permission)
 
     # --- tags -------------------------------------------------------------------------------
 
@@ -436,6 +423,10 @@ _DEFAULT_DELIVERY_POLICY = json.dumps({
 })
 _FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackRoleArn|FailureFeedbackRoleArn|"
                        r"SuccessFeedbackSampleRate)")
+
+
+def _invalid_permission(reason: str) -> Exception:
+    return InvalidParameter(f"Invalid parameter: {reason}")
 
 
 def _default_policy(arn: str, account_id: str) -> str:

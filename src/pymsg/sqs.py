@@ -14,6 +14,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from . import _core
+from .policy import add_statement, remove_statement
 from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, OverLimit, QueueDoesNotExist
 
 if TYPE_CHECKING:
@@ -133,6 +134,10 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
                 raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
             out[name] = value
     return out
+
+
+def _invalid_label(reason: str) -> Exception:
+    return InvalidParameterValue(f"Value for parameter Label is invalid. Reason: {reason}.")
 
 
 def redrive_allowed(target: Queue, source_arn: str) -> None:
@@ -352,35 +357,19 @@ class Queue(_core.QueueHandle):
         """AddPermission: a statement named `label` in the queue's Policy letting `account_ids`
         call `actions` (SQS action names such as "SendMessage", or "*"; at most 7, OverLimit)."""
         self._check_alive()
-        if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
-            raise InvalidParameterValue(f"Value {label!r} for parameter Label is invalid. Reason: 1 to 80 letters, "
-                                        "digits, - and _.")
-        if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
-            raise InvalidParameterValue("AddPermission needs at least one AWSAccountId and one ActionName (str).")
-        if len(actions) > MAX_PERMISSION_ACTIONS:
+        if isinstance(actions, Sequence) and len(actions) > MAX_PERMISSION_ACTIONS:
             raise OverLimit(f"{len(actions)} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.")
         with self._lock:
-            policy = json.loads(self._settings.get("Policy") or json.dumps(
-                {"Version": "2012-10-17", "Id": f"{self.arn}/SQSDefaultPolicy", "Statement": []}))
-            if any(st.get("Sid") == label for st in policy.get("Statement", [])):
-                raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: Already exists.")
-            principals = [f"arn:aws:iam::{a}:root" for a in account_ids]
-            names = [f"SQS:{a}" for a in actions]
-            policy.setdefault("Statement", []).append({
-                "Sid": label, "Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-                "Action": names[0] if len(names) == 1 else names, "Resource": self.arn})
-            self._settings["Policy"] = json.dumps(policy)
+            current = self._settings.get("Policy") or json.dumps(
+                {"Version": "2012-10-17", "Id": f"{self.arn}/SQSDefaultPolicy", "Statement": []})
+            self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SQS", self.arn,
+                                                     _invalid_label)
 
     def remove_permission(self, label: str) -> None:
         """RemovePermission: drops the Policy statement named `label` (InvalidParameterValue if none)."""
         self._check_alive()
         with self._lock:
-            policy = json.loads(self._settings.get("Policy") or "{}")
-            kept = [st for st in policy.get("Statement", []) if st.get("Sid") != label]
-            if len(kept) == len(policy.get("Statement", [])):
-                raise InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: can't find label.")
-            policy["Statement"] = kept
-            self._settings["Policy"] = json.dumps(policy)
+            self._settings["Policy"] = remove_statement(self._settings.get("Policy") or "{}", label, _invalid_label)
 
     def _set_config(self, attributes: Mapping[str, Any]) -> None:
         current = self._core.config()

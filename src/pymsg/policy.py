@@ -1,0 +1,38 @@
+"""Access-policy statements, as SQS's and SNS's AddPermission and RemovePermission write them:
+one statement per label, allowing some accounts some of the service's actions on one resource.
+pymsg keeps these policies and returns them; it does not enforce them."""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, Sequence
+
+
+def add_statement(policy: str, label: str, account_ids: Sequence[str], actions: Sequence[str], service: str,
+                  resource: str, invalid: Callable[[str], Exception]) -> str:
+    """`policy` (JSON) with a statement `label` letting `account_ids` call `actions` (prefixed
+    with `service`, as in "SQS:SendMessage"). Raises invalid(reason) for a bad label, no
+    accounts or actions, or a label already used."""
+    if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
+        raise invalid("Label must be 1 to 80 letters, digits, - and _")
+    if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
+        raise invalid("AWSAccountId and ActionName need at least one str each")
+    document = json.loads(policy)
+    if any(statement.get("Sid") == label for statement in document.get("Statement", [])):
+        raise invalid(f"Label {label} already exists")
+    principals = [f"arn:aws:iam::{account}:root" for account in account_ids]
+    names = [f"{service}:{action}" for action in actions]
+    document.setdefault("Statement", []).append({
+        "Sid": label, "Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
+        "Action": names[0] if len(names) == 1 else names, "Resource": resource})
+    return json.dumps(document)
+
+
+def remove_statement(policy: str, label: str, invalid: Callable[[str], Exception]) -> str:
+    """`policy` without the statement `label`; invalid(reason) when it has none."""
+    document = json.loads(policy)
+    kept = [statement for statement in document.get("Statement", []) if statement.get("Sid") != label]
+    if len(kept) == len(document.get("Statement", [])):
+        raise invalid(f"can't find label {label}")
+    document["Statement"] = kept
+    return json.dumps(document)
