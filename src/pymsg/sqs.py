@@ -14,8 +14,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from . import _core
-from .policy import add_statement, remove_statement
 from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, OverLimit, QueueDoesNotExist
+from .policy import add_statement, remove_statement
 
 if TYPE_CHECKING:
     from .broker import Broker
