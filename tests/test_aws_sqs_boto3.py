@@ -215,6 +215,12 @@ def test_list_queues_tags_and_change_visibility(sqs: Any, clock: pymsg.ManualClo
     sqs.create_queue(QueueName="app-b")
     sqs.create_queue(QueueName="other")
     assert sqs.list_queues(QueueNamePrefix="app-")["QueueUrls"] == [a, a.replace("app-a", "app-b")]
+    first = sqs.list_queues(MaxResults=2)
+    assert len(first["QueueUrls"]) == 2 and "NextToken" in first
+    assert sqs.list_queues(MaxResults=2, NextToken=first["NextToken"])["QueueUrls"] == [a.replace("app-a", "other")]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.list_queues(MaxResults=1001)
+    assert error(excinfo) == ("InvalidParameterValue", 400)
     assert sqs.list_queue_tags(QueueUrl=a)["Tags"] == {"team": "x"}
     sqs.send_message(QueueUrl=a, MessageBody="m")
     (m,) = sqs.receive_message(QueueUrl=a)["Messages"]

@@ -173,9 +173,11 @@ def get_queue_url(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def list_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     urls = [_url(q) for q in broker.list_queues(r.get("QueueNamePrefix") or "")]
     limit = r.get("MaxResults")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000):
+        raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. Reason: 1 to 1000.")
     start = int(r["NextToken"]) if r.get("NextToken") else 0
     out: dict[str, Any] = {}
-    page = urls[start:start + limit] if limit else urls
+    page = urls[start:start + limit] if limit else urls[:1000]  # without MaxResults AWS answers 1,000 at most
     if page:
         out["QueueUrls"] = page
     if limit and start + limit < len(urls):
