@@ -127,3 +127,36 @@ def test_stream_tags_both_ways_with_paging(kinesis: Any) -> None:
     with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
         kinesis.tag_resource(ResourceARN=arn.replace(":stream/t", ":stream/gone"), Tags={"x": "y"})
     assert len(kinesis.list_tags_for_stream(StreamName="t")["Tags"]) == 2  # the refused calls changed nothing
+
+
+def test_list_shards_and_streams_page_and_filter(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="wide", ShardCount=5)
+    kinesis.split_shard(StreamName="wide", ShardToSplit="shardId-000000000000", NewStartingHashKey="1000")
+    first = kinesis.list_shards(StreamName="wide", MaxResults=3)
+    assert [s["ShardId"][-2:] for s in first["Shards"]] == ["00", "01", "02"] and "NextToken" in first
+    rest = kinesis.list_shards(NextToken=first["NextToken"])
+    assert [s["ShardId"][-2:] for s in rest["Shards"]] == ["03", "04", "05", "06"] and "NextToken" not in rest
+    pages = kinesis.get_paginator("list_shards").paginate(StreamName="wide", PaginationConfig={"PageSize": 2})
+    assert len([s for page in pages for s in page["Shards"]]) == 7
+    latest = kinesis.list_shards(StreamName="wide", ShardFilter={"Type": "AT_LATEST"})["Shards"]
+    assert [s["ShardId"][-2:] for s in latest] == ["01", "02", "03", "04", "05", "06"]  # 00 is closed
+    after = kinesis.list_shards(StreamName="wide", ShardFilter={"Type": "AFTER_SHARD_ID",
+                                                                "ShardId": "shardId-000000000004"})["Shards"]
+    assert [s["ShardId"][-2:] for s in after] == ["05", "06"]
+    assert [s["ShardId"][-2:] for s in kinesis.list_shards(
+        StreamName="wide", ExclusiveStartShardId="shardId-000000000005")["Shards"]] == ["06"]
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.list_shards(StreamName="s0", NextToken=first["NextToken"])  # another stream than the token's
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.list_shards(StreamName="wide", ShardFilter={"Type": "AT_TIMESTAMP", "Timestamp": 1})
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.list_shards(NextToken="garbage")
+
+    for name in ("s1", "s2"):
+        kinesis.create_stream(StreamName=name, ShardCount=1)
+    page = kinesis.list_streams(Limit=2)
+    assert page["StreamNames"] == ["s1", "s2"] and page["HasMoreStreams"] is True
+    assert kinesis.list_streams(NextToken=page["NextToken"])["StreamNames"] == ["wide"]
+    assert kinesis.list_streams(ExclusiveStartStreamName="s1")["StreamNames"] == ["s2", "wide"]
+    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+        kinesis.list_streams(Limit=10_001)

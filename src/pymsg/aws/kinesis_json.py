@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any, Callable
 
 from ..broker import Broker
@@ -75,12 +76,38 @@ def delete_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+def _bounded(r: dict[str, Any], name: str, default: int, most: int) -> int:
+    value = r.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise InvalidArgumentException(f"{name} {value!r} is out of range: 1 to {most}.")
+    return value
+
+
+def _token(stream: str, after: str) -> str:
+    """A NextToken: where a listing stops (opaque to clients, as AWS's are)."""
+    return base64.urlsafe_b64encode(json.dumps([stream, after]).encode()).decode()
+
+
+def _untoken(token: Any) -> tuple[str, str]:
+    try:
+        stream, after = json.loads(base64.urlsafe_b64decode(token))
+        return str(stream), str(after)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidArgumentException(f"Invalid NextToken: {token!r}.") from None
+
+
 def list_streams(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    streams = broker.list_streams()
-    return {"StreamNames": [s.name for s in streams], "HasMoreStreams": False,
-            "StreamSummaries": [{"StreamName": s.name, "StreamARN": s.arn, "StreamStatus": "ACTIVE",
-                                 "StreamModeDetails": {"StreamMode": s.mode},
-                                 "StreamCreationTimestamp": s._core.created_timestamp} for s in streams]}
+    limit = _bounded(r, "Limit", 100, 10_000)
+    after = _untoken(r["NextToken"])[1] if r.get("NextToken") else r.get("ExclusiveStartStreamName")
+    streams = [s for s in broker.list_streams() if after is None or s.name > after]
+    page = streams[:limit]
+    out = {"StreamNames": [s.name for s in page], "HasMoreStreams": len(streams) > limit,
+           "StreamSummaries": [{"StreamName": s.name, "StreamARN": s.arn, "StreamStatus": "ACTIVE",
+                                "StreamModeDetails": {"StreamMode": s.mode},
+                                "StreamCreationTimestamp": s._core.created_timestamp} for s in page]}
+    if len(streams) > limit:
+        out["NextToken"] = _token("", page[-1].name)
+    return out
 
 
 def describe_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +119,35 @@ def describe_stream_summary(broker: Broker, r: dict[str, Any]) -> dict[str, Any]
 
 
 def list_shards(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    return {"Shards": [_shard(s) for s in _stream(broker, r).list_shards()]}
+    """ListShards, 1,000 a page by default. ShardFilter: AFTER_SHARD_ID, AT_LATEST (the open
+    shards) and the TRIM_HORIZON ones (every shard pymsg keeps); the time-based ones are refused."""
+    limit = _bounded(r, "MaxResults", 1000, 10_000)
+    if r.get("NextToken"):
+        name, after = _untoken(r["NextToken"])
+        stream = broker.get_stream(name)
+        # AWS refuses a StreamName beside a NextToken, but boto3's paginator sends both: the
+        # same stream is let through.
+        given = r.get("StreamName") or str(r.get("StreamARN") or "").rsplit("/", 1)[-1]
+        if given and given != stream.name:
+            raise InvalidArgumentException("NextToken and StreamName cannot be provided together.")
+    else:
+        stream, after = _stream(broker, r), r.get("ExclusiveStartShardId") or ""
+    shards = stream.list_shards()
+    shard_filter = r.get("ShardFilter") or {}
+    kind = shard_filter.get("Type")
+    if kind == "AFTER_SHARD_ID":
+        after = max(after, _req(shard_filter, "ShardId"))
+    elif kind == "AT_LATEST":
+        shards = [s for s in shards if not s.sequence_number_range.ending_sequence_number]
+    elif kind not in (None, "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON"):
+        raise InvalidArgumentException(f"ShardFilter type {kind} is not served by pymsg (AFTER_SHARD_ID, AT_LATEST, "
+                                       "AT_TRIM_HORIZON and FROM_TRIM_HORIZON are).")
+    shards = [s for s in shards if s.shard_id > after]
+    page = shards[:limit]
+    out: dict[str, Any] = {"Shards": [_shard(s) for s in page]}
+    if len(shards) > limit:
+        out["NextToken"] = _token(stream.name, page[-1].shard_id)
+    return out
 
 
 def put_record(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
