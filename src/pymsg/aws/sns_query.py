@@ -8,40 +8,24 @@ from __future__ import annotations
 import base64
 import json
 from typing import Any, Callable
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from ..broker import Broker
 from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound
 from ..sns import Subscription, Topic
+from .forms import form_tree
 from .ids import request_id
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
 VERSION = "2010-03-31"
 
 
-def parse(body: bytes) -> dict[str, Any]:
-    """Form members into nested dicts and lists: "A.member.2.B" -> {"A": [.., {"B": ..}]}."""
-    flat = dict(parse_qsl(body.decode(), keep_blank_values=True))
-    out: dict[str, Any] = {}
-    for key, value in flat.items():
-        parts = key.split(".")
-        node: Any = out
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            if part in ("member", "entry") and isinstance(node, dict):
-                continue
-            if part.isascii() and part.isdigit():
-                index = int(part)
-                node = node.setdefault(index, {} if not last else value) if isinstance(node, dict) else node
-                if last:
-                    break
-                continue
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
-    return out
+_WRAPPERS = frozenset({"member", "entry"})  # "A.member.2.B" and "A.entry.1.key" are A's items
+
+
+def parse(body: bytes) -> dict[Any, Any]:
+    """Form members into nested dicts: "A.member.2.B" -> {"A": {2: {"B": ...}}}."""
+    return form_tree(body, _WRAPPERS)
 
 
 def _entries(node: Any) -> list[Any]:

@@ -13,12 +13,12 @@ travel as text.
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
-from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 from ..broker import Broker
 from ..errors import InvalidParameterValue, PymsgError
 from . import sqs_json
+from .forms import form_tree
 from .ids import request_id
 
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
@@ -44,21 +44,6 @@ _LISTS_OUT = {"QueueUrls": "QueueUrl", "queueUrls": "QueueUrl", "Messages": "Mes
               "StringListValues": "StringListValue", "BinaryListValues": "BinaryListValue"}
 _INTEGERS = {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "MaxResults",
              "MaxNumberOfMessagesPerSecond"}
-
-
-def _tree(body: str) -> dict[Any, Any]:
-    """Form members as nested dicts: "A.1.B" -> {"A": {1: {"B": ...}}}."""
-    out: dict[Any, Any] = {}
-    for key, value in parse_qsl(body, keep_blank_values=True):
-        node = out
-        parts: list[Any] = [int(p) if p.isascii() and p.isdigit() else p for p in key.split(".")]
-        for part in parts[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):  # "A=1&A.1=2": the later, deeper one wins
-                child = node[part] = {}
-            node = child
-        node[parts[-1]] = value
-    return out
 
 
 def _numbered(node: Any) -> list[Any]:
@@ -90,7 +75,7 @@ def _members(node: dict[str, Any]) -> dict[str, Any]:
 
 
 def request(action: str, form: dict[str, Any], path: str = "/") -> dict[str, Any]:
-    """The JSON request members of a query form (already split by _tree)."""
+    """The JSON request members of a query form (already split by parse)."""
     members = _members({k: v for k, v in form.items() if k not in ("Action", "Version")})
     if action == "CreateQueue" and "Tags" in members:
         members["tags"] = members.pop("Tags")  # CreateQueue alone names its tags in lower case
@@ -162,5 +147,5 @@ def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str]
         sqs_json.ENDPOINT.reset(token)
 
 
-def parse(body: bytes) -> dict[str, Any]:
-    return _tree(body.decode())  # UnicodeDecodeError is a ValueError
+def parse(body: bytes) -> dict[Any, Any]:
+    return form_tree(body)  # UnicodeDecodeError is a ValueError
