@@ -45,6 +45,10 @@ def _caller_identity(broker: Broker) -> Response:
     return 200, {"Content-Type": "text/xml"}, body.encode()
 
 
+_SQS_VERSION = b"Version=" + sqs_query.VERSION.encode()  # what marks a query form's service
+_SNS_VERSION = b"Version=" + sns_query.VERSION.encode()
+
+
 def _protocol(lowered: Mapping[str, str], body: bytes, path: str) -> str:
     """Which protocol a request speaks: "json" (X-Amz-Target), or the query protocol's
     "sts", "sqs-query" (Version 2012-11-05, or posted to a queue URL) or "sns-query"."""
@@ -52,8 +56,7 @@ def _protocol(lowered: Mapping[str, str], body: bytes, path: str) -> str:
         return "json"
     if b"Action=GetCallerIdentity" in body:
         return "sts"
-    if b"Version=" + sqs_query.VERSION.encode() in body or (
-            path.count("/") >= 2 and b"Version=" + sns_query.VERSION.encode() not in body):
+    if _SQS_VERSION in body or (path.count("/") >= 2 and _SNS_VERSION not in body):
         return "sqs-query"
     return "sns-query"
 
