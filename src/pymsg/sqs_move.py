@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
@@ -203,8 +204,8 @@ class MoveTasks:
             self._timer.start()
 
     def _tick(self) -> None:
-        stop = threading.Event()
-        while not stop.wait(_TICK_SECONDS):
+        while True:
+            time.sleep(_TICK_SECONDS)  # real time: this thread runs only on a system clock
             self.run_due()
             with self._lock:
                 if not any(t.status == "RUNNING" for t in self._tasks):
