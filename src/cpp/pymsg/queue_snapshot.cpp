@@ -26,7 +26,7 @@ constexpr const char* kWhat = "queue snapshot";
 constexpr std::uint32_t kMaxSlot = 1u << 26;
 
 QueueIdentity read_identity(SnapshotReader& r) {
-  if (r.take(4) != std::string_view(kMagic, 4)) r.fail("it does not start with PQS1");
+  r.expect_magic(std::string_view(kMagic, 4));
   QueueIdentity identity;
   identity.keys.k0 = r.u64();
   identity.keys.k1 = r.u64();

@@ -51,6 +51,10 @@ class SnapshotReader {
   TimeUs i64() { return static_cast<TimeUs>(uint(8)); }
   std::string_view str() { return take(u32()); }
   bool done() const { return pos_ == in_.size(); }
+  // Reads the dump's four-byte format mark; fails unless it is `magic`.
+  void expect_magic(std::string_view magic) {
+    if (take(magic.size()) != magic) fail("it does not start with " + std::string(magic));
+  }
 
   [[noreturn]] void fail(const std::string& why) const {
     throw Error(ErrorCode::InvalidParameterValue, std::string("Not a pymsg ") + what_ + ": " + why + ".");

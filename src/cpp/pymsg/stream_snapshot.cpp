@@ -39,7 +39,7 @@ std::optional<std::uint32_t> read_optional(SnapshotReader& r) {
 }
 
 StreamIdentity read_identity(SnapshotReader& r) {
-  if (r.take(4) != std::string_view(kMagic, 4)) r.fail("it does not start with PKS1");
+  r.expect_magic(std::string_view(kMagic, 4));
   StreamIdentity identity;
   identity.keys.k0 = r.u64();
   identity.keys.k1 = r.u64();
