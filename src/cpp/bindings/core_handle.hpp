@@ -4,7 +4,7 @@
 // so its C methods reach the core through one pointer and the public calls run no Python frame.
 #pragma once
 
-#include <Python.h>
+#include "python_compat.hpp"
 #include <pybind11/pybind11.h>
 
 #include <initializer_list>

@@ -4,7 +4,7 @@
 // first access.
 #pragma once
 
-#include <Python.h>
+#include "python_compat.hpp"
 #include <pybind11/pybind11.h>
 
 #include <initializer_list>
