@@ -4,16 +4,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import subprocess
-import sys
-import tempfile
 import threading
-import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator
-
-import pytest
 
 import pymsg
 from pymsg.aws.server import Server
@@ -48,28 +41,9 @@ def legacy_sqs_session() -> Any:
     return session
 
 
-@functools.lru_cache(maxsize=None)
 def _legacy_models() -> Path:
-    """botocore 1.31.80's SQS model files, fetched once with pip and kept in the temp directory."""
-    root = Path(tempfile.gettempdir()) / f"pymsg-botocore-{LEGACY_BOTOCORE}"
-    models = root / "models"
-    if (models / "sqs" / "2012-11-05" / "service-2.json").exists():
-        return models
-    fetched = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-         f"botocore=={LEGACY_BOTOCORE}", "-d", str(root)], capture_output=True, text=True, timeout=300)
-    wheels = list(root.glob(f"botocore-{LEGACY_BOTOCORE}-*.whl"))
-    if fetched.returncode != 0 or not wheels:
-        pytest.skip(f"cannot fetch botocore {LEGACY_BOTOCORE} for its query-protocol SQS model: "
-                    f"{fetched.stderr.strip()[-300:]}")
-    prefix = "botocore/data/"
-    with zipfile.ZipFile(wheels[0]) as wheel:
-        for name in wheel.namelist():
-            if name.startswith(prefix + "sqs/"):
-                target = models / name[len(prefix):]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(wheel.read(name))
-    return models
+    """botocore 1.31.80's SQS model files, kept in tests/data so the suite needs no network."""
+    return Path(__file__).parent / "data" / f"botocore-{LEGACY_BOTOCORE}-models"
 
 
 @contextlib.contextmanager
