@@ -15,6 +15,11 @@ START = 1_700_000_000.0
 os.environ["PYMSG_MOCK_VERIFY"] = "1"
 
 
+def pytest_report_header() -> str:
+    """Which pymsg is under test: an installed wheel's, or a build of this checkout."""
+    return f"pymsg {pymsg.__version__} from {os.path.dirname(pymsg.__file__)}"
+
+
 @pytest.fixture
 def clock() -> pymsg.ManualClock:
     return pymsg.ManualClock(START)

@@ -69,6 +69,7 @@ def demo(messages: int, producers: int, consumers: int, fifo: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pymsg", description="pymsg: an in-process broker with AWS semantics.")
+    parser.add_argument("--version", action="version", version=f"pymsg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("demo", help="run producers and consumers on an embedded broker")
     run.add_argument("--messages", type=int, default=200_000)
