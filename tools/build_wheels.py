@@ -120,7 +120,7 @@ def build_wheel(python: Path, version: str, arch: str, source: Path, work: Path,
         # The module's file name and the wheel's tag come from the host Python unless told.
         # (_PYTHON_HOST_PLATFORM would tell, but pip then installs the build tools for the target.)
         env["SETUPTOOLS_EXT_SUFFIX"] = f".cpython-{cp[2:]}-{arch}-linux-gnu.so"
-        options = ["-C", f"wheel.tags={cp}-{cp}-linux_{arch}"]
+        options = [f"--config-settings=wheel.tags={cp}-{cp}-linux_{arch}"]
     with tempfile.TemporaryDirectory() as raw:
         built, repaired = Path(raw) / "built", Path(raw) / "repaired"
         subprocess.run([str(python), "-m", "pip", "wheel", "--no-deps", "-q", *options, "-w", str(built), str(source)],
