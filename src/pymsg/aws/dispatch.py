@@ -10,6 +10,7 @@ from typing import Any, Callable, Mapping, Union
 from ..broker import Broker
 from ..errors import PymsgError
 from . import cbor, kinesis_json, sns_query, sqs_json, sqs_query
+from .forms import MALFORMED, malformed
 from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
@@ -151,6 +152,9 @@ def _handle_json(broker: Broker, target: str, body: bytes,
             raise ValueError("not an object")
     except PymsgError as exc:  # first: pymsg's validation errors are ValueErrors too
         return _json_error(exc.http_status, namespace, exc.code, str(exc), content_type)
+    except RecursionError:
+        return _json_error(400, namespace, "SerializationException", "The request body is nested too deeply.",
+                           content_type)
     except ValueError as exc:
         return _json_error(400, namespace, "SerializationException", f"The request body is not an object ({exc}).",
                            content_type)
@@ -158,5 +162,5 @@ def _handle_json(broker: Broker, target: str, body: bytes,
         return _json_response(200, operations[operation](broker, request), content_type)
     except PymsgError as exc:
         return _json_error(exc.http_status, namespace, exc.code, str(exc), content_type, exc.legacy_code)
-    except (TypeError, ValueError, KeyError) as exc:  # a malformed member (wrong type, bad base64)
-        return _json_error(400, namespace, "InvalidParameterValue", f"Malformed request: {exc}.", content_type)
+    except MALFORMED as exc:  # a member of the wrong type or shape, bad base64
+        return _json_error(400, namespace, "InvalidParameterValue", malformed(operation, exc), content_type)

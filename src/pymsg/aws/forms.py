@@ -1,10 +1,25 @@
-"""Query-protocol forms (``Action=...&A.1.B=v``), the request body of SQS's legacy protocol and
-of SNS, as nested dicts."""
+"""Reading requests: query-protocol forms (``Action=...&A.1.B=v``), the request body of SQS's
+legacy protocol and of SNS, as nested dicts; and what the protocols answer when a request's
+members have the wrong shape."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qsl
+
+_log = logging.getLogger("pymsg.aws")
+
+# What an operation raises when a member has the wrong type or shape (a string where a list or
+# map belongs, a list of numbers where entries belong, nesting deeper than Python recurses):
+# the client's fault, answered with a 400 in each protocol, never a 500.
+MALFORMED = (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError)
+
+
+def malformed(action: str, exc: BaseException) -> str:
+    """The message of the 400 for a malformed `action` request; the details go to the log."""
+    _log.debug("malformed %s request: %r", action, exc, exc_info=exc)
+    return f"Malformed request: a member of {action} has the wrong type or shape."
 
 
 def form_tree(body: bytes, skip: frozenset[str] = frozenset()) -> dict[Any, Any]:

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from ..broker import Broker
 from ..errors import InvalidParameterValue, PymsgError
 from . import sqs_json
-from .forms import form_tree
+from .forms import MALFORMED, form_tree, malformed
 from .ids import request_id
 
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
@@ -131,18 +131,18 @@ def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str]
         form = parse(body)
     except ValueError as exc:  # not UTF-8
         return 400, headers, error(400, "MalformedQueryString", f"The request body is not a query string ({exc}).")
-    action = form.get("Action", "")
-    if action not in sqs_json.OPERATIONS:
+    action = form.get("Action")
+    if not isinstance(action, str) or action not in sqs_json.OPERATIONS:  # "Action.1=x" makes a map of it
         return 400, headers, error(400, "AWS.SimpleQueueService.InvalidAction",
-                                   f"The action {action or '(none)'} is not valid for this endpoint.")
+                                   f"The action {action if isinstance(action, str) and action else '(none)'} is not valid for this endpoint.")
     token = sqs_json.ENDPOINT.set(endpoint)
     try:
         answer = sqs_json.OPERATIONS[action](broker, request(action, form, path))
         return 200, headers, response(action, answer)
     except PymsgError as exc:
         return exc.http_status, headers, error(exc.http_status, exc.legacy_code or exc.code, str(exc))
-    except (TypeError, ValueError, KeyError) as exc:  # a malformed member (wrong type, bad base64)
-        return 400, headers, error(400, "InvalidParameterValue", f"Malformed request: {exc}.")
+    except MALFORMED as exc:  # a member of the wrong type or shape, bad base64
+        return 400, headers, error(400, "InvalidParameterValue", malformed(action, exc))
     finally:
         sqs_json.ENDPOINT.reset(token)
 
