@@ -111,8 +111,11 @@ def call(request: pytest.FixtureRequest) -> str:
 
 def test_empty_batch_raises_empty_batch_request(any_queue: pymsg.Queue, call: str) -> None:
     in_flight(any_queue, 1)
-    with pytest.raises(pymsg.EmptyBatchRequest, match="at least one entry"):
+    entry = {"send": "SendMessageBatchRequestEntry", "delete": "DeleteMessageBatchRequestEntry",
+             "change_visibility": "ChangeMessageVisibilityBatchRequestEntry"}[call]
+    with pytest.raises(pymsg.EmptyBatchRequest) as raised:
         CALLS[call](any_queue, [])
+    assert str(raised.value) == f"There should be at least one {entry} in the request."
     assert counts(any_queue) == (0, 1, 0)
 
 

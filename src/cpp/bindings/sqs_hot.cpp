@@ -586,8 +586,12 @@ bool read_entry(PyObject* entry, std::initializer_list<PyObject*> keys, EntryVal
   return true;
 }
 
-bool check_batch_size(std::size_t count, const SqsLimits& limits) {
-  if (count == 0) return raise(ErrorCode::EmptyBatchRequest, "There should be at least one entry in the request."), false;
+// `entry` names the request's entries as AWS does in its message: "SendMessageBatchRequestEntry".
+bool check_batch_size(std::size_t count, const SqsLimits& limits, const char* entry) {
+  if (count == 0) {
+    PyErr_Format(error_class(ErrorCode::EmptyBatchRequest), "There should be at least one %s in the request.", entry);
+    return false;
+  }
   if (count > limits.max_batch_entries) {
     PyErr_Format(error_class(ErrorCode::TooManyEntriesInBatchRequest),
                  "Maximum number of entries per request are %u. You have sent %zu.", limits.max_batch_entries, count);
@@ -598,8 +602,9 @@ bool check_batch_size(std::size_t count, const SqsLimits& limits) {
 
 // Batch-level checks shared by the three batch calls, in AWS's order: count, then each id's
 // format, then distinctness. `values[i][0]` holds entry i's id.
-bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vector<EntryValues>& values) {
-  if (!check_batch_size(count, limits)) return false;
+bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vector<EntryValues>& values,
+                     const char* entry) {
+  if (!check_batch_size(count, limits, entry)) return false;
   for (std::size_t i = 0; i < values.size(); ++i) {
     PyObject* id = values[i][0];
     std::string_view text;
@@ -608,7 +613,7 @@ bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vect
     if (!is_valid_batch_entry_id(text)) {
       PyErr_Format(error_class(ErrorCode::InvalidBatchEntryId),
                    "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
-                   "It can be at most 80 letters long (got %R).", id);
+                   "It can be at most 80 letters long.");
       return false;
     }
     for (std::size_t j = 0; j < i; ++j) {
@@ -626,7 +631,7 @@ bool check_batch_ids(std::size_t count, const SqsLimits& limits, const std::vect
 }
 
 // Reads every entry of a batch (a list or tuple of dicts) and runs the batch-level checks.
-bool read_batch(PyObject* entries, const SqsLimits& limits, std::initializer_list<PyObject*> keys,
+bool read_batch(PyObject* entries, const SqsLimits& limits, const char* entry, std::initializer_list<PyObject*> keys,
                 std::vector<EntryValues>& values) {
   if (!PyList_Check(entries) && !PyTuple_Check(entries)) {
     PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "Entries must be a list of dicts, not %s.",
@@ -634,13 +639,13 @@ bool read_batch(PyObject* entries, const SqsLimits& limits, std::initializer_lis
     return false;
   }
   const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(entries));
-  if (!check_batch_size(n, limits)) return false;
+  if (!check_batch_size(n, limits, entry)) return false;
   PyObject** items = PySequence_Fast_ITEMS(entries);
   values.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (!read_entry(items[i], keys, values[i])) return false;
   }
-  return check_batch_ids(n, limits, values);
+  return check_batch_ids(n, limits, values, entry);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,7 +689,7 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
     return nullptr;
   }
   std::vector<EntryValues> values;
-  if (!read_batch(entries, queue->limits(),
+  if (!read_batch(entries, queue->limits(), "SendMessageBatchRequestEntry",
                   {g_names.id, g_names.body, g_names.delay_seconds, g_names.message_attributes, g_names.group_id,
                    g_names.deduplication_id, g_names.trace_header},
                   values)) {
@@ -733,7 +738,14 @@ PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   long max_messages = 1;
   if (a[0] != nullptr) {
     max_messages = PyBool_Check(a[0]) ? -1 : PyLong_AsLong(a[0]);
-    if (max_messages == -1 && PyErr_Occurred()) PyErr_Clear();
+    if (max_messages == -1 && PyErr_Occurred()) {
+      PyErr_Clear();
+    } else if (!PyBool_Check(a[0]) && max_messages < 1) {  // an int, out of range: AWS's words, with the value
+      PyErr_Format(error_class(ErrorCode::InvalidParameterValue),
+                   "Value %ld for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and %u, if "
+                   "provided.", max_messages, queue->limits().max_receive_messages);
+      return nullptr;
+    }
     if (max_messages < 1 || max_messages > 0xFFFFFFF) {
       return raise(ErrorCode::InvalidParameterValue,
                    "Value for parameter MaxNumberOfMessages is invalid. Reason: must be an int between 1 and 10.");
@@ -820,7 +832,7 @@ bool same_id(const MessageId& a, const MessageId& b) {
 // queue received is deleted by its handle's fields (no text to encode and decode).
 PyObject* delete_messages(Queue& queue, PyObject* entries) {
   const auto n = static_cast<std::size_t>(PySequence_Fast_GET_SIZE(entries));
-  if (!check_batch_size(n, queue.limits())) return nullptr;
+  if (!check_batch_size(n, queue.limits(), "DeleteMessageBatchRequestEntry")) return nullptr;
   PyObject** items = PySequence_Fast_ITEMS(entries);
   std::vector<ReceiptHandle> handles(n);
   bool foreign = false;  // some message came from another queue
@@ -882,7 +894,10 @@ PyObject* queue_delete_batch(PyObject* self, PyObject* const* args, Py_ssize_t n
     return delete_messages(*queue, entries);
   }
   std::vector<EntryValues> values;
-  if (!read_batch(entries, queue->limits(), {g_names.id, g_names.receipt_handle}, values)) return nullptr;
+  if (!read_batch(entries, queue->limits(), "DeleteMessageBatchRequestEntry", {g_names.id, g_names.receipt_handle},
+                  values)) {
+    return nullptr;
+  }
   std::vector<std::string_view> handles(values.size());
   std::vector<PyObject*> ids(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -909,7 +924,8 @@ PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, P
     return nullptr;
   }
   std::vector<EntryValues> values;
-  if (!read_batch(entries, queue->limits(), {g_names.id, g_names.receipt_handle, g_names.visibility_timeout}, values)) {
+  if (!read_batch(entries, queue->limits(), "ChangeMessageVisibilityBatchRequestEntry",
+                  {g_names.id, g_names.receipt_handle, g_names.visibility_timeout}, values)) {
     return nullptr;
   }
   std::vector<std::pair<std::string_view, double>> requests(values.size());

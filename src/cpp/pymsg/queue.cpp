@@ -346,7 +346,7 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
   if (fifo_) {
     if (!r.group_id) {
       throw Error(ErrorCode::MissingParameter,
-                  "The request must contain the parameter MessageGroupId (required on FIFO queues).");
+                  "The request must contain the parameter MessageGroupId.");
     }
     if (r.deduplication_id) {
       check_fifo_id(*r.deduplication_id, "MessageDeduplicationId");
@@ -463,18 +463,18 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
   if (max_messages < 1 || max_messages > limits_.max_receive_messages) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + std::to_string(max_messages) +
-                    " for parameter MaxNumberOfMessages is invalid. Reason: must be between 1 and " +
-                    std::to_string(limits_.max_receive_messages) + ".");
+                    " for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and " +
+                    std::to_string(limits_.max_receive_messages) + ", if provided.");
   }
   if (visibility_timeout && (*visibility_timeout < 0 || *visibility_timeout > kMaxVisibilityTimeoutS * kUsPerSecond)) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + std::to_string(*visibility_timeout / kUsPerSecond) +
-                    " for parameter VisibilityTimeout is invalid. Reason: must be between 0 and 43200 seconds.");
+                    " for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.");
   }
   if (wait && (*wait < 0 || *wait > kMaxWaitTimeS * kUsPerSecond)) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + std::to_string(*wait / kUsPerSecond) +
-                    " for parameter WaitTimeSeconds is invalid. Reason: must be between 0 and 20 seconds.");
+                    " for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.");
   }
   out.messages.reserve(out.messages.size() + std::min<std::uint32_t>(max_messages, 16));
   out.bodies.reserve(out.bodies.size() + 128 * std::min<std::uint32_t>(max_messages, 16));

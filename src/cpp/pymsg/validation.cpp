@@ -1,6 +1,7 @@
 #include "pymsg/validation.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -25,6 +26,13 @@ constexpr IdCharTable kIdChars;
 bool is_id_char(unsigned char c) noexcept { return kIdChars.allowed[c]; }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
+
+// A number as AWS echoes it in a message: 2000, not 2000.000000; 2.5 as 2.5.
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.15g", value);
+  return text;
+}
 
 }  // namespace
 
@@ -113,7 +121,7 @@ void check_fifo_id(std::string_view value, const char* parameter) {
 void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const char* parameter) {
   if (!std::isfinite(seconds) || seconds < static_cast<double>(lo) ||
       seconds > static_cast<double>(hi)) {
-    std::string shown = std::isfinite(seconds) ? std::to_string(seconds) : std::string("nan/inf");
+    std::string shown = std::isfinite(seconds) ? format_number(seconds) : std::string("nan/inf");
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + shown + " for parameter " + parameter +
                     " is invalid. Reason: must be between " + std::to_string(lo) + " and " +

@@ -221,7 +221,7 @@ def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def receive_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     queue = _queue(broker, r)
     messages = queue.receive(
-        r.get("MaxNumberOfMessages") or 1,
+        1 if r.get("MaxNumberOfMessages") is None else r["MaxNumberOfMessages"],  # 0 is refused, as on AWS
         wait_time_seconds=r.get("WaitTimeSeconds"),
         visibility_timeout=r.get("VisibilityTimeout"),
     )

@@ -1,0 +1,70 @@
+"""AWS's own words: each refused SQS call answers with AWS's error message verbatim (and its
+code), over JSON and the legacy query protocol, in process and over HTTP, and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import pytest
+
+import pymsg
+from aws_endpoints import SQS_MODES, endpoint
+
+pytest.importorskip("boto3")
+ClientError = pytest.importorskip("botocore.exceptions").ClientError
+
+
+@pytest.fixture(params=SQS_MODES)
+def sqs(request: pytest.FixtureRequest, clock: pymsg.ManualClock) -> Iterator[Any]:
+    with endpoint(request.param, pymsg.Broker(clock)) as make_client:
+        client = make_client("sqs")
+        client.create_queue(QueueName="q")
+        client.create_queue(QueueName="f.fifo", Attributes={"FifoQueue": "true"})
+        yield client
+
+
+def url(sqs: Any, name: str) -> str:
+    return sqs.get_queue_url(QueueName=name)["QueueUrl"]
+
+
+CASES: list[tuple[str, Callable[[Any], Any], str, str]] = [
+    ("receive 11", lambda c: c.receive_message(QueueUrl=url(c, "q"), MaxNumberOfMessages=11), "InvalidParameterValue",
+     "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."),
+    ("receive 0", lambda c: c.receive_message(QueueUrl=url(c, "q"), MaxNumberOfMessages=0), "InvalidParameterValue",
+     "Value 0 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided."),
+    ("wait 21", lambda c: c.receive_message(QueueUrl=url(c, "q"), WaitTimeSeconds=21), "InvalidParameterValue",
+     "Value 21 for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided."),
+    ("visibility 43201", lambda c: c.receive_message(QueueUrl=url(c, "q"), VisibilityTimeout=43201),
+     "InvalidParameterValue",
+     "Value 43201 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided."),
+    ("fifo without group", lambda c: c.send_message(QueueUrl=url(c, "f.fifo"), MessageBody="x",
+                                                    MessageDeduplicationId="d"),
+     "MissingParameter", "The request must contain the parameter MessageGroupId."),
+    ("empty delete batch", lambda c: c.delete_message_batch(QueueUrl=url(c, "q"), Entries=[]), "EmptyBatchRequest",
+     "There should be at least one DeleteMessageBatchRequestEntry in the request."),
+    ("empty send batch", lambda c: c.send_message_batch(QueueUrl=url(c, "q"), Entries=[]), "EmptyBatchRequest",
+     "There should be at least one SendMessageBatchRequestEntry in the request."),
+    ("bad batch id", lambda c: c.send_message_batch(QueueUrl=url(c, "q"), Entries=[{"Id": "a b", "MessageBody": "x"}]),
+     "InvalidBatchEntryId",
+     "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
+     "It can be at most 80 letters long."),
+]
+
+
+@pytest.mark.parametrize(("call", "code", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_refusals_carry_aws_messages_and_change_nothing(sqs: Any, call: Callable[[Any], Any], code: str,
+                                                        message: str) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        call(sqs)
+    error = excinfo.value.response["Error"]
+    assert error["Code"].endswith(code)  # the query protocol's legacy codes are AWS.SimpleQueueService.<code>
+    assert error["Message"] == message
+    for name in ("q", "f.fifo"):
+        attributes = sqs.get_queue_attributes(QueueUrl=url(sqs, name), AttributeNames=["All"])["Attributes"]
+        assert attributes["ApproximateNumberOfMessages"] == attributes["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def test_a_delay_out_of_range_is_echoed_as_aws_writes_it(sqs: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x", DelaySeconds=2000)
+    assert excinfo.value.response["Error"]["Message"].startswith("Value 2000 for parameter DelaySeconds is invalid.")
