@@ -68,3 +68,25 @@ def test_a_delay_out_of_range_is_echoed_as_aws_writes_it(sqs: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x", DelaySeconds=2000)
     assert excinfo.value.response["Error"]["Message"].startswith("Value 2000 for parameter DelaySeconds is invalid.")
+
+
+def test_fifo_queue_attribute_on_a_standard_name_is_refused(sqs: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        sqs.create_queue(QueueName="plain", Attributes={"FifoQueue": "true"})
+    error = excinfo.value.response["Error"]
+    assert error["Code"].endswith("InvalidParameterValue")
+    assert error["Message"] == ("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                                "underscores, must end with .fifo suffix and be 1 to 80 in length")
+    assert not any(u.endswith("/plain") for u in sqs.list_queues().get("QueueUrls", []))  # no standard queue made
+
+
+def test_a_fifo_batch_with_an_entry_without_group_fails_whole(sqs: Any) -> None:
+    entries = [{"Id": "a", "MessageBody": "x", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+               {"Id": "b", "MessageBody": "y", "MessageDeduplicationId": "2"}]
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message_batch(QueueUrl=url(sqs, "f.fifo"), Entries=entries)
+    error = excinfo.value.response["Error"]
+    assert error["Code"].endswith("MissingParameter")
+    assert error["Message"] == "The request must contain the parameter MessageGroupId."
+    attributes = sqs.get_queue_attributes(QueueUrl=url(sqs, "f.fifo"), AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"  # not even the good entry went in

@@ -162,7 +162,12 @@ def _failed(failures: Any) -> list[dict[str, Any]]:
 
 def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     name = _required(r, "QueueName")
-    queue = broker.create_queue(name, tags=r.get("tags"), **_settings(r.get("Attributes") or {}))
+    attributes = r.get("Attributes") or {}
+    if str(attributes.get("FifoQueue", "")).lower() == "true" and not str(name).endswith(".fifo"):
+        # pymsg's API takes FIFO from the name; AWS refuses the attribute on a standard name.
+        raise InvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+                                    "underscores, must end with .fifo suffix and be 1 to 80 in length")
+    queue = broker.create_queue(name, tags=r.get("tags"), **_settings(attributes))
     return {"QueueUrl": _url(queue)}
 
 
@@ -214,6 +219,9 @@ def send_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     queue = _queue(broker, r)
     entries = [{"id": e.get("Id"), "body": e.get("MessageBody"), **_send_kwargs(e)} for e in r.get("Entries") or []]
+    if queue.name.endswith(".fifo") and any(e.get("group_id") is None for e in entries):
+        # AWS fails the whole request here, where other bad entries fail alone.
+        raise MissingParameter("The request must contain the parameter MessageGroupId.")
     result = queue.send_batch(entries)
     return {"Successful": [{"Id": s.id, **_sent(s)} for s in result.successful], "Failed": _failed(result.failed)}
 
