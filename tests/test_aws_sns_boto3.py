@@ -126,6 +126,10 @@ def test_publish_batch_and_subscription_attributes(clients: tuple[Any, Any]) -> 
     sns.unsubscribe(SubscriptionArn=sub)
     with pytest.raises(sns.exceptions.NotFoundException):
         sns.get_subscription_attributes(SubscriptionArn=sub)
+    sns.unsubscribe(SubscriptionArn=sub)  # again: AWS answers 200 for a subscription that is gone
+    sns.unsubscribe(SubscriptionArn=arn + ":0b3e0a7e-1111-2222-3333-444455556666")  # or never was
+    with pytest.raises(ClientError):
+        sns.unsubscribe(SubscriptionArn="not-an-arn")
 
 
 def test_topic_attributes_permissions_tags_and_paging(clients: tuple[Any, Any]) -> None:
