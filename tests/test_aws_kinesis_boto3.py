@@ -1,5 +1,4 @@
-"""boto3 against pymsg, through ``pymsg.mock_aws()`` and ``pymsg serve``: Kinesis over AWS JSON 1.1
-(AWS_SEMANTICS.md section 7, Kinesis checks 16-20)."""
+"""boto3 against pymsg, through ``pymsg.mock_aws()`` and ``pymsg serve``: Kinesis over AWS JSON 1.1."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """boto3 against pymsg, through ``pymsg.mock_aws()`` and ``pymsg serve``: SNS over the query/XML protocol, fanning out
-to SQS (AWS_SEMANTICS.md section 7, SNS checks 12-15)."""
+to SQS."""
 
 from __future__ import annotations
 

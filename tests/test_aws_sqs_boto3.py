@@ -1,6 +1,5 @@
 """boto3 against pymsg, through ``pymsg.mock_aws()`` and through ``pymsg serve``: SQS over AWS
-JSON 1.0, checked the way a test suite written for moto would (AWS_SEMANTICS.md sections 0 and
-7, SQS checks 1-8, 10, 11)."""
+JSON 1.0, checked the way a test suite written for moto would."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The cache's behaviour: one suite parametrised over every eviction policy (what they all share:
 get/set/delete, nx/xx, TTLs with lazy and active expiry, stats, incr, and the memory and item limits
-after every write), then each policy's own eviction order (AWS_SEMANTICS.md section 4).
+after every write), then each policy's own eviction order.
 
 Time moves only through the manual clock (``clock.advance``); nothing sleeps. The manual clock
 sweeps expired keys on every advance (active expiry), so the one test of purely lazy expiry runs on

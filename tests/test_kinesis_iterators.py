@@ -1,8 +1,6 @@
 """Kinesis shard iterators and get_records: the five iterator types, their validation, expiry after
 5 minutes while next_shard_iterator chaining keeps working, the Limit and paging,
 MillisBehindLatest, and retention (trimming, and the increase/decrease rules).
-
-AWS_SEMANTICS.md sections 3.2 (errors), 3.6 (shard iterators), 3.7 (GetRecords) and 3.9 (retention).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """Kinesis per-shard throughput limits (enforce_limits=True, PROVISIONED): 1,000 records and 1 MiB
 written per second, 5 get_records calls per second, all on the broker clock; put_record throttled
 as a whole and put_records record by record; enforce_limits=False and ON_DEMAND never throttle.
-
-AWS_SEMANTICS.md sections 3.2 (ProvisionedThroughputExceededException), 3.7 (read limits),
-3.8 (write limits, per-record failures in PutRecords) and 3.9 (ON_DEMAND).
 """
 
 from __future__ import annotations

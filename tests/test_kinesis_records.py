@@ -1,8 +1,5 @@
 """Kinesis records: put_record and put_records, routing by MD5 or explicit hash key, partition-key
 and record-size rules, sequence numbers, and the fields of the Records get_records returns.
-
-AWS_SEMANTICS.md sections 3.3 (PartitionKey, ExplicitHashKey, sequence-number syntax), 3.4 (routing),
-3.5 (sequence numbers), 3.7 (Record fields) and 3.8 (PutRecord / PutRecords, record size).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
 """Kinesis resharding: split_shard, merge_shards and update_shard_count; the closed parents, the
 children's ids, ranges, lineage and sequence numbers; reading a parent to its end; the split-key,
 adjacency and scaling limits; ON_DEMAND refusals; closed shards expiring from list_shards.
-
-AWS_SEMANTICS.md sections 3.2 (errors), 3.3 (shard ids), 3.5 (sequence numbers across a reshard),
-3.7 (the end of a closed shard), 3.10 (resharding) and 3.11 (expired shards are not listed).
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 """Kinesis stream lifecycle: create, get (by name and ARN), list, delete; names, modes, retention at
 create; describe() and describe_summary() shapes; shard ids and the uniform hash-key ranges.
-
-AWS_SEMANTICS.md sections 3.2 (errors), 3.3 (identifiers), 3.4 (hash-key space), 3.5 (the
-StartingSequenceNumber example), 3.9 (lifecycle, modes, retention), 3.11 (listing) and 3.13 (shapes).
 """
 
 from __future__ import annotations

@@ -1,5 +1,4 @@
-"""Stream tags: CreateStream Tags, AddTagsToStream, RemoveTagsFromStream, ListTagsForStream
-(AWS_SEMANTICS.md 3.14)."""
+"""Stream tags: CreateStream Tags, AddTagsToStream, RemoveTagsFromStream, ListTagsForStream."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """Kinesis under threads: producers writing one stream at once lose and duplicate nothing, and each
 shard's sequence numbers strictly increase; readers polling while producers write see every record
 once, in increasing sequence-number order; splits and merges while producers write lose nothing.
-
-AWS_SEMANTICS.md sections 3.4 (routing), 3.5 (sequence numbers strictly increasing within a shard),
-3.8 (PutRecords results) and 3.10 (after a reshard, writes go only to open shards); STYLE.md
-(thread tests check the multiset exactly).
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """SNS deliveries: the SQS envelope, raw delivery, MessageStructure=json, publish limits, callables
-(the Lambda event), retries and dead-letter queues on the manual clock, fan-out and PublishBatch
-(AWS_SEMANTICS.md 2.6, 2.7, 2.9)."""
+(the Lambda event), retries and dead-letter queues on the manual clock, fan-out and PublishBatch."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """SNS FIFO topics: MessageGroupId and deduplication, the 5-minute window on the manual clock,
-ordering into FIFO queues, sequence numbers and the FIFO envelope (AWS_SEMANTICS.md 2.5-2.7)."""
+ordering into FIFO queues, sequence numbers and the FIFO envelope."""
 
 from __future__ import annotations
 
@@ -346,7 +346,7 @@ def test_fifo_subscription_dead_letters_into_a_fifo_dlq(broker: pymsg.Broker, to
 
 
 def test_fifo_subscription_refuses_a_standard_dlq(broker: pymsg.Broker, topic: pymsg.Topic, fifo_queue: pymsg.Queue) -> None:
-    """AWS_SEMANTICS.md 2.9: the dead-letter queue must be FIFO for FIFO topics."""
+    """The dead-letter queue must be FIFO for FIFO topics."""
     standard = broker.create_queue("dlq")
     with pytest.raises(pymsg.InvalidParameter, match="RedrivePolicy"):
         topic.subscribe(fifo_queue, dead_letter_queue=standard)

@@ -1,5 +1,5 @@
 """SNS subscription filter policies: every operator with matching and non-matching messages, both
-scopes, and the policies refused at subscribe time (AWS_SEMANTICS.md 2.8)."""
+scopes, and the policies refused at subscribe time."""
 
 from __future__ import annotations
 

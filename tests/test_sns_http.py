@@ -1,6 +1,6 @@
 """SNS HTTP subscriptions against a local endpoint on 127.0.0.1: the SubscriptionConfirmation,
 ConfirmSubscription, notifications with their headers, raw delivery, and retries 20 s apart on the
-manual clock before the dead-letter queue (AWS_SEMANTICS.md 2.3, 2.7, 2.9). Deliveries are
+manual clock before the dead-letter queue. Deliveries are
 synchronous: a publish or clock.advance returns after the POST was answered."""
 
 from __future__ import annotations

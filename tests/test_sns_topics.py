@@ -1,5 +1,5 @@
 """SNS topics and subscriptions: create/get/list/delete, naming rules, attributes, subscribe and
-unsubscribe (AWS_SEMANTICS.md 2.3-2.5)."""
+unsubscribe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch (AWS_SEMANTICS.md 1.5, 1.7, 1.13)."""
+"""SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dead-letter queues: redrive policies and moving messages over maxReceiveCount (AWS_SEMANTICS.md 1.10, 1.12)."""
+"""Dead-letter queues: redrive policies and moving messages over maxReceiveCount."""
 
 from __future__ import annotations
 

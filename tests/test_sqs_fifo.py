@@ -1,4 +1,4 @@
-"""FIFO queues: group ids, deduplication, ordering and group blocking (AWS_SEMANTICS.md 1.8, 1.9, 1.12).
+"""FIFO queues: group ids, deduplication, ordering and group blocking.
 
 Time-dependent behaviour runs on the conftest's ManualClock; nothing here sleeps.
 """

@@ -1,4 +1,4 @@
-"""Long polling: ReceiveMessage with WaitTimeSeconds (AWS_SEMANTICS.md 1.6, 1.12).
+"""Long polling: ReceiveMessage with WaitTimeSeconds.
 
 The waiters run in threads against the conftest's ManualClock, which only moves when a test calls
 advance(): a waiter that returns without an advance can only have been woken by the queue. Before

@@ -1,5 +1,4 @@
-"""Messages: send, receive, visibility, delete, delay, retention, limits, validation and purge
-(AWS_SEMANTICS.md sections 1.5-1.7, 1.11-1.13)."""
+"""Messages: send, receive, visibility, delete, delay, retention, limits, validation and purge."""
 
 from __future__ import annotations
 

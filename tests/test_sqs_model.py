@@ -1,4 +1,4 @@
-"""A stateful property test: a standard queue against a small pure-Python model (AWS_SEMANTICS.md 1.6, 1.7, 1.12).
+"""A stateful property test: a standard queue against a small pure-Python model.
 
 Hypothesis drives random sequences of send, receive, delete (with the latest or an older receipt
 handle), change_visibility and clock advances on a ManualClock, and after every step checks that

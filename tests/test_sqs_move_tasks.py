@@ -1,4 +1,4 @@
-"""SQS message move tasks (dead-letter queue redrive), on the manual clock: AWS_SEMANTICS.md 1.10."""
+"""SQS message move tasks (dead-letter queue redrive), on the manual clock."""
 
 from __future__ import annotations
 

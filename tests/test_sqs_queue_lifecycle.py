@@ -1,4 +1,4 @@
-"""Queue lifecycle: create, look up, list, delete, attributes and tags (AWS_SEMANTICS.md 1.4, 1.11, 1.13)."""
+"""Queue lifecycle: create, look up, list, delete, attributes and tags."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ class PymsgError(Exception):
 
     code: str = "InternalError"
     #: AWS's legacy query-protocol code, where it differs from ``code`` (sent by SQS in
-    #: ``x-amzn-query-error``; see AWS_SEMANTICS.md section 1.2).
+    #: ``x-amzn-query-error``).
     legacy_code: str | None = None
     #: HTTP status AWS answers with.
     http_status: int = 400

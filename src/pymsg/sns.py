@@ -1,4 +1,4 @@
-"""SNS: topics, subscriptions, filter policies and fan-out (AWS_SEMANTICS.md section 2).
+"""SNS: topics, subscriptions, filter policies and fan-out.
 
 A publish is one call into the core, which checks the message, builds the JSON envelope,
 evaluates every subscription's compiled filter policy and sends a copy to every matching queue.
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 Endpoint = Union[Queue, Callable[[dict], Any], str]
 
-# AWS's delivery policies (AWS_SEMANTICS.md 2.9), as the delays before each retry, in seconds.
+# AWS's delivery policies, as the delays before each retry, in seconds.
 # AWS-managed endpoints (SQS, Lambda): 3 immediate, 2 one second apart, 10 backing off
 # exponentially from 1 to 20 s, then 100,000 twenty seconds apart (23 days in all).
 _MANAGED_RETRIES: tuple[float, ...] = (0.0,) * 3 + (1.0,) * 2 + tuple(20.0 ** (i / 9) for i in range(10))
@@ -212,7 +212,7 @@ class Topic:
             self._tokens.update({token: arn for token in tokens})
 
     def _check_dead_letter_queue(self, queue: Union[Queue, str, None]) -> None:
-        """A FIFO topic's subscriptions need a FIFO dead-letter queue (AWS_SEMANTICS.md 2.9)."""
+        """A FIFO topic's subscriptions need a FIFO dead-letter queue."""
         arn = _queue_arn(queue)
         if arn and self.fifo and not arn.endswith(".fifo"):
             raise InvalidParameter(

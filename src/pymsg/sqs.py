@@ -1,4 +1,4 @@
-"""SQS: standard and FIFO queues (AWS_SEMANTICS.md section 1).
+"""SQS: standard and FIFO queues.
 
 :class:`Queue` is shaped like boto3's SQS resource with Python names; each method's docstring names
 the AWS action it mirrors. The work happens in the C++ core (``pymsg._core``): these methods only

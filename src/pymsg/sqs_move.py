@@ -1,5 +1,5 @@
 """SQS message move tasks: dead-letter queue redrive (StartMessageMoveTask, ListMessageMoveTasks,
-CancelMessageMoveTask; AWS_SEMANTICS.md section 1.10).
+CancelMessageMoveTask).
 
 A task moves the messages of a dead-letter queue, oldest first, to one destination or back to
 the queue each came from (its DeadLetterQueueSourceArn), at most MaxNumberOfMessagesPerSecond

@@ -1,5 +1,5 @@
 // An ElastiCache-style cache: bytes keys to bytes values with TTLs, a memory limit and Redis's
-// eviction policies (AWS_SEMANTICS.md section 4).
+// eviction policies.
 //
 // Lock striping: the key's hash picks one of `shards` shards, each with its own mutex, hash
 // table, recency lists and TTL heap, so operations on different shards never contend.

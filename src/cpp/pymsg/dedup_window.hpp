@@ -1,5 +1,5 @@
 // The FIFO deduplication window: a MessageDeduplicationId seen in the last five minutes makes a
-// send succeed without enqueuing, answering with the first message's id (AWS_SEMANTICS.md 1.8).
+// send succeed without enqueuing, answering with the first message's id.
 //
 // Entries expire in insertion order (every entry lives exactly kDedupWindowUs), so a FIFO list of
 // keys beside the hash map makes expiry O(1) amortised per entry, driven by the queue's `now`.

@@ -1,4 +1,4 @@
-// SNS subscription filter policies (AWS_SEMANTICS.md 2.8), compiled once at subscribe time.
+// SNS subscription filter policies, compiled once at subscribe time.
 //
 // A policy is a JSON object. Its keys are ANDed; the array under a key lists conditions that are
 // ORed; "$or": [policy, policy, ...] ORs whole sub-policies at any level. Conditions: exact

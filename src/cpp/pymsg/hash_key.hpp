@@ -1,4 +1,4 @@
-// The Kinesis hash-key space: unsigned 128-bit integers, 0 .. 2^128-1 (AWS_SEMANTICS.md 3.4).
+// The Kinesis hash-key space: unsigned 128-bit integers, 0 .. 2^128-1.
 //
 // A record's hash key is the MD5 of its partition key's UTF-8 bytes read as a big-endian
 // integer, or the explicit hash key it was given; it goes to the open shard whose inclusive

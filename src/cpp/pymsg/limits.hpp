@@ -1,4 +1,4 @@
-// AWS's SQS limits as data (AWS_SEMANTICS.md sections 1.4 to 1.13).
+// AWS's SQS limits as data.
 //
 // `strict` holds the current AWS values. `relaxed` lifts the count and size limits (entries per
 // batch, message and batch size) for in-process speed work; value ranges that define behaviour
@@ -49,7 +49,7 @@ constexpr TimeUs kDedupWindowUs = 5 * 60 * kUsPerSecond;          // FIFO dedupl
 constexpr TimeUs kPurgeWindowUs = 60 * kUsPerSecond;              // PurgeQueueInProgress window
 constexpr TimeUs kDeletedRecentlyUs = 60 * kUsPerSecond;          // QueueDeletedRecently window
 
-// AWS's Kinesis limits as data (AWS_SEMANTICS.md 3.7 to 3.10); `relaxed` lifts the count and
+// AWS's Kinesis limits as data; `relaxed` lifts the count and
 // size limits for in-process speed work, as SqsLimits does.
 struct KinesisLimits {
   std::uint32_t max_put_records;         // records per PutRecords (AWS: 500)

@@ -1,7 +1,7 @@
 // SQS message attributes: validation, their size, and one compact encoding.
 //
-// The encoding is the exact byte string that AWS feeds to MD5 for MD5OfMessageAttributes
-// (AWS_SEMANTICS.md section 1.5): for each attribute in ascending name order,
+// The encoding is the exact byte string that AWS feeds to MD5 for MD5OfMessageAttributes:
+// for each attribute in ascending name order,
 //   u32be len + name, u32be len + data type, then 0x01 + u32be len + string value (String,
 //   Number) or 0x02 + u32be len + raw bytes (Binary).
 // Storing attributes in that form costs one string per message, makes the MD5 a single pass, and

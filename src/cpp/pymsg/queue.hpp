@@ -1,4 +1,4 @@
-// An SQS queue, standard or FIFO (AWS_SEMANTICS.md sections 1.5 to 1.12).
+// An SQS queue, standard or FIFO.
 //
 // State machine (1.12): a message is VISIBLE, DELAYED or IN-FLIGHT.
 //   - VISIBLE messages wait in the visible list (standard: an intrusive singly linked list in

@@ -1,4 +1,4 @@
-// Kinesis sequence numbers: 56-digit decimal strings shaped as AWS's (AWS_SEMANTICS.md 3.5).
+// Kinesis sequence numbers: 56-digit decimal strings shaped as AWS's.
 //
 // The value is a 188-bit integer laid out as kinesalite reverse-engineered AWS's version 2
 // (most significant first): 4 bits '2', 36 bits shard creation second, 4 bits shard index & 15,

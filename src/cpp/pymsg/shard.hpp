@@ -1,5 +1,4 @@
-// A Kinesis shard: a range of the hash-key space and the append-only log of its records
-// (AWS_SEMANTICS.md 3.4 to 3.8).
+// A Kinesis shard: a range of the hash-key space and the append-only log of its records.
 //
 // Records are numbered 1, 2, 3, ... in arrival order (the record index; sequence numbers encode
 // it, sequence_number.hpp). Their data and partition keys are appended back to back into chunks

@@ -1,5 +1,4 @@
-// Shard iterators: opaque strings naming (stream incarnation, shard, position, issue time)
-// (AWS_SEMANTICS.md 3.6).
+// Shard iterators: opaque strings naming (stream incarnation, shard, position, issue time).
 //
 // The text is base64 of 48 bytes: AWS's 8-byte version prefix 00..01 (so iterators start
 // "AAAAAAAAAAE" as real ones do), the stream's incarnation, the shard index, the record index to

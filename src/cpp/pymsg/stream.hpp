@@ -1,5 +1,5 @@
 // A Kinesis data stream: shards over the 128-bit hash-key space, routing, iterators, resharding
-// and retention (AWS_SEMANTICS.md section 3).
+// and retention.
 //
 // Topology (which shards exist, which are open) sits behind a shared_mutex: puts and reads
 // share it, reshards take it alone. Each shard has its own mutex (shard.hpp), so writers to

@@ -35,7 +35,7 @@ struct Envelope {
   std::string build(const std::string& subscription_arn) const { return head + subscription_arn + tail; }
 };
 
-// AWS's layout: 2-space indentation, "Key" : value, fields in AWS's order (AWS_SEMANTICS.md 2.7).
+// AWS's layout: 2-space indentation, "Key" : value, fields in AWS's order.
 Envelope make_envelope(const std::string& topic_arn, const std::string& region, const std::string& message_id,
                        std::uint64_t sequence_number, std::optional<std::string_view> subject, std::string_view message,
                        const std::string& timestamp, const std::vector<MessageAttribute>& attributes) {

@@ -1,4 +1,4 @@
-// An SNS topic: subscriptions, filter policies and fan-out (AWS_SEMANTICS.md section 2).
+// An SNS topic: subscriptions, filter policies and fan-out.
 //
 // publish() does, in one call: validate, give the message its id (and FIFO sequence number and
 // deduplication), build the JSON envelope once (only the UnsubscribeURL differs per

@@ -1,4 +1,4 @@
-// SQS request validation rules that do not depend on queue state (AWS_SEMANTICS.md section 1.13).
+// SQS request validation rules that do not depend on queue state.
 //
 // Each check_* function throws pymsg::Error with the AWS code and a message naming the parameter
 // and what was wrong; each is_* function only answers. None allocates on the success path.

@@ -1,6 +1,6 @@
 """One entry point for every AWS request: routes by ``X-Amz-Target`` (the JSON protocols, and
 CBOR bodies for Kinesis) or, for query-protocol forms, by the form's Version (SQS's legacy
-protocol, SNS, sts), and renders results and errors as AWS does (AWS_SEMANTICS.md section 0)."""
+protocol, SNS, sts), and renders results and errors as AWS does."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """SQS over the legacy query protocol: ``Action=SendMessage&Version=2012-11-05&...`` forms and
 XML answers (namespace ``http://queue.amazonaws.com/doc/2012-11-05/``), which botocore sent
-until 1.31.80 and older SDKs still send (AWS_SEMANTICS.md section 0).
+until 1.31.80 and older SDKs still send.
 
 A form is turned into the members of the JSON protocol's request and served by
 :mod:`pymsg.aws.sqs_json`; the JSON answer is rendered as the XML the query model describes.
