@@ -16,6 +16,13 @@ _log = logging.getLogger("pymsg.aws")
 MALFORMED = (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError)
 
 
+def form_action(form: dict[Any, Any]) -> str:
+    """The form's Action, or "" when it has none or none that is a plain value ("Action.1=x"
+    nests a map under the name)."""
+    action = form.get("Action")
+    return action if isinstance(action, str) else ""
+
+
 def malformed(action: str, exc: BaseException) -> str:
     """The message of the 400 for a malformed `action` request; the details go to the log."""
     _log.debug("malformed %s request: %r", action, exc, exc_info=exc)

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from ..broker import Broker
 from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound
 from ..sns import Subscription, Topic
-from .forms import MALFORMED, form_tree, malformed
+from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
 
 NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
@@ -348,10 +348,9 @@ def handle(broker: Broker, body: bytes) -> tuple[int, dict[str, str], bytes]:
         request = parse(body)
     except ValueError as exc:  # not UTF-8
         return 400, headers, error(400, "MalformedQueryString", f"The request body is not a query string ({exc}).")
-    action = request.get("Action")
-    if not isinstance(action, str) or action not in OPERATIONS:  # "Action.1=x" makes a map of it
-        shown = action if isinstance(action, str) and action else "(none)"
-        return 400, headers, error(400, "InvalidAction", f"The action {shown} is not valid for this endpoint.")
+    action = form_action(request)
+    if action not in OPERATIONS:
+        return 400, headers, error(400, "InvalidAction", f"The action {action or '(none)'} is not valid for this endpoint.")
     try:
         return 200, headers, response(action, OPERATIONS[action](broker, request))
     except PymsgError as exc:

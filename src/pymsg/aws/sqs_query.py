@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from ..broker import Broker
 from ..errors import InvalidParameterValue, PymsgError
 from . import sqs_json
-from .forms import MALFORMED, form_tree, malformed
+from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
 
 NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
@@ -131,10 +131,10 @@ def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str]
         form = parse(body)
     except ValueError as exc:  # not UTF-8
         return 400, headers, error(400, "MalformedQueryString", f"The request body is not a query string ({exc}).")
-    action = form.get("Action")
-    if not isinstance(action, str) or action not in sqs_json.OPERATIONS:  # "Action.1=x" makes a map of it
+    action = form_action(form)
+    if action not in sqs_json.OPERATIONS:
         return 400, headers, error(400, "AWS.SimpleQueueService.InvalidAction",
-                                   f"The action {action if isinstance(action, str) and action else '(none)'} is not valid for this endpoint.")
+                                   f"The action {action or '(none)'} is not valid for this endpoint.")
     token = sqs_json.ENDPOINT.set(endpoint)
     try:
         answer = sqs_json.OPERATIONS[action](broker, request(action, form, path))
