@@ -4,13 +4,9 @@
 
 #include <Python.h>
 
-#if PY_VERSION_HEX < 0x030A0000  // Py_NewRef and Py_XNewRef arrived in Python 3.10.
+#if PY_VERSION_HEX < 0x030A0000  // Py_NewRef arrived in Python 3.10.
 static inline PyObject* Py_NewRef(PyObject* object) {
   Py_INCREF(object);
-  return object;
-}
-static inline PyObject* Py_XNewRef(PyObject* object) {
-  Py_XINCREF(object);
   return object;
 }
 #endif
