@@ -740,11 +740,8 @@ PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
     max_messages = PyBool_Check(a[0]) ? -1 : PyLong_AsLong(a[0]);
     if (max_messages == -1 && PyErr_Occurred()) {
       PyErr_Clear();
-    } else if (!PyBool_Check(a[0]) && max_messages < 1) {  // an int, out of range: AWS's words, with the value
-      PyErr_Format(error_class(ErrorCode::InvalidParameterValue),
-                   "Value %ld for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and %u, if "
-                   "provided.", max_messages, queue->limits().max_receive_messages);
-      return nullptr;
+    } else if (!PyBool_Check(a[0]) && max_messages < 1) {  // an int below the range: the core's message, with it
+      return raise(invalid_max_messages(max_messages, queue->limits().max_receive_messages));
     }
     if (max_messages < 1 || max_messages > 0xFFFFFFF) {
       return raise(ErrorCode::InvalidParameterValue,

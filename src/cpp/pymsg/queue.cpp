@@ -461,10 +461,7 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
 bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility_timeout, std::optional<TimeUs> wait,
                     ReceivedBatch& out, bool block) {
   if (max_messages < 1 || max_messages > limits_.max_receive_messages) {
-    throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + std::to_string(max_messages) +
-                    " for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and " +
-                    std::to_string(limits_.max_receive_messages) + ", if provided.");
+    throw invalid_max_messages(max_messages, limits_.max_receive_messages);
   }
   if (visibility_timeout && (*visibility_timeout < 0 || *visibility_timeout > kMaxVisibilityTimeoutS * kUsPerSecond)) {
     throw Error(ErrorCode::InvalidParameterValue,

@@ -118,6 +118,12 @@ void check_fifo_id(std::string_view value, const char* parameter) {
   }
 }
 
+Error invalid_max_messages(std::int64_t value, std::uint32_t limit) {
+  return Error(ErrorCode::InvalidParameterValue,
+               "Value " + std::to_string(value) + " for parameter MaxNumberOfMessages is invalid. Reason: Must be "
+               "between 1 and " + std::to_string(limit) + ", if provided.");
+}
+
 void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const char* parameter) {
   if (!std::isfinite(seconds) || seconds < static_cast<double>(lo) ||
       seconds > static_cast<double>(hi)) {

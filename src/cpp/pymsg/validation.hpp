@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "pymsg/errors.hpp"
+
 namespace pymsg {
 
 // True when every code point of the UTF-8 text is in SQS's allowed set:
@@ -25,5 +27,8 @@ void check_fifo_id(std::string_view value, const char* parameter);
 
 // An integer-valued number of seconds in [lo, hi] (InvalidParameterValue naming `parameter`).
 void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const char* parameter);
+
+// ReceiveMessage's MaxNumberOfMessages out of [1, limit], in AWS's words with the value given.
+Error invalid_max_messages(std::int64_t value, std::uint32_t limit);
 
 }  // namespace pymsg
