@@ -346,7 +346,7 @@ def test_a_string_where_a_map_belongs_is_a_400_without_python_in_it(fuzz_broker,
     with caplog.at_level("DEBUG", logger="pymsg.aws"):
         status, _, answer = dispatch.handle(broker, SQS_JSON, body, ENDPOINT)
     error = json.loads(answer)
-    assert status == 400 and error["__type"].endswith("InvalidParameterValue")
+    assert status == 400 and error["__type"] == "com.amazonaws.sqs#InvalidParameterValueException"
     assert error["message"] == "Malformed request: a member of SendMessage has the wrong type or shape."
     assert any("malformed SendMessage request" in r.getMessage() for r in caplog.records)  # the detail is logged
     assert resources.queue.attributes()["ApproximateNumberOfMessages"] == "0"  # nothing was sent
@@ -383,4 +383,4 @@ def test_serve_answers_a_malformed_request_with_a_400(fuzz_broker) -> None:
             urllib.request.urlopen(urllib.request.Request(server.endpoint + "/", data=body, headers=headers))
     with answer.value:
         assert answer.value.code == 400
-        assert json.loads(answer.value.read())["__type"].endswith("InvalidParameterValue")
+        assert json.loads(answer.value.read())["__type"].endswith("#InvalidParameterValueException")

@@ -71,7 +71,10 @@ def test_visibility_timeout_gives_a_new_handle_and_count(sqs: Any, clock: pymsg.
     (second,) = sqs.receive_message(QueueUrl=url, AttributeNames=["ApproximateReceiveCount"])["Messages"]
     assert second["ReceiptHandle"] != first["ReceiptHandle"]
     assert second["Attributes"] == {"ApproximateReceiveCount": "2"}
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])  # an older handle: success
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])  # an older handle deletes it
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"][
+        "ApproximateNumberOfMessagesNotVisible"] == "0"
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=second["ReceiptHandle"])  # the latest one: still success
 
 
 def test_garbage_handles(sqs: Any) -> None:

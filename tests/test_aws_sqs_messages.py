@@ -90,3 +90,36 @@ def test_a_fifo_batch_with_an_entry_without_group_fails_whole(sqs: Any) -> None:
     assert error["Message"] == "The request must contain the parameter MessageGroupId."
     attributes = sqs.get_queue_attributes(QueueUrl=url(sqs, "f.fifo"), AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"  # not even the good entry went in
+
+
+@pytest.mark.parametrize("mode", [m for m in SQS_MODES if "query" not in m])
+def test_json_errors_carry_aws_json_types_and_the_query_code_in_a_header(mode: str) -> None:
+    """AWS JSON 1.0 SQS names unmodelled errors <Code>Exception in __type; botocore reports the
+    query code from x-amzn-query-error as Code and keeps the JSON type as QueryErrorCode."""
+    with endpoint(mode, pymsg.Broker()) as make_client:
+        client = make_client("sqs")
+        queue = client.create_queue(QueueName="q")["QueueUrl"]
+        expected = [
+            (lambda: client.receive_message(QueueUrl=queue, MaxNumberOfMessages=11),
+             "InvalidParameterValue", "InvalidParameterValueException"),
+            (lambda: client.send_message(QueueUrl=queue, MessageBody=""),
+             "MissingParameter", "MissingRequiredParameterException"),
+            (lambda: client.get_queue_url(QueueName="nope"),
+             "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"),
+        ]
+        for call, code, json_type in expected:
+            with pytest.raises(ClientError) as excinfo:
+                call()
+            error = excinfo.value.response["Error"]
+            assert (error["Code"], error["QueryErrorCode"], error["Type"]) == (code, json_type, "Sender")
+
+
+@pytest.mark.parametrize("mode", SQS_MODES)
+def test_a_missing_queue_is_worded_per_protocol(mode: str) -> None:
+    with endpoint(mode, pymsg.Broker()) as make_client:
+        client = make_client("sqs")
+        with pytest.raises(ClientError) as excinfo:
+            client.get_queue_url(QueueName="nope")
+    expected = ("The specified queue does not exist for this wsdl version." if "query" in mode
+                else "The specified queue does not exist.")
+    assert excinfo.value.response["Error"]["Message"] == expected

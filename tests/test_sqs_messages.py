@@ -264,14 +264,16 @@ def test_change_visibility_after_it_lapsed_raises_message_not_inflight(
     assert counts(any_queue) == (1, 0, 0)
 
 
-def test_change_visibility_with_superseded_handle_raises(any_queue: pymsg.Queue, clock: pymsg.ManualClock) -> None:
-    send(any_queue, "x")
-    old = receive_one(any_queue)
+def test_change_visibility_with_superseded_handle_raises_on_fifo(broker: pymsg.Broker,
+                                                                 clock: pymsg.ManualClock) -> None:
+    queue = broker.create_queue("q.fifo", content_based_deduplication=True)
+    queue.send("x", group_id="g")
+    old = receive_one(queue)
     clock.advance(30)
-    receive_one(any_queue)
+    receive_one(queue)
     with pytest.raises(pymsg.InvalidParameterValue, match="ReceiptHandle"):
-        any_queue.change_visibility(old.receipt_handle, 0)
-    assert counts(any_queue) == (0, 1, 0)  # still invisible under the new receive
+        queue.change_visibility(old.receipt_handle, 0)
+    assert counts(queue) == (0, 1, 0)  # still invisible under the new receive
 
 
 def test_change_visibility_of_a_deleted_message_raises(any_queue: pymsg.Queue) -> None:
@@ -312,18 +314,32 @@ def test_delete_deletes_only_its_message(any_queue: pymsg.Queue) -> None:
     assert receive_one(any_queue).body == second.body
 
 
-def test_old_handle_on_standard_queue_succeeds_without_deleting(
+def test_old_handle_on_standard_queue_deletes_the_message(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:
+    queue = broker.create_queue("q")
+    queue.send("x")
+    old = receive_one(queue)
+    clock.advance(30)
+    new = receive_one(queue)
+    queue.delete(old.receipt_handle)  # AWS deletes with any handle the message was received with
+    assert counts(queue) == (0, 0, 0)
+    queue.delete(new.receipt_handle)  # and deleting again with the latest one succeeds
+    queue.delete(old.receipt_handle)
+    assert counts(queue) == (0, 0, 0)
+
+
+def test_old_handle_of_a_message_in_flight_changes_its_visibility(
     broker: pymsg.Broker, clock: pymsg.ManualClock
 ) -> None:
     queue = broker.create_queue("q")
     queue.send("x")
     old = receive_one(queue)
     clock.advance(30)
-    new = receive_one(queue)
-    queue.delete(old.receipt_handle)
-    assert counts(queue) == (0, 1, 0)
-    queue.delete(new.receipt_handle)
-    assert counts(queue) == (0, 0, 0)
+    receive_one(queue)
+    queue.change_visibility(old.receipt_handle, 100)
+    clock.advance(99)
+    assert queue.receive() == []
+    clock.advance(1)
+    assert receive_one(queue).body == "x"
 
 
 def test_old_handle_on_fifo_queue_raises_expired(broker: pymsg.Broker, clock: pymsg.ManualClock) -> None:

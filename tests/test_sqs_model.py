@@ -8,9 +8,9 @@ The model follows pymsg's documented rules for standard queues:
   - a message is DELAYED until its delay ends, then VISIBLE; a receive makes it IN-FLIGHT until
     ``now + visibility``; it is visible again once the clock reaches that deadline;
   - a receive returns min(n, number of visible messages) messages (pymsg is deterministic);
-  - delete with the latest handle deletes the message in any state; an older handle, or a handle
-    of a deleted message, succeeds and changes nothing;
-  - change_visibility needs the latest handle of a message that still exists (else
+  - delete with any handle the message was received with deletes it in any state (AWS deletes
+    with an older handle too); a handle of a deleted message succeeds and changes nothing;
+  - change_visibility takes any handle of a message that still exists (else
     InvalidParameterValue) that is in flight (else MessageNotInflight).
 """
 
@@ -107,7 +107,8 @@ class StandardQueueModel(RuleBasedStateMachine):
         message_id = data.draw(st.sampled_from(candidates))
         m = self.messages[message_id]
         handle = data.draw(st.sampled_from(m.handles[:-1]))
-        self.queue.delete(handle)  # succeeds, deletes nothing
+        self.queue.delete(handle)  # an older handle deletes the message too
+        m.deleted = True
 
     @precondition(lambda self: self.received_messages())
     @rule(data=st.data(), seconds=st.sampled_from([0, 1, 10, 45]))
@@ -116,7 +117,7 @@ class StandardQueueModel(RuleBasedStateMachine):
         m = self.messages[message_id]
         latest = data.draw(st.booleans()) or len(m.handles) == 1
         handle = m.handles[-1] if latest else data.draw(st.sampled_from(m.handles[:-1]))
-        if m.deleted or not latest:
+        if m.deleted:
             with pytest.raises(pymsg.InvalidParameterValue):
                 self.queue.change_visibility(handle, seconds)
         elif self.state(m) != "in_flight":

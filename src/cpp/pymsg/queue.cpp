@@ -583,8 +583,7 @@ void Queue::delete_locked(const ReceiptHandle& handle, TimeUs now) {
                 "Value " + handle_string(handle) +
                     " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
   }
-  if (!latest) return;  // an older handle: AWS answers success and keeps the message
-  apply_delete(m);
+  apply_delete(m);  // standard queues: an older handle of the message deletes it too, as on AWS
 }
 
 void Queue::delete_message(std::string_view receipt_handle) {
@@ -636,7 +635,8 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
   check_seconds_range(seconds, 0, kMaxVisibilityTimeoutS, "VisibilityTimeout");
   promote_due(now);
   Message* m = find(handle);
-  if (m == nullptr || m->receive_count != handle.receive_count) {
+  // A standard queue takes any handle the message was received with; a FIFO queue only its latest.
+  if (m == nullptr || (fifo_ && m->receive_count != handle.receive_count)) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + handle_string(handle) +
                     " for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "

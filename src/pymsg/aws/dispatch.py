@@ -19,7 +19,8 @@ ObjectResponse = tuple[int, dict[str, str], Mapping[str, Any]]  # a JSON-protoco
 _JSON_SERVICES = {
     # target prefix -> (operations, error namespace, content type)
     "AmazonSQS": (sqs_json.OPERATIONS, "com.amazonaws.sqs", "application/x-amz-json-1.0"),
-    "Kinesis_20131202": (kinesis_json.OPERATIONS, "com.amazonaws.kinesis", "application/x-amz-json-1.1"),
+    # Kinesis names its errors without a namespace ("ResourceNotFoundException"), in JSON and CBOR.
+    "Kinesis_20131202": (kinesis_json.OPERATIONS, "", "application/x-amz-json-1.1"),
 }
 
 
@@ -29,12 +30,21 @@ def _json_response(status: int, body: Mapping[str, Any], content_type: str,
     return status, headers, body
 
 
+# SQS over JSON names the two errors its model has no shape for as these types; the query
+# code (what boto3 reports as the error's Code) still travels in x-amzn-query-error.
+_SQS_JSON_TYPES = {"InvalidParameterValue": "InvalidParameterValueException",
+                   "MissingParameter": "MissingRequiredParameterException"}
+
+
 def _json_error(status: int, namespace: str, code: str, message: str, content_type: str,
                 query_code: str | None = None) -> ObjectResponse:
     extra: dict[str, str] = {}
+    json_type = code
     if namespace == "com.amazonaws.sqs":  # awsQueryCompatible: legacy codes survive in this header
         extra["x-amzn-query-error"] = f"{query_code or code};{'Sender' if status < 500 else 'Receiver'}"
-    return _json_response(status, {"__type": f"{namespace}#{code}", "message": message}, content_type, extra)
+        json_type = _SQS_JSON_TYPES.get(code, code)
+    qualified = f"{namespace}#{json_type}" if namespace else json_type
+    return _json_response(status, {"__type": qualified, "message": message}, content_type, extra)
 
 
 def _caller_identity(broker: Broker) -> Response:

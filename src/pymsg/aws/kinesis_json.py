@@ -187,6 +187,8 @@ def get_records(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     iterator = r.get("ShardIterator")
     if not isinstance(iterator, str):
         raise InvalidArgumentException("Invalid ShardIterator.")
+    if len(iterator) >= 2 and iterator[0] == iterator[-1] == '"':
+        iterator = iterator[1:-1]  # Kinesis takes an iterator pasted with its JSON quotes
     stream = _stream_of_iterator(broker, iterator, r)
     page = stream.get_records(iterator, limit=r.get("Limit") or 10_000)
     out: dict[str, Any] = {

@@ -124,6 +124,15 @@ def error(status: int, code: str, message: str) -> bytes:
             "</ErrorResponse>").encode()
 
 
+def _query_message(exc: PymsgError) -> str:
+    """The message the query protocol gives: SQS's XML API still words a missing queue as its
+    2012 WSDL did, where the JSON protocol says only "The specified queue does not exist."."""
+    message = str(exc)
+    if exc.code == "QueueDoesNotExist" and message == "The specified queue does not exist.":
+        return "The specified queue does not exist for this wsdl version."
+    return message
+
+
 def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str] = None
            ) -> tuple[int, dict[str, str], bytes]:
     headers = {"Content-Type": "text/xml"}
@@ -140,7 +149,7 @@ def handle(broker: Broker, body: bytes, path: str = "/", endpoint: Optional[str]
         answer = sqs_json.OPERATIONS[action](broker, request(action, form, path))
         return 200, headers, response(action, answer)
     except PymsgError as exc:
-        return exc.http_status, headers, error(exc.http_status, exc.legacy_code or exc.code, str(exc))
+        return exc.http_status, headers, error(exc.http_status, exc.legacy_code or exc.code, _query_message(exc))
     except MALFORMED as exc:  # a member of the wrong type or shape, bad base64
         return 400, headers, error(400, "InvalidParameterValue", malformed(action, exc))
     finally:
