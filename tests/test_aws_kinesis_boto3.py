@@ -159,3 +159,14 @@ def test_list_shards_and_streams_page_and_filter(kinesis: Any) -> None:
     assert kinesis.list_streams(ExclusiveStartStreamName="s1")["StreamNames"] == ["s2", "wide"]
     with pytest.raises(kinesis.exceptions.InvalidArgumentException):
         kinesis.list_streams(Limit=10_001)
+
+
+def test_a_shard_iterator_pasted_with_its_json_quotes_is_accepted(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    kinesis.put_record(StreamName="s", Data=b"x", PartitionKey="k")
+    it = kinesis.get_shard_iterator(StreamName="s", ShardId="shardId-000000000000",
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert [r["Data"] for r in kinesis.get_records(ShardIterator=f'"{it}"')["Records"]] == [b"x"]
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.get_records(ShardIterator=f'"{it}')  # one quote is no JSON string: still invalid
+    assert code(excinfo) == "InvalidArgumentException"
