@@ -123,3 +123,17 @@ def test_a_missing_queue_is_worded_per_protocol(mode: str) -> None:
     expected = ("The specified queue does not exist for this wsdl version." if "query" in mode
                 else "The specified queue does not exist.")
     assert excinfo.value.response["Error"]["Message"] == expected
+
+
+def test_create_queue_again_compares_only_the_attributes_given(sqs: Any) -> None:
+    first = sqs.create_queue(QueueName="again", Attributes={"VisibilityTimeout": "5", "DelaySeconds": "2"})["QueueUrl"]
+    assert sqs.create_queue(QueueName="again", Attributes={"VisibilityTimeout": "5"})["QueueUrl"] == first
+    assert sqs.create_queue(QueueName="again")["QueueUrl"] == first
+    assert sqs.create_queue(QueueName="again", Attributes={"MessageRetentionPeriod": "345600"})["QueueUrl"] == first
+    with pytest.raises(ClientError) as excinfo:
+        sqs.create_queue(QueueName="again", Attributes={"VisibilityTimeout": "5", "DelaySeconds": "3"})
+    error = excinfo.value.response["Error"]
+    assert error["Code"] == "QueueAlreadyExists"
+    assert error["Message"] == "A queue already exists with the same name and a different value for attribute DelaySeconds"
+    attributes = sqs.get_queue_attributes(QueueUrl=first, AttributeNames=["All"])["Attributes"]
+    assert (attributes["VisibilityTimeout"], attributes["DelaySeconds"]) == ("5", "2")

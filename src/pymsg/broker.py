@@ -24,6 +24,11 @@ from .kinesis import Stream
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
 
+# The AWS attribute each kept create_queue setting is.
+_SETTING_NAMES = {"policy": "Policy", "redrive_allow_policy": "RedriveAllowPolicy", "kms_master_key_id": "KmsMasterKeyId",
+                  "kms_data_key_reuse_period_seconds": "KmsDataKeyReusePeriodSeconds",
+                  "sqs_managed_sse_enabled": "SqsManagedSseEnabled"}
+
 
 class Broker:
     """An in-process broker with AWS semantics.
@@ -164,9 +169,10 @@ class Broker:
         queue = self._wrap(core, checked_tags)
         if prior is not None and prior._core is core:  # it existed: the settings must match too
             with queue._lock:
-                differs = any(queue._settings.get(k, "") != v for k, v in settings.items())
+                differs = [k for k, v in settings.items() if queue._settings.get(k, "") != v]
             if differs:
-                raise QueueNameExists(f"A queue named {name} already exists with different attributes.")
+                raise QueueNameExists("A queue already exists with the same name and a different value for attribute "
+                                      + _SETTING_NAMES[differs[0]])
         else:
             queue._apply_settings(settings)
         return queue

@@ -43,6 +43,19 @@ std::shared_ptr<Queue> Broker::find_locked(const std::string& name) const {
   return it == queues_.end() ? nullptr : it->second;
 }
 
+// The AWS name of the first attribute in which two configurations differ.
+const char* first_difference(const QueueConfig& a, const QueueConfig& b) {
+  if (a.visibility_timeout != b.visibility_timeout) return "VisibilityTimeout";
+  if (a.delay != b.delay) return "DelaySeconds";
+  if (a.retention != b.retention) return "MessageRetentionPeriod";
+  if (a.maximum_message_size != b.maximum_message_size) return "MaximumMessageSize";
+  if (a.receive_wait != b.receive_wait) return "ReceiveMessageWaitTimeSeconds";
+  if (a.content_based_deduplication != b.content_based_deduplication) return "ContentBasedDeduplication";
+  if (a.deduplication_scope != b.deduplication_scope) return "DeduplicationScope";
+  if (a.fifo_throughput_limit != b.fifo_throughput_limit) return "FifoThroughputLimit";
+  return "RedrivePolicy";
+}
+
 std::shared_ptr<Queue> Broker::resolve_dead_letter_target(const QueueConfig& config, bool fifo) const {
   if (config.dead_letter_target_arn.empty()) return nullptr;
   const std::string prefix = queue_arn("");
@@ -82,8 +95,10 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (std::shared_ptr<Queue> existing = find_locked(name)) {
     if (existing->config() == config && dump == nullptr) return existing;
+    if (dump != nullptr) throw Error(ErrorCode::QueueNameExists, "A queue named " + name + " already exists.");
     throw Error(ErrorCode::QueueNameExists,
-                "A queue named " + name + " already exists" + (dump == nullptr ? " with different attributes." : "."));
+                std::string("A queue already exists with the same name and a different value for attribute ") +
+                    first_difference(existing->config(), config));
   }
   const TimeUs now = clock_->now();
   auto deleted = deleted_at_.find(name);

@@ -13,7 +13,7 @@ import json
 from typing import Any, Callable, Optional
 
 from ..broker import Broker
-from ..errors import InvalidAttributeName, InvalidParameterValue, MissingParameter, QueueDoesNotExist
+from ..errors import InvalidAttributeName, InvalidParameterValue, MissingParameter, QueueDoesNotExist, QueueNameExists
 from ..sqs import Queue
 
 # AWS attribute names and the create_queue keyword each sets (with how to read the string).
@@ -167,8 +167,37 @@ def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
         # pymsg's API takes FIFO from the name; AWS refuses the attribute on a standard name.
         raise InvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
                                     "underscores, must end with .fifo suffix and be 1 to 80 in length")
-    queue = broker.create_queue(name, tags=r.get("tags"), **_settings(attributes))
-    return {"QueueUrl": _url(queue)}
+    settings = _settings(attributes)  # unknown names and bad values are refused first
+    try:
+        existing = broker.get_queue(name)
+    except QueueDoesNotExist:
+        return {"QueueUrl": _url(broker.create_queue(name, tags=r.get("tags"), **settings))}
+    # CreateQueue of an existing queue compares only the attributes the request gives: a subset of
+    # the original ones (or none) returns its URL, as AWS does; its tags are not compared.
+    current = existing.attributes()
+    for key, value in attributes.items():
+        if not _same_attribute(str(value), current.get(key)):
+            raise QueueNameExists(f"A queue already exists with the same name and a different value for attribute {key}")
+    return {"QueueUrl": _url(existing)}
+
+
+def _same_attribute(given: str, current: str | None) -> bool:
+    """Whether a CreateQueue attribute value matches the queue's: numbers by value ("5" is "5.0"),
+    JSON documents by content (a RedrivePolicy's maxReceiveCount may be "3" or 3), flags
+    without case."""
+    if current is None:
+        return given.lower() in ("", "false")  # an unset flag or policy
+    try:
+        return float(given) == float(current)
+    except ValueError:
+        pass
+    try:
+        left, right = json.loads(given), json.loads(current)
+    except ValueError:
+        return given.lower() == current.lower()
+    if isinstance(left, dict) and isinstance(right, dict):
+        return {k: str(v) for k, v in left.items()} == {k: str(v) for k, v in right.items()}
+    return bool(left == right)
 
 
 def get_queue_url(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
