@@ -20,6 +20,7 @@ def sqs(request: pytest.FixtureRequest, clock: pymsg.ManualClock) -> Iterator[An
         client = make_client("sqs")
         client.create_queue(QueueName="q")
         client.create_queue(QueueName="f.fifo", Attributes={"FifoQueue": "true"})
+        client.create_queue(QueueName="f-dlq.fifo", Attributes={"FifoQueue": "true"})
         yield client
 
 
@@ -48,6 +49,46 @@ CASES: list[tuple[str, Callable[[Any], Any], str, str]] = [
      "InvalidBatchEntryId",
      "A batch entry id can only contain alphanumeric characters, hyphens and underscores. "
      "It can be at most 80 letters long."),
+    ("fifo attribute on standard", lambda c: c.create_queue(QueueName="s2", Attributes={
+        "ContentBasedDeduplication": "true"}), "InvalidAttributeName", "Unknown Attribute ContentBasedDeduplication."),
+    ("set fifo attribute on standard", lambda c: c.set_queue_attributes(QueueUrl=url(c, "q"), Attributes={
+        "DeduplicationScope": "messageGroup"}), "InvalidAttributeName", "Unknown Attribute DeduplicationScope."),
+    ("set FifoQueue on standard", lambda c: c.set_queue_attributes(QueueUrl=url(c, "q"), Attributes={
+        "FifoQueue": "true"}), "InvalidAttributeName", "Unknown Attribute FifoQueue."),
+    ("set FifoQueue false on fifo", lambda c: c.set_queue_attributes(QueueUrl=url(c, "f.fifo"), Attributes={
+        "FifoQueue": "false"}), "InvalidAttributeValue",
+     "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."),
+    (".fifo name without FifoQueue", lambda c: c.create_queue(QueueName="g.fifo"), "InvalidParameterValue",
+     "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"),
+    ("bad queue name", lambda c: c.create_queue(QueueName="a b"), "InvalidParameterValue",
+     "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"),
+    ("visibility out of range", lambda c: c.create_queue(QueueName="v", Attributes={"VisibilityTimeout": "43201"}),
+     "InvalidAttributeValue", "Invalid value for the parameter VisibilityTimeout."),
+    ("redrive without maxReceiveCount", lambda c: c.set_queue_attributes(QueueUrl=url(c, "q"), Attributes={
+        "RedrivePolicy": '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:q"}'}), "InvalidParameterValue",
+     'Value {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:q"} for parameter RedrivePolicy is invalid. '
+     "Reason: Redrive policy does not contain mandatory attribute: maxReceiveCount."),
+    ("redrive with a bad arn", lambda c: c.set_queue_attributes(QueueUrl=url(c, "q"), Attributes={
+        "RedrivePolicy": '{"deadLetterTargetArn": "dummy", "maxReceiveCount": 42}'}), "InvalidParameterValue",
+     'Value {"deadLetterTargetArn": "dummy", "maxReceiveCount": 42} for parameter RedrivePolicy is invalid. '
+     "Reason: Invalid value for deadLetterTargetArn."),
+    ("redrive to a missing queue", lambda c: c.set_queue_attributes(QueueUrl=url(c, "q"), Attributes={
+        "RedrivePolicy": '{"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:nope", "maxReceiveCount": 3}'}),
+     "InvalidParameterValue",
+     'Value {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:nope", "maxReceiveCount": 3} for parameter '
+     "RedrivePolicy is invalid. Reason: Dead letter target does not exist."),
+    ("tag without tags", lambda c: c.tag_queue(QueueUrl=url(c, "q"), Tags={}), "MissingParameter",
+     "The request must contain the parameter Tags."),
+    ("empty attribute", lambda c: c.send_message(QueueUrl=url(c, "q"), MessageBody="x", MessageAttributes={
+        "a": {"DataType": "String", "StringValue": ""}}), "InvalidParameterValue",
+     "Message (user) attribute 'a' must contain a non-empty value of type 'String'."),
+    ("bad attribute type", lambda c: c.send_message(QueueUrl=url(c, "q"), MessageBody="x", MessageAttributes={
+        "a": {"DataType": "Text", "StringValue": "x"}}), "InvalidParameterValue",
+     "The type of message (user) attribute 'a' is invalid. You must use only the following supported type prefixes: "
+     "Binary, Number, String."),
+    ("bad number attribute", lambda c: c.send_message(QueueUrl=url(c, "q"), MessageBody="x", MessageAttributes={
+        "a": {"DataType": "Number", "StringValue": "abc"}}), "InvalidParameterValue",
+     "Can't cast the value of message (user) attribute 'a' to a number."),
 ]
 
 
@@ -137,3 +178,21 @@ def test_create_queue_again_compares_only_the_attributes_given(sqs: Any) -> None
     assert error["Message"] == "A queue already exists with the same name and a different value for attribute DelaySeconds"
     attributes = sqs.get_queue_attributes(QueueUrl=first, AttributeNames=["All"])["Attributes"]
     assert (attributes["VisibilityTimeout"], attributes["DelaySeconds"]) == ("5", "2")
+
+
+def test_a_dead_letter_queue_of_the_other_type_is_refused_in_aws_words(sqs: Any) -> None:
+    arn = sqs.get_queue_attributes(QueueUrl=url(sqs, "f-dlq.fifo"), AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = '{"deadLetterTargetArn": "%s", "maxReceiveCount": 3}' % arn
+    with pytest.raises(ClientError) as excinfo:
+        sqs.set_queue_attributes(QueueUrl=url(sqs, "q"), Attributes={"RedrivePolicy": policy})
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"Value {policy} for parameter RedrivePolicy is invalid. Reason: Dead-letter queue must be same type of queue "
+        "as the source..")
+    assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url(sqs, "q"), AttributeNames=["All"])["Attributes"]
+
+
+def test_attribute_names_take_letters_of_any_script(sqs: Any) -> None:
+    sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x",
+                     MessageAttributes={"grüße": {"DataType": "String", "StringValue": "v"}})
+    (message,) = sqs.receive_message(QueueUrl=url(sqs, "q"), MessageAttributeNames=["All"])["Messages"]
+    assert message["MessageAttributes"] == {"grüße": {"DataType": "String", "StringValue": "v"}}

@@ -460,47 +460,78 @@ def test_invalid_message_raises(topic: pymsg.Topic, queue: pymsg.Queue, message:
 
 @pytest.mark.parametrize(
     "subject",
-    ["line\nbreak", "carriage\rreturn", "tab\tinside", "bell\x07", "x" * 100, "é" * 100, ""],
+    ["line\nbreak", "carriage\rreturn", "tab\tinside", "bell\x07", "x" * 101, "é" * 101, ""],
 )
 def test_invalid_subject_raises_invalid_parameter(topic: pymsg.Topic, queue: pymsg.Queue, subject: str) -> None:
     topic.subscribe(queue)
-    with pytest.raises(pymsg.InvalidParameter, match="Subject"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         topic.publish("m", subject=subject)
+    assert str(excinfo.value) == "Invalid parameter: Subject"
     assert counts(queue) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("subject", ["x" * 99, "é" * 99, "a subject, with: punctuation!"])
-def test_subject_up_to_99_characters_is_accepted(topic: pymsg.Topic, queue: pymsg.Queue, subject: str) -> None:
+@pytest.mark.parametrize("subject", ["x" * 100, "é" * 100, "a subject, with: punctuation!"])
+def test_subject_up_to_100_characters_is_accepted(topic: pymsg.Topic, queue: pymsg.Queue, subject: str) -> None:
     topic.subscribe(queue)
     topic.publish("m", subject=subject)
     assert json.loads(queue.receive()[0].body)["Subject"] == subject
 
 
 @pytest.mark.parametrize(
-    ("attributes", "match"),
+    ("attributes", "message"),
     [
-        ({"a": {"DataType": "Text", "StringValue": "x"}}, "invalid DataType"),
-        ({"a": {"DataType": "String", "StringValue": ""}}, "non-empty value"),
-        ({"a": {"DataType": "Number", "StringValue": "abc"}}, "invalid Number"),
-        ({"a": {"DataType": "Binary", "StringValue": "x"}}, "needs a BinaryValue"),
-        ({"a": {"DataType": "String", "BinaryValue": b"x"}}, "needs a StringValue"),
-        ({"AWS.reserved": S("x")}, "reserved"),
-        ({"bad name": S("x")}, "can only contain"),
-        ({"a": {"DataType": "String", "StringValue": 5}}, "unsupported or mistyped field"),
-        ({"a": "x"}, "name ->"),
-        ({f"a{i}": S("x") for i in range(11)}, "exceeds the allowed maximum"),
+        ({"a": {"DataType": "Text", "StringValue": "x"}}, "The message attribute 'a' has an invalid message attribute "
+         "type, the set of supported type prefixes is Binary, Number, and String."),
+        ({"a": {"DataType": "String", "StringValue": ""}}, "The message attribute 'a' must contain non-empty message "
+         "attribute value for message attribute type 'String'."),
+        ({"a": {"DataType": "Number", "StringValue": "abc"}}, "Could not cast message attribute 'a' value to number."),
+        ({"a": {"DataType": "Binary", "StringValue": "x"}}, "The message attribute 'a' with type 'Binary' must use "
+         "field 'Binary'."),
+        ({"a": {"DataType": "String", "BinaryValue": b"x"}}, "The message attribute 'a' with type 'String' must use "
+         "field 'String'."),
+        ({"bad^name": S("x")}, "Invalid non-alphanumeric character '#x5E' was found in the message attribute name. "
+         "Can only include alphanumeric characters, hyphens, underscores, or dots."),
+        ({".a": S("x")}, "Invalid message attribute name starting with character '.' was found."),
+        ({"a.": S("x")}, "Invalid message attribute name ending with character '.' was found."),
+        ({"a..b": S("x")}, "Message attribute name can not have successive '.' character."),
+        ({"a" * 256: S("x")}, "Length of message attribute name must be less than 256 bytes."),
     ],
 )
-def test_invalid_message_attributes_raise_invalid_parameter_value(
-    topic: pymsg.Topic, queue: pymsg.Queue, attributes: Any, match: str
+def test_invalid_message_attributes_raise_parameter_value_invalid_in_sns_words(
+    topic: pymsg.Topic, queue: pymsg.Queue, attributes: Any, message: str
 ) -> None:
     recorder = Recorder()
     topic.subscribe(queue)
     topic.subscribe(recorder)
+    with pytest.raises(pymsg.ParameterValueInvalid) as excinfo:
+        topic.publish("m", message_attributes=attributes)
+    assert str(excinfo.value) == message
+    assert counts(queue) == (0, 0, 0)
+    assert recorder.calls == 0
+
+
+@pytest.mark.parametrize(
+    ("attributes", "match"),
+    [
+        ({"a": {"DataType": "String", "StringValue": 5}}, "unsupported or mistyped field"),
+        ({"a": "x"}, "name ->"),
+    ],
+)
+def test_mistyped_message_attributes_raise_invalid_parameter_value(
+    topic: pymsg.Topic, queue: pymsg.Queue, attributes: Any, match: str
+) -> None:
+    topic.subscribe(queue)
     with pytest.raises(pymsg.InvalidParameterValue, match=match):
         topic.publish("m", message_attributes=attributes)
     assert counts(queue) == (0, 0, 0)
-    assert recorder.calls == 0
+
+
+def test_sns_takes_more_than_ten_attributes_and_names_in_any_script(topic: pymsg.Topic, queue: pymsg.Queue) -> None:
+    topic.subscribe(queue, raw_message_delivery=False)
+    attributes = {f"a{i}": S("x") for i in range(11)} | {"grüße": S("y")}
+    topic.publish("m", message_attributes=attributes)
+    body = json.loads(queue.receive()[0].body)
+    assert set(body["MessageAttributes"]) == set(attributes)
 
 
 def test_deduplication_id_on_standard_topic_raises_invalid_parameter(topic: pymsg.Topic, queue: pymsg.Queue) -> None:
@@ -830,21 +861,35 @@ def test_publish_batch_fails_entries_one_by_one(topic: pymsg.Topic, queue: pymsg
         {"id": "empty", "message": ""},
         {"id": "subject", "message": "x", "subject": "bad\nsubject"},
         {"id": "missing"},
-        {"id": "attr", "message": "x", "message_attributes": {"a": {"DataType": "Nope", "StringValue": "x"}}},
         {"id": "unknown", "message": "x", "colour": "red"},
         {"id": "ok2", "message": "second"},
     ])
     assert [entry_id for entry_id, _ in result.successful] == ["ok1", "ok2"]
     failed = {f.id: f for f in result.failed}
-    assert list(failed) == ["empty", "subject", "missing", "attr", "unknown"]
+    assert list(failed) == ["empty", "subject", "missing", "unknown"]
     assert failed["empty"].code == "InvalidParameter"
     assert "Empty message" in failed["empty"].message
     assert failed["subject"].code == "InvalidParameter"
     assert failed["missing"].code == "InvalidParameter"
-    assert failed["attr"].code == "InvalidParameterValue"
     assert failed["unknown"].code == "InvalidParameter"
     assert all(f.sender_fault is True for f in result.failed)
     assert messages_in(queue) == ["first", "second"]
+
+
+@pytest.mark.parametrize(("entry", "error", "message"), [
+    ({"message_attributes": {"a": {"DataType": "Nope", "StringValue": "x"}}}, pymsg.ParameterValueInvalid,
+     "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is Binary, "
+     "Number, and String."),
+    ({"message_structure": "json", "message": '{"sqs": "x"}'}, pymsg.InvalidParameter,
+     "Invalid parameter: Message Structure - No default entry in JSON message body"),
+])
+def test_some_faults_of_one_entry_fail_the_whole_batch(topic: pymsg.Topic, queue: pymsg.Queue, entry: dict,
+                                                        error: type, message: str) -> None:
+    topic.subscribe(queue)
+    with pytest.raises(error) as excinfo:
+        topic.publish_batch([{"id": "ok", "message": "first"}, {"id": "bad", "message": "x", **entry}])
+    assert str(excinfo.value) == message
+    assert counts(queue) == (0, 0, 0)  # not even the good entry was published
 
 
 def test_empty_batch_raises(topic: pymsg.Topic, queue: pymsg.Queue) -> None:
@@ -868,11 +913,20 @@ def test_batch_ids_not_distinct_raises(topic: pymsg.Topic, queue: pymsg.Queue) -
     assert counts(queue) == (0, 0, 0)
 
 
-@pytest.mark.parametrize("bad_id", ["a b", "", "x" * 81, "dot.ted", "ünï", None, 5])
-def test_invalid_batch_entry_id_raises(topic: pymsg.Topic, queue: pymsg.Queue, bad_id: Any) -> None:
+@pytest.mark.parametrize(("bad_id", "message"), [
+    ("a b", "The Id of a batch entry in the batch request contains an impermissible character: a b"),
+    ("dot.ted", "The Id of a batch entry in the batch request contains an impermissible character: dot.ted"),
+    ("ünï", "The Id of a batch entry in the batch request contains an impermissible character: ünï"),
+    ("x" * 81, "The Id of a batch entry in the batch request is too long: " + "x" * 81),
+    ("", "The Id of a batch entry in a batch request doesn't abide by the specification."),
+    (None, "The Id of a batch entry in a batch request doesn't abide by the specification."),
+    (5, "The Id of a batch entry in a batch request doesn't abide by the specification."),
+])
+def test_invalid_batch_entry_id_raises(topic: pymsg.Topic, queue: pymsg.Queue, bad_id: Any, message: str) -> None:
     topic.subscribe(queue)
-    with pytest.raises(pymsg.InvalidBatchEntryId, match="doesn't abide by the specification"):
+    with pytest.raises(pymsg.InvalidBatchEntryId) as excinfo:
         topic.publish_batch([{"id": "good", "message": "1"}, {"id": bad_id, "message": "2"}])
+    assert str(excinfo.value) == message
     assert counts(queue) == (0, 0, 0)
 
 

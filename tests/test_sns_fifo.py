@@ -205,16 +205,24 @@ def test_dedup_applies_within_and_across_batches(topic: pymsg.Topic, fifo_queue:
     assert [e["Message"] for e in envelopes(fifo_queue)] == ["one", "three"]
 
 
-def test_batch_entry_without_group_id_fails_alone(topic: pymsg.Topic, fifo_queue: pymsg.Queue) -> None:
+def test_batch_entry_without_group_id_fails_the_whole_batch(topic: pymsg.Topic, fifo_queue: pymsg.Queue) -> None:
     topic.subscribe(fifo_queue)
-    result = topic.publish_batch([
-        {"id": "ok", "message": "one", "group_id": "g", "deduplication_id": "d1"},
-        {"id": "nogroup", "message": "two", "deduplication_id": "d2"},
-    ])
-    assert [i for i, _ in result.successful] == ["ok"]
-    assert [(f.id, f.code) for f in result.failed] == [("nogroup", "InvalidParameter")]
-    assert result.successful[0][1].sequence_number is not None
-    assert [e["Message"] for e in envelopes(fifo_queue)] == ["one"]
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
+        topic.publish_batch([
+            {"id": "ok", "message": "one", "group_id": "g", "deduplication_id": "d1"},
+            {"id": "nogroup", "message": "two", "deduplication_id": "d2"},
+        ])
+    assert str(excinfo.value) == "Invalid parameter: The MessageGroupId parameter is required for FIFO topics"
+    assert envelopes(fifo_queue) == []  # AWS fails the request: not even the good entry went out
+
+
+def test_batch_entry_without_deduplication_id_fails_the_whole_batch(topic: pymsg.Topic,
+                                                                    fifo_queue: pymsg.Queue) -> None:
+    topic.subscribe(fifo_queue)  # the topic has content-based deduplication off
+    with pytest.raises(pymsg.InvalidParameter, match="should either have ContentBasedDeduplication enabled"):
+        topic.publish_batch([{"id": "ok", "message": "one", "group_id": "g", "deduplication_id": "d1"},
+                             {"id": "nodedup", "message": "two", "group_id": "g"}])
+    assert envelopes(fifo_queue) == []
 
 
 # --- ordering and sequence numbers -----------------------------------------------------------------

@@ -68,8 +68,13 @@ def test_create_with_different_attributes_raises_queue_name_exists(broker: pymsg
     ids=["empty", "81-chars", "space", "fifo-in-middle", "only-suffix", "81-fifo", "dot", "slash", "non-ascii"],
 )
 def test_invalid_queue_name_raises_and_creates_nothing(broker: pymsg.Broker, name: str) -> None:
-    with pytest.raises(pymsg.InvalidParameterValue, match="QueueName"):
+    with pytest.raises(pymsg.InvalidParameterValue) as excinfo:
         broker.create_queue(name)
+    fifo = name.endswith(".fifo") and name != ".fifo"
+    assert str(excinfo.value) == (
+        "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with "
+        ".fifo suffix and be 1 to 80 in length" if fifo
+        else "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
     assert broker.list_queues() == []
 
 
@@ -320,12 +325,14 @@ def test_attribute_range_bounds_are_accepted(broker: pymsg.Broker, keyword: str,
 def test_fifo_only_attribute_on_standard_queue_raises_invalid_attribute_name(
     broker: pymsg.Broker, keyword: str, value: Any
 ) -> None:
-    with pytest.raises(pymsg.InvalidAttributeName, match="FIFO"):
+    aws_name = {"content_based_deduplication": "ContentBasedDeduplication", "deduplication_scope": "DeduplicationScope",
+                "fifo_throughput_limit": "FifoThroughputLimit"}[keyword]
+    with pytest.raises(pymsg.InvalidAttributeName, match=f"^Unknown Attribute {aws_name}.$"):
         broker.create_queue("jobs", **{keyword: value})
     assert broker.list_queues() == []
     queue = broker.create_queue("jobs")
     before = queue.attributes()
-    with pytest.raises(pymsg.InvalidAttributeName, match="FIFO"):
+    with pytest.raises(pymsg.InvalidAttributeName, match=f"^Unknown Attribute {aws_name}.$"):
         queue.set_attributes(**{keyword: value})
     assert queue.attributes() == before
 

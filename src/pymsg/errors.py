@@ -184,6 +184,10 @@ class InvalidParameter(PymsgError, ValueError):
     """A parameter is invalid (SNS's generic validation error, code InvalidParameter)."""
 
 
+class ParameterValueInvalid(PymsgError, ValueError):
+    """A message attribute SNS refuses (its code for them; botocore's InvalidParameterValueException)."""
+
+
 class NotFound(PymsgError, LookupError):
     """The topic or subscription does not exist (SNS, HTTP 404)."""
 
@@ -268,6 +272,7 @@ __all__ = [
     "CacheClusterNotFound",
     "CacheClusterAlreadyExists",
     "InvalidParameter",
+    "ParameterValueInvalid",
     "NotFound",
     "ResourceNotFound",
     "TagLimitExceeded",

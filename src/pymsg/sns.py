@@ -275,29 +275,34 @@ class Topic:
 
     def publish_batch(self, entries: Sequence[Mapping[str, Any]]) -> BatchResult:
         """PublishBatch: 1-10 entries, each a dict with ``id``, ``message`` and the optional
-        keywords of :meth:`publish`. Entries fail one by one (``failed``); successful holds
-        (id, PublishResult) pairs."""
+        keywords of :meth:`publish`. As on AWS, a FIFO entry without ``group_id`` (or without a
+        deduplication id where content-based deduplication is off), a ``message_structure``
+        without a default and bad message attributes fail the whole request, before anything is
+        published; other faults (an empty message, a bad subject) fail their entry alone
+        (``failed``). ``successful`` holds (id, PublishResult) pairs."""
         if not isinstance(entries, (list, tuple)):
             raise InvalidParameter("Invalid parameter: PublishBatchRequestEntries must be a list of dicts.")
         if not entries:
             raise EmptyBatchRequest("The batch request doesn't contain any entries.")
         if len(entries) > 10:
-            raise TooManyEntriesInBatchRequest("The batch request contains more entries than permissible (10).")
+            raise TooManyEntriesInBatchRequest("The batch request contains more entries than permissible.")
         ids = []
         for entry in entries:
             entry_id = entry.get("id") if isinstance(entry, Mapping) else None
-            if not isinstance(entry_id, str) or not entry_id or len(entry_id) > 80 or not all(
-                c.isascii() and (c.isalnum() or c in "-_") for c in entry_id
-            ):
-                raise InvalidBatchEntryId(
-                    "The Id of a batch entry in a batch request doesn't abide by the specification "
-                    "([A-Za-z0-9_-]{1,80})."
-                )
+            if not isinstance(entry_id, str) or not entry_id:
+                raise InvalidBatchEntryId("The Id of a batch entry in a batch request doesn't abide by the specification.")
+            if len(entry_id) > 80:
+                raise InvalidBatchEntryId(f"The Id of a batch entry in the batch request is too long: {entry_id}")
+            if not all(c.isascii() and (c.isalnum() or c in "-_") for c in entry_id):
+                raise InvalidBatchEntryId("The Id of a batch entry in the batch request contains an impermissible "
+                                          f"character: {entry_id}")
             ids.append(entry_id)
         if len(set(ids)) != len(ids):
             raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
         if sum(len(str(e.get("message", "")).encode()) for e in entries) > 262_144:
-            raise BatchRequestTooLong("The length of all the messages put together is more than the limit (256 KB).")
+            raise BatchRequestTooLong("The length of all the messages put together is more than the limit.")
+        for entry in entries:
+            self._check_whole_batch_entry(entry)
         successful: list[Any] = []
         failed: list[BatchResultErrorEntry] = []
         allowed = {"id", "message", "subject", "message_attributes", "message_structure", "group_id", "deduplication_id"}
@@ -311,6 +316,23 @@ class Topic:
             except PymsgError as exc:
                 failed.append(BatchResultErrorEntry(entry["id"], exc.code, str(exc), True))
         return BatchResult(successful, failed)
+
+    def _check_whole_batch_entry(self, entry: Mapping[str, Any]) -> None:
+        """Raises for the faults of a PublishBatch entry that fail the whole request on AWS."""
+        if self.fifo:
+            if not entry.get("group_id"):
+                raise InvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+            if not entry.get("deduplication_id") and not self._core.options()[0]:
+                raise InvalidParameter("Invalid parameter: The topic should either have ContentBasedDeduplication "
+                                       "enabled or MessageDeduplicationId provided explicitly")
+        if entry.get("message_structure") == "json":
+            try:
+                structure = json.loads(entry.get("message") or "")
+            except (TypeError, ValueError):
+                raise InvalidParameter("Invalid parameter: Message Structure - JSON message body failed to parse") from None
+            if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
+                raise InvalidParameter("Invalid parameter: Message Structure - No default entry in JSON message body")
+        _core.check_sns_message_attributes(entry.get("message_attributes"))
 
     def attributes(self) -> dict[str, str]:
         """GetTopicAttributes, values as strings: Policy and EffectiveDeliveryPolicy are AWS's

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "pymsg/broker.hpp"
+#include "pymsg/message_attributes.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -158,6 +159,13 @@ void register_sns(py::module_& m) {
       .def("list_topics", &Broker::list_topics)
       .def("delete_topic", &Broker::delete_topic, py::arg("name_or_arn"));
   m.def("iso8601", [](double seconds) { return iso8601(seconds_to_us(seconds)); }, "ISO-8601 UTC with milliseconds.");
+  m.def(
+      "check_sns_message_attributes",
+      [](const py::object& attributes) {
+        std::vector<MessageAttribute> parsed = read_attributes(attributes);
+        encode_message_attributes(parsed, UINT32_MAX, AttributeRules::kSns);
+      },
+      py::arg("attributes"), "Raises what Publish would for these message attributes; publishes nothing.");
 }
 
 }  // namespace pymsg::bindings

@@ -62,16 +62,14 @@ std::shared_ptr<Queue> Broker::resolve_dead_letter_target(const QueueConfig& con
   const std::string& arn = config.dead_letter_target_arn;
   std::shared_ptr<Queue> target;
   if (arn.compare(0, prefix.size(), prefix) == 0) target = find_locked(arn.substr(prefix.size()));
-  if (!target) {
+  if (!target || target->fifo() != fifo) {
+    // AWS echoes the policy; the core has it as its two fields, so it writes them as JSON.
+    const std::string policy = "{\"deadLetterTargetArn\":\"" + arn + "\",\"maxReceiveCount\":" +
+                               std::to_string(config.max_receive_count) + "}";
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + arn + " for parameter RedrivePolicy is invalid. Reason: Dead letter target "
-                "does not exist (it must be a queue of this broker's account and region).");
-  }
-  if (target->fifo() != fifo) {
-    throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + arn + " for parameter RedrivePolicy is invalid. Reason: Dead-letter target "
-                "owner queue type must match: a FIFO queue needs a FIFO dead-letter queue and a "
-                "standard queue a standard one.");
+                "Value " + policy + " for parameter RedrivePolicy is invalid. Reason: " +
+                    (target ? "Dead-letter queue must be same type of queue as the source.."  // sic: AWS's two dots
+                            : "Dead letter target does not exist."));
   }
   return target;
 }

@@ -41,6 +41,7 @@ namespace pymsg {
   X(CacheClusterNotFound)            \
   X(CacheClusterAlreadyExists)       \
   X(InvalidParameter)                \
+  X(ParameterValueInvalid)           \
   X(NotFound)                        \
   X(TopicLimitExceeded)              \
   X(AuthorizationError)

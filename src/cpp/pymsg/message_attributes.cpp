@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "pymsg/errors.hpp"
 #include "pymsg/limits.hpp"
@@ -10,8 +11,9 @@
 namespace pymsg {
 namespace {
 
-[[noreturn]] void invalid(const std::string& why) {
-  throw Error(ErrorCode::InvalidParameterValue, "Message attribute " + why);
+[[noreturn]] void invalid(AttributeRules rules, const std::string& message) {
+  throw Error(rules == AttributeRules::kSns ? ErrorCode::ParameterValueInvalid : ErrorCode::InvalidParameterValue,
+              message);
 }
 
 bool starts_with_ignore_case(std::string_view s, std::string_view prefix) {
@@ -22,20 +24,39 @@ bool starts_with_ignore_case(std::string_view s, std::string_view prefix) {
   return true;
 }
 
-void check_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxAttributeNameLength) {
-    invalid("name '" + name.substr(0, 300) + "' must be 1 to 256 characters.");
+// Letters (any script: bytes of multi-byte UTF-8 characters), digits, '_', '-' and '.'.
+bool is_name_char(unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '_' || c == '-' || c == '.'; }
+
+void check_name(const std::string& name, AttributeRules rules) {
+  const bool sns = rules == AttributeRules::kSns;
+  if (name.empty() || name.size() >= kMaxAttributeNameLength) {
+    invalid(rules, sns ? "Length of message attribute name must be less than 256 bytes."
+                       : "Message (user) attribute names must be shorter than 256 Bytes");
   }
   for (char c : name) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) {
-      invalid("name '" + name + "' can only contain alphanumerics, '_', '-' and '.'.");
+    if (is_name_char(static_cast<unsigned char>(c))) continue;
+    if (!sns) {
+      invalid(rules, "Message (user) attributes name can only contain upper and lower score characters, digits, "
+                     "periods, hyphens and underscores. ");  // sic: AWS ends it with a space
     }
+    char code[8];
+    std::snprintf(code, sizeof code, "#x%X", static_cast<unsigned>(static_cast<unsigned char>(c)));
+    invalid(rules, std::string("Invalid non-alphanumeric character '") + code +
+                       "' was found in the message attribute name. Can only include alphanumeric characters, "
+                       "hyphens, underscores, or dots.");
   }
-  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos) {
-    invalid("name '" + name + "' cannot start or end with '.' or contain '..'.");
+  if (sns) {
+    if (name.front() == '.') invalid(rules, "Invalid message attribute name starting with character '.' was found.");
+    if (name.back() == '.') invalid(rules, "Invalid message attribute name ending with character '.' was found.");
+    if (name.find("..") != std::string::npos) {
+      invalid(rules, "Message attribute name can not have successive '.' character.");
+    }
+    return;
   }
-  if (starts_with_ignore_case(name, "aws.") || starts_with_ignore_case(name, "amazon.")) {
-    invalid("name '" + name + "' cannot start with 'AWS.' or 'Amazon.' (reserved).");
+  if (name.front() == '.' || name.back() == '.' || name.find("..") != std::string::npos ||
+      starts_with_ignore_case(name, "aws.") || starts_with_ignore_case(name, "amazon.")) {
+    invalid(rules, "You can't use message attribute names beginning with 'AWS.' or 'Amazon.'. These strings are "
+                   "reserved for internal use. Additionally, they cannot start or end with '.'.");
   }
 }
 
@@ -89,35 +110,47 @@ void put_len(std::string& out, std::size_t n) {
 
 }  // namespace
 
-std::string encode_message_attributes(std::vector<MessageAttribute>& attributes,
-                                      std::uint32_t max_count) {
+std::string encode_message_attributes(std::vector<MessageAttribute>& attributes, std::uint32_t max_count,
+                                      AttributeRules rules) {
+  const bool sns = rules == AttributeRules::kSns;
   if (attributes.size() > max_count) {
-    throw Error(ErrorCode::InvalidParameterValue,
-                "Number of message attributes [" + std::to_string(attributes.size()) +
-                    "] exceeds the allowed maximum [" + std::to_string(max_count) + "].");
+    invalid(rules, "Number of message attributes [" + std::to_string(attributes.size()) +
+                       "] exceeds the allowed maximum [" + std::to_string(max_count) + "].");
   }
   std::sort(attributes.begin(), attributes.end(),
             [](const MessageAttribute& a, const MessageAttribute& b) { return a.name < b.name; });
   std::size_t total = 0;
   for (std::size_t i = 0; i < attributes.size(); ++i) {
     const MessageAttribute& a = attributes[i];
-    check_name(a.name);
-    if (i > 0 && attributes[i - 1].name == a.name) invalid("name '" + a.name + "' is repeated.");
+    check_name(a.name, rules);
+    if (i > 0 && attributes[i - 1].name == a.name) {
+      invalid(rules, "Message attribute name '" + a.name + "' is repeated.");  // only the Python API can repeat one
+    }
     const std::string_view base = base_type(a.data_type);
     const bool label_ok = a.data_type.size() == base.size() || a.data_type.size() > base.size() + 1;
-    if (a.data_type.size() > kMaxAttributeTypeLength || !label_ok ||
-        !(base == "String" || base == "Number" || base == "Binary")) {
-      invalid("'" + a.name + "' has an invalid DataType '" + a.data_type.substr(0, 300) +
-              "': use String, Number or Binary, optionally followed by '.label'.");
+    if (!label_ok || !(base == "String" || base == "Number" || base == "Binary")) {
+      invalid(rules, sns ? "The message attribute '" + a.name + "' has an invalid message attribute type, the set "
+                           "of supported type prefixes is Binary, Number, and String."
+                         : "The type of message (user) attribute '" + a.name + "' is invalid. You must use only "
+                           "the following supported type prefixes: Binary, Number, String.");
     }
-    if (a.value.empty()) invalid("'" + a.name + "' must have a non-empty value.");
-    if ((base == "Binary") != a.binary) {
-      invalid("'" + a.name + "' of type " + a.data_type + " needs a " +
-              (base == "Binary" ? "BinaryValue" : "StringValue") + ".");
+    if (!sns && a.data_type.size() >= kMaxAttributeTypeLength) {
+      invalid(rules, "Message (user) attribute types must be shorter than 256 Bytes");
+    }
+    const std::string base_name(base);
+    if (sns && (base == "Binary") != a.binary) {
+      invalid(rules, "The message attribute '" + a.name + "' with type '" + base_name + "' must use field '" +
+                         (base == "Binary" ? "Binary" : "String") + "'.");
+    }
+    if (a.value.empty() || (base == "Binary") != a.binary) {
+      invalid(rules, sns ? "The message attribute '" + a.name + "' must contain non-empty message attribute value "
+                           "for message attribute type '" + base_name + "'."
+                         : "Message (user) attribute '" + a.name + "' must contain a non-empty value of type '" +
+                           base_name + "'.");
     }
     if (base == "Number" && !is_valid_number(a.value)) {
-      invalid("'" + a.name + "' has an invalid Number value '" + a.value.substr(0, 300) +
-              "' (at most 38 significant digits, between -10^128 and 10^126).");
+      invalid(rules, sns ? "Could not cast message attribute '" + a.name + "' value to number."
+                         : "Can't cast the value of message (user) attribute '" + a.name + "' to a number.");
     }
     if (!a.binary && !is_valid_message_text(a.value)) {
       throw Error(ErrorCode::InvalidMessageContents,

@@ -17,16 +17,21 @@
 namespace pymsg {
 
 struct MessageAttribute {
-  std::string name;       // [A-Za-z0-9_.-]{1,256}, case-sensitive
+  std::string name;       // letters, digits, '_', '-', '.'; 1 to 255 bytes, case-sensitive
   std::string data_type;  // String | Number | Binary, optionally ".label"
   std::string value;      // StringValue (UTF-8) or the raw BinaryValue bytes
   bool binary = false;    // true for a BinaryValue
 };
 
+// Whose rules and words apply: SQS's (InvalidParameterValue, "Message (user) attribute ...") or
+// SNS's (ParameterValueInvalid, "The message attribute ..."). Both take letters of any script.
+enum class AttributeRules : std::uint8_t { kSqs, kSns };
+
 // Validates the attributes (count, names, types, values) and returns their encoding; sorts
-// `attributes` by name. Throws InvalidParameterValue or InvalidMessageContents. O(n log n).
-std::string encode_message_attributes(std::vector<MessageAttribute>& attributes,
-                                      std::uint32_t max_count);
+// `attributes` by name. Throws InvalidParameterValue (ParameterValueInvalid for SNS) or
+// InvalidMessageContents. O(n log n).
+std::string encode_message_attributes(std::vector<MessageAttribute>& attributes, std::uint32_t max_count,
+                                      AttributeRules rules = AttributeRules::kSqs);
 
 // Bytes the attributes count toward the message size limit: name + data type + value, summed.
 std::uint64_t message_attributes_size(std::string_view encoded) noexcept;

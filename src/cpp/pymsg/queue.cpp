@@ -8,17 +8,13 @@
 namespace pymsg {
 namespace {
 
-[[noreturn]] void throw_attribute_value(const char* attribute, const std::string& why) {
-  throw Error(ErrorCode::InvalidAttributeValue,
-              std::string("Invalid value for the parameter ") + attribute + ": " + why);
+// AWS names the attribute and nothing else: "Invalid value for the parameter VisibilityTimeout.".
+[[noreturn]] void throw_attribute_value(const char* attribute) {
+  throw Error(ErrorCode::InvalidAttributeValue, std::string("Invalid value for the parameter ") + attribute + ".");
 }
 
-void check_attribute_range(TimeUs value_us, std::int64_t lo_s, std::int64_t hi_s,
-                           const char* attribute) {
-  if (value_us < lo_s * kUsPerSecond || value_us > hi_s * kUsPerSecond) {
-    throw_attribute_value(attribute, "must be between " + std::to_string(lo_s) + " and " +
-                                         std::to_string(hi_s) + " seconds.");
-  }
+void check_attribute_range(TimeUs value_us, std::int64_t lo_s, std::int64_t hi_s, const char* attribute) {
+  if (value_us < lo_s * kUsPerSecond || value_us > hi_s * kUsPerSecond) throw_attribute_value(attribute);
 }
 
 std::string handle_text(std::string_view handle) { return std::string(handle.substr(0, 200)); }
@@ -37,13 +33,11 @@ void validate_queue_config(const QueueConfig& c, bool fifo, const SqsLimits& lim
   check_attribute_range(c.receive_wait, 0, kMaxWaitTimeS, "ReceiveMessageWaitTimeSeconds");
   if (c.maximum_message_size < kMinMaximumMessageSize ||
       c.maximum_message_size > limits.max_message_size_cap) {
-    throw_attribute_value("MaximumMessageSize",
-                          "must be between " + std::to_string(kMinMaximumMessageSize) + " and " +
-                              std::to_string(limits.max_message_size_cap) + " bytes.");
+    throw_attribute_value("MaximumMessageSize");
   }
   if (!c.dead_letter_target_arn.empty() &&
       (c.max_receive_count < 1 || c.max_receive_count > kMaxReceiveCountLimit)) {
-    throw_attribute_value("RedrivePolicy", "maxReceiveCount must be between 1 and 1000.");
+    throw_attribute_value("RedrivePolicy");
   }
   if (!fifo) {
     const char* fifo_only = c.content_based_deduplication ? "ContentBasedDeduplication"
@@ -51,13 +45,11 @@ void validate_queue_config(const QueueConfig& c, bool fifo, const SqsLimits& lim
                             : c.fifo_throughput_limit != FifoThroughputLimit::kPerQueue ? "FifoThroughputLimit"
                                                                                          : nullptr;
     if (fifo_only != nullptr) {
-      throw Error(ErrorCode::InvalidAttributeName,
-                  std::string("Unknown Attribute ") + fifo_only + " (it applies to FIFO queues only).");
+      throw Error(ErrorCode::InvalidAttributeName, std::string("Unknown Attribute ") + fifo_only + ".");
     }
   } else if (c.fifo_throughput_limit == FifoThroughputLimit::kPerMessageGroupId &&
              c.deduplication_scope != DeduplicationScope::kMessageGroup) {
-    throw_attribute_value("FifoThroughputLimit",
-                          "perMessageGroupId is allowed only with DeduplicationScope messageGroup.");
+    throw_attribute_value("FifoThroughputLimit");
   }
 }
 

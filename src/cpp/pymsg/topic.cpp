@@ -12,7 +12,7 @@ namespace pymsg {
 namespace {
 
 constexpr std::size_t kMaxSnsMessageBytes = 262'144;  // 256 KB: SNS did not follow SQS to 1 MiB
-constexpr std::size_t kMaxSubjectChars = 99;
+constexpr std::size_t kMaxSubjectChars = 100;  // AWS takes 100 and refuses 101
 constexpr TimeUs kSnsDedupWindowUs = 5 * 60 * kUsPerSecond;
 
 [[noreturn]] void invalid(const std::string& what) { throw Error(ErrorCode::InvalidParameter, "Invalid parameter: " + what); }
@@ -225,7 +225,10 @@ PublishOutcome Topic::publish(PublishRequest& r) {
   check_alive();
   // Validate everything first: a refused publish delivers nothing.
   if (r.message.empty()) invalid("Empty message");
-  const std::string encoded = r.attributes.empty() ? std::string() : encode_message_attributes(r.attributes, kMaxMessageAttributes);
+  // SNS takes any number of attributes (AWS drops a message with more than 10 only on its way to a
+  // raw-delivery SQS subscription).
+  const std::string encoded =
+      r.attributes.empty() ? std::string() : encode_message_attributes(r.attributes, UINT32_MAX, AttributeRules::kSns);
   if (r.message.size() + message_attributes_size(encoded) > kMaxSnsMessageBytes) invalid("Message too long");
   if (r.subject) {
     const bool ok = !r.subject->empty() && r.subject->size() <= kMaxSubjectChars * 4 &&
@@ -233,7 +236,7 @@ PublishOutcome Topic::publish(PublishRequest& r) {
                                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
     std::size_t chars = 0;
     for (const char c : *r.subject) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    if (!ok || chars > kMaxSubjectChars) invalid("Subject (1 to 99 printable characters, no line breaks)");
+    if (!ok || chars > kMaxSubjectChars) invalid("Subject");  // 1 to 100 printable characters, no line breaks
   }
   JsonValue structure;
   std::string default_message(r.message);

@@ -85,18 +85,15 @@ bool is_valid_message_text(std::string_view utf8) noexcept {
 void check_queue_name(std::string_view name) {
   std::string_view stem = name;
   constexpr std::string_view kFifo = ".fifo";
-  if (stem.size() > kFifo.size() && stem.substr(stem.size() - kFifo.size()) == kFifo) {
-    stem.remove_suffix(kFifo.size());
-  }
+  const bool fifo = stem.size() > kFifo.size() && stem.substr(stem.size() - kFifo.size()) == kFifo;
+  if (fifo) stem.remove_suffix(kFifo.size());
   bool ok = !stem.empty() && name.size() <= kMaxQueueNameLength;
   for (char c : stem) ok = ok && is_id_char(static_cast<unsigned char>(c));
-  if (!ok) {
-    throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + quoted(name) +
-                    " for parameter QueueName is invalid. Reason: Can only include alphanumeric "
-                    "characters, hyphens, or underscores. 1 to 80 in length (a FIFO queue name "
-                    "ends in .fifo, counted in the 80).");
-  }
+  if (ok) return;
+  throw Error(ErrorCode::InvalidParameterValue,
+              fifo ? "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, "
+                     "must end with .fifo suffix and be 1 to 80 in length"
+                   : "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length");
 }
 
 bool is_valid_batch_entry_id(std::string_view id) noexcept {

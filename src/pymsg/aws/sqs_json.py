@@ -13,7 +13,8 @@ import json
 from typing import Any, Callable, Optional
 
 from ..broker import Broker
-from ..errors import InvalidAttributeName, InvalidParameterValue, MissingParameter, QueueDoesNotExist, QueueNameExists
+from ..errors import (InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, MissingParameter,
+                      QueueDoesNotExist, QueueNameExists)
 from ..sqs import Queue
 
 # AWS attribute names and the create_queue keyword each sets (with how to read the string).
@@ -27,7 +28,7 @@ _ATTRIBUTES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DeduplicationScope": ("deduplication_scope", str),
     "FifoThroughputLimit": ("fifo_throughput_limit", str),
 }
-_IGNORED_ATTRIBUTES = {"FifoQueue"}  # implied by the name
+_FIFO_ONLY_ATTRIBUTES = {"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"}
 # Attributes pymsg keeps without acting on them (RedriveAllowPolicy is checked on redrive policies).
 _KEPT_ATTRIBUTES = {"Policy": "policy", "RedriveAllowPolicy": "redrive_allow_policy",
                     "KmsMasterKeyId": "kms_master_key_id",
@@ -67,26 +68,62 @@ def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
     return broker.get_queue(url.rstrip("/").rsplit("/", 1)[-1])  # any host: the path names it
 
 
-def _settings(attributes: dict[str, str]) -> dict[str, Any]:
-    """create_queue / set_attributes keywords from AWS attribute strings."""
+def _redrive_policy(broker: Broker, value: str, fifo: bool) -> tuple[str, int]:
+    """A RedrivePolicy's (deadLetterTargetArn, maxReceiveCount), checked in AWS's order and
+    refused with AWS's messages, which echo the policy as the request gave it."""
+    def invalid(reason: str) -> InvalidParameterValue:
+        return InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}")
+
+    try:
+        policy = json.loads(value)
+    except ValueError:
+        raise invalid("Redrive policy is not a valid JSON map.") from None
+    if not isinstance(policy, dict):
+        raise invalid("Redrive policy is not a valid JSON map.")
+    for key in ("deadLetterTargetArn", "maxReceiveCount"):
+        if key not in policy:
+            raise invalid(f"Redrive policy does not contain mandatory attribute: {key}.")
+    arn = policy["deadLetterTargetArn"]
+    if not isinstance(arn, str) or len(arn.split(":")) != 6 or not arn.startswith("arn:"):
+        raise invalid("Invalid value for deadLetterTargetArn.")
+    count = policy["maxReceiveCount"]
+    try:
+        number = int(count) if not isinstance(count, (bool, float)) else None
+    except ValueError:
+        number = None
+    if number is None or not 1 <= number <= 1000:
+        raise invalid(f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.")
+    if arn.split(":")[2] != "sqs":
+        raise invalid("Only SQS queues are valid resources for deadLetterTargetArn.")
+    try:
+        target = broker.get_queue_by_arn(arn)
+    except QueueDoesNotExist:
+        raise invalid("Dead letter target does not exist.") from None
+    if target.name.endswith(".fifo") != fifo:
+        raise invalid("Dead-letter queue must be same type of queue as the source..")  # sic: AWS's two dots
+    return arn, number
+
+
+def _settings(broker: Broker, attributes: dict[str, str], fifo: bool, creating: bool) -> dict[str, Any]:
+    """create_queue / set_attributes keywords from AWS attribute strings, for a queue that is
+    (or will be) FIFO or not; `creating` for CreateQueue, the only call that may name FifoQueue."""
     out: dict[str, Any] = {}
     for name, value in (attributes or {}).items():
-        if name in _IGNORED_ATTRIBUTES:
+        if name == "FifoQueue":
+            if not creating and not fifo:
+                raise InvalidAttributeName("Unknown Attribute FifoQueue.")
+            if not creating and str(value).lower() != "true":
+                raise InvalidAttributeValue("Invalid value for the parameter FifoQueue. Reason: Modifying queue type "
+                                            "is not supported.")
             continue
+        if name in _FIFO_ONLY_ATTRIBUTES and not fifo:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
         if name in _KEPT_ATTRIBUTES:
             out[_KEPT_ATTRIBUTES[name]] = str(value)
             continue
         if name == "RedrivePolicy":
             if value:
-                try:
-                    policy = json.loads(value)
-                    out["dead_letter_queue"] = policy["deadLetterTargetArn"]
-                    out["max_receive_count"] = int(policy.get("maxReceiveCount", 10))
-                except (ValueError, KeyError, TypeError):
-                    raise InvalidParameterValue(
-                        f"Value {value} for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a "
-                        "valid JSON map with deadLetterTargetArn and maxReceiveCount."
-                    ) from None
+                out["dead_letter_queue"], out["max_receive_count"] = _redrive_policy(broker, str(value), fifo)
             else:
                 out["dead_letter_queue"] = None
             continue
@@ -96,7 +133,7 @@ def _settings(attributes: dict[str, str]) -> dict[str, Any]:
         try:
             out[keyword] = convert(str(value))
         except ValueError:
-            raise InvalidParameterValue(f"Invalid value for the parameter {name}.") from None
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.") from None
     return out
 
 
@@ -163,11 +200,15 @@ def _failed(failures: Any) -> list[dict[str, Any]]:
 def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     name = _required(r, "QueueName")
     attributes = r.get("Attributes") or {}
-    if str(attributes.get("FifoQueue", "")).lower() == "true" and not str(name).endswith(".fifo"):
-        # pymsg's API takes FIFO from the name; AWS refuses the attribute on a standard name.
+    fifo = str(attributes.get("FifoQueue", "")).lower() == "true"
+    # pymsg's API takes FIFO from the name; AWS wants the attribute and the suffix together.
+    if fifo and not str(name).endswith(".fifo"):
         raise InvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
                                     "underscores, must end with .fifo suffix and be 1 to 80 in length")
-    settings = _settings(attributes)  # unknown names and bad values are refused first
+    if not fifo and str(name).endswith(".fifo"):
+        raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. "
+                                    "1 to 80 in length")
+    settings = _settings(broker, attributes, fifo, creating=True)  # bad names and values are refused first
     try:
         existing = broker.get_queue(name)
     except QueueDoesNotExist:
@@ -236,7 +277,8 @@ def get_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def set_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _queue(broker, r).set_attributes(**_settings(_required(r, "Attributes")))
+    queue = _queue(broker, r)
+    queue.set_attributes(**_settings(broker, _required(r, "Attributes"), queue.name.endswith(".fifo"), creating=False))
     return {}
 
 
@@ -312,12 +354,18 @@ def purge_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def tag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _queue(broker, r).tag(_required(r, "Tags"))
+    queue = _queue(broker, r)
+    if not r.get("Tags"):  # an empty map is as missing as no map
+        raise MissingParameter("The request must contain the parameter Tags.")
+    queue.tag(r["Tags"])
     return {}
 
 
 def untag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    _queue(broker, r).untag(_required(r, "TagKeys"))
+    queue = _queue(broker, r)
+    if not r.get("TagKeys"):
+        raise MissingParameter("The request must contain the parameter TagKeys.")
+    queue.untag(r["TagKeys"])
     return {}
 
 
