@@ -177,30 +177,41 @@ def test_subscribe_again_with_other_settings_raises(topic: pymsg.Topic, endpoint
     assert len(endpoint.requests) == 1
 
 
-@pytest.mark.parametrize("token", ["bad-token", "", None, 42])
-def test_bad_token_raises_not_found(topic: pymsg.Topic, endpoint: Endpoint, token: Any) -> None:
+@pytest.mark.parametrize("token", ["bad-token", "", None, 42, "ab" * 31, "ab" * 40 + "a", "xy" * 40])
+def test_a_string_no_token_looks_like_is_an_invalid_token(topic: pymsg.Topic, endpoint: Endpoint, token: Any) -> None:
     subscription = topic.subscribe(endpoint.url)
-    with pytest.raises(pymsg.NotFound, match="token"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         topic.confirm_subscription(token)
+    assert str(excinfo.value) == "Invalid token"
     assert subscription.attributes()["PendingConfirmation"] == "true"
     topic.publish("m")
     assert endpoint.notifications() == []
 
 
-def test_token_works_once(topic: pymsg.Topic, endpoint: Endpoint) -> None:
-    topic.subscribe(endpoint.url)
+def test_confirming_twice_is_no_error(topic: pymsg.Topic, endpoint: Endpoint) -> None:
+    subscription = topic.subscribe(endpoint.url)
     token = endpoint.token()
-    topic.confirm_subscription(token)
-    with pytest.raises(pymsg.NotFound, match="token"):
-        topic.confirm_subscription(token)
+    assert topic.confirm_subscription(token) is subscription
+    assert topic.confirm_subscription(token) is subscription
+    assert subscription.attributes()["PendingConfirmation"] == "false"
 
 
 def test_token_belongs_to_its_topic(broker: pymsg.Broker, topic: pymsg.Topic, endpoint: Endpoint) -> None:
     other = broker.create_topic("other")
     subscription = topic.subscribe(endpoint.url)
-    with pytest.raises(pymsg.NotFound, match="token"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         other.confirm_subscription(endpoint.token())
+    assert str(excinfo.value) == "Invalid parameter: Token"
     assert subscription.attributes()["PendingConfirmation"] == "true"
+
+
+def test_the_token_of_a_removed_subscription_is_refused(topic: pymsg.Topic, endpoint: Endpoint) -> None:
+    subscription = topic.subscribe(endpoint.url)
+    token = endpoint.token()
+    subscription.unsubscribe()
+    with pytest.raises(pymsg.InvalidParameter, match="^Invalid parameter: Token$"):
+        topic.confirm_subscription(token)
+    assert topic.subscriptions() == []
 
 
 def test_unreachable_endpoint_stays_pending(topic: pymsg.Topic, endpoint: Endpoint) -> None:

@@ -267,7 +267,6 @@ def test_standard_topic_attributes(broker: pymsg.Broker) -> None:
         "SubscriptionsConfirmed": "0",
         "SubscriptionsPending": "0",
         "SubscriptionsDeleted": "0",
-        "SignatureVersion": "1",
     }
 
 
@@ -281,7 +280,6 @@ def test_fifo_topic_attributes(broker: pymsg.Broker, content_based: bool) -> Non
         "SubscriptionsConfirmed": "0",
         "SubscriptionsPending": "0",
         "SubscriptionsDeleted": "0",
-        "SignatureVersion": "1",
         "FifoTopic": "true",
         "ContentBasedDeduplication": "true" if content_based else "false",
         "FifoThroughputScope": "Topic",
@@ -403,8 +401,10 @@ def test_subscribe_invalid_endpoint_raises_invalid_parameter(broker: pymsg.Broke
 
 def test_raw_delivery_on_callable_raises_invalid_parameter(broker: pymsg.Broker) -> None:
     topic = broker.create_topic("orders")
-    with pytest.raises(pymsg.InvalidParameter, match="RawMessageDelivery"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         topic.subscribe(handler, raw_message_delivery=True)
+    assert str(excinfo.value) == ("Invalid parameter: Attributes Reason: Delivery protocol [lambda] does not support "
+                                  "raw message delivery.")
     assert topic.subscriptions() == []
 
 
@@ -494,6 +494,7 @@ BASE_KEYS = [
     "ConfirmationWasAuthenticated",
     "PendingConfirmation",
     "RawMessageDelivery",
+    "SubscriptionPrincipal",
 ]
 
 
@@ -510,6 +511,7 @@ def test_subscription_attributes_without_options(broker: pymsg.Broker) -> None:
         "ConfirmationWasAuthenticated": "true",
         "PendingConfirmation": "false",
         "RawMessageDelivery": "false",
+        "SubscriptionPrincipal": "arn:aws:iam::000000000000:user/pymsg",
     }
 
 
@@ -568,6 +570,7 @@ def test_set_attributes_changes_only_what_is_named(broker: pymsg.Broker) -> None
         "ConfirmationWasAuthenticated": "true",
         "PendingConfirmation": "false",
         "RawMessageDelivery": "false",
+        "SubscriptionPrincipal": "arn:aws:iam::000000000000:user/pymsg",
     }
 
 
@@ -621,6 +624,7 @@ def test_set_raw_delivery_on_callable_raises_invalid_parameter(broker: pymsg.Bro
     topic = broker.create_topic("orders")
     subscription = topic.subscribe(handler)
     before = subscription.attributes()
-    with pytest.raises(pymsg.InvalidParameter, match="RawMessageDelivery"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         subscription.set_attributes(raw_message_delivery=True)
+    assert str(excinfo.value) == "Invalid parameter: Delivery protocol [lambda] does not support raw message delivery."
     assert subscription.attributes() == before

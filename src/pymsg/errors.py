@@ -188,6 +188,10 @@ class ParameterValueInvalid(PymsgError, ValueError):
     """A message attribute SNS refuses (its code for them; botocore's InvalidParameterValueException)."""
 
 
+class ValidationError(PymsgError, ValueError):
+    """A request member outside the SNS model's constraints (SNS's name for ValidationException)."""
+
+
 class NotFound(PymsgError, LookupError):
     """The topic or subscription does not exist (SNS, HTTP 404)."""
 
@@ -273,6 +277,7 @@ __all__ = [
     "CacheClusterAlreadyExists",
     "InvalidParameter",
     "ParameterValueInvalid",
+    "ValidationError",
     "NotFound",
     "ResourceNotFound",
     "TagLimitExceeded",

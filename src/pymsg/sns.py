@@ -31,7 +31,7 @@ from .errors import (
     TagLimitExceeded,
     TooManyEntriesInBatchRequest,
 )
-from .policy import add_statement, remove_statement
+from .policy import ALREADY_EXISTS, add_statement, remove_statement
 from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
 
 if TYPE_CHECKING:
@@ -45,6 +45,9 @@ Endpoint = Union[Queue, Callable[[dict], Any], str]
 _MANAGED_RETRIES: tuple[float, ...] = (0.0,) * 3 + (1.0,) * 2 + tuple(20.0 ** (i / 9) for i in range(10))
 _MANAGED_POST_BACKOFF = 100_000  # retries 20 s apart after the schedule above
 _HTTP_RETRIES: tuple[float, ...] = (20.0,) * 3  # HTTP/S default: 3 retries, 20 s apart (linear)
+
+
+_RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")  # the protocols raw message delivery applies to
 
 
 class PublishResult(NamedTuple):
@@ -78,9 +81,11 @@ class Subscription:
             "Owner": self._topic._broker.account_id,
             "Protocol": protocol,
             "Endpoint": endpoint,
-            "ConfirmationWasAuthenticated": "true",
+            "ConfirmationWasAuthenticated": "false" if pending else "true",
             "PendingConfirmation": "true" if pending else "false",
             "RawMessageDelivery": "true" if raw else "false",
+            # who subscribed: the caller pymsg's GetCallerIdentity names
+            "SubscriptionPrincipal": f"arn:aws:iam::{self._topic._broker.account_id}:user/pymsg",
         }
         if policy:
             out["FilterPolicy"] = policy
@@ -101,8 +106,9 @@ class Subscription:
         removes the policy and ``dead_letter_queue=None`` the redrive policy."""
         _, _, _, raw, policy, scope, dlq, pending = self._topic._core.subscription(self.arn)
         if raw_message_delivery is not None:
-            if self.protocol not in ("sqs", "http", "https"):
-                raise InvalidParameter("Invalid parameter: RawMessageDelivery is for sqs, http and https subscriptions.")
+            if raw_message_delivery and self.protocol not in _RAW_PROTOCOLS:
+                raise InvalidParameter(f"Invalid parameter: Delivery protocol [{self.protocol}] does not support raw "
+                                       "message delivery.")
             raw = bool(raw_message_delivery)
         if filter_policy is not False and filter_policy is not True:
             policy = _policy_text(filter_policy)
@@ -158,13 +164,22 @@ class Topic:
         filter_policy_scope: str = "MessageAttributes",
         dead_letter_queue: Union[Queue, str, None] = None,
     ) -> Subscription:
-        """Subscribe a Queue (protocol sqs), a Python callable (protocol lambda: it gets the
+        """Subscribe a Queue (protocol sqs; or an SQS queue ARN), a Python callable (protocol lambda: it gets the
         Lambda SNS event) or an ``http://``/``https://`` URL (it gets a SubscriptionConfirmation
         and receives nothing until :meth:`confirm_subscription`). The policy is compiled now
         (InvalidParameter when invalid). Subscribing the same endpoint again returns the same
         subscription; with other settings it raises InvalidParameter."""
         if isinstance(endpoint, Queue):
             protocol, endpoint_text, queue_core = "sqs", endpoint.arn, endpoint._core
+        elif isinstance(endpoint, str) and endpoint.startswith("arn:") and endpoint.split(":")[2:3] == ["sqs"]:
+            # An SQS queue by ARN: AWS subscribes one it cannot see (another account's, or none yet);
+            # deliveries to a queue this broker does not have fail and are logged.
+            try:
+                endpoint = self._broker.get_queue_by_arn(endpoint)
+            except PymsgError:
+                protocol, endpoint_text, queue_core = "sqs", endpoint, None
+            else:
+                protocol, endpoint_text, queue_core = "sqs", endpoint.arn, endpoint._core
         elif isinstance(endpoint, str) and endpoint.startswith(("http://", "https://")):
             protocol, endpoint_text, queue_core = endpoint.split(":", 1)[0], endpoint, None
         elif callable(endpoint):
@@ -174,8 +189,9 @@ class Topic:
             raise InvalidParameter(
                 f"Invalid parameter: Endpoint must be a Queue, a callable or an http(s) URL, not {endpoint!r}."
             )
-        if raw_message_delivery and protocol == "lambda":
-            raise InvalidParameter("Invalid parameter: RawMessageDelivery is for sqs, http and https subscriptions.")
+        if raw_message_delivery and protocol not in _RAW_PROTOCOLS:
+            raise InvalidParameter(f"Invalid parameter: Attributes Reason: Delivery protocol [{protocol}] does not "
+                                   "support raw message delivery.")
         if not isinstance(filter_policy_scope, str):
             raise InvalidParameter("Invalid parameter: FilterPolicyScope must be a str.")
         pending = protocol in ("http", "https")
@@ -220,11 +236,16 @@ class Topic:
             )
 
     def confirm_subscription(self, token: str) -> Subscription:
-        """ConfirmSubscription with the Token an HTTP endpoint received; NotFound for others."""
+        """ConfirmSubscription with the Token an HTTP endpoint received; confirming again is no
+        error. InvalidParameter ("Invalid token" for a string no token looks like, "Invalid
+        parameter: Token" for one this topic did not issue or whose subscription is gone)."""
+        if not looks_like_token(token):
+            raise InvalidParameter("Invalid token")
         with self._lock:
-            arn = self._tokens.pop(token, None) if isinstance(token, str) else None
-        if arn is None:
-            raise NotFound("Invalid token: the confirmation token is not valid for this topic.")
+            arn = self._tokens.get(token)
+            subscription = self._subscriptions.get(arn) if arn else None
+        if subscription is None:
+            raise InvalidParameter("Invalid parameter: Token")
         _, _, _, raw, policy, scope, dlq, _pending = self._core.subscription(arn)
         self._core.set_subscription(arn, raw, policy, scope, dlq, False)
         return self._subscriptions[arn]
@@ -351,8 +372,7 @@ class Topic:
             "SubscriptionsPending": str(sum(1 for s in subs if s[7])),
             "SubscriptionsDeleted": "0",
             "EffectiveDeliveryPolicy": settings.get("DeliveryPolicy") or _DEFAULT_DELIVERY_POLICY,
-            "SignatureVersion": settings.pop("SignatureVersion", "1"),
-        }
+        }  # SignatureVersion and the rest only once set, as AWS answers
         if self.fifo:
             out["FifoTopic"] = "true"
             out["ContentBasedDeduplication"] = "true" if content_based else "false"
@@ -392,17 +412,19 @@ class Topic:
         """AddPermission: a policy statement named `label` letting `account_ids` call `actions`
         (SNS action names such as "Publish"). InvalidParameter when the label is taken."""
         self._check_alive()
+        if isinstance(actions, (list, tuple)) and not all(a in _TOPIC_ACTIONS for a in actions):
+            raise InvalidParameter("Invalid parameter: Policy statement action out of service scope!")
         with self._lock:
             current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
             self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SNS", self.arn,
                                                      _invalid_permission)
 
     def remove_permission(self, label: str) -> None:
-        """RemovePermission: drops the statement named `label` (InvalidParameter if there is none)."""
+        """RemovePermission: drops the statement named `label`; a label the policy lacks is no error."""
         self._check_alive()
         with self._lock:
             current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
-            self._settings["Policy"] = remove_statement(current, label, _invalid_permission)
+            self._settings["Policy"] = remove_statement(current, label, None)
 
     # --- tags -------------------------------------------------------------------------------
 
@@ -418,8 +440,7 @@ class Topic:
         with self._lock:
             merged = check_tags(tags, self._tags, InvalidParameter, limit=None)
             if len(merged) > MAX_TAGS:
-                raise TagLimitExceeded(f"Could not complete request: tag quota of per resource exceeded ({len(merged)} "
-                                       f"tags; at most {MAX_TAGS}).")
+                raise TagLimitExceeded("Could not complete request: tag quota of per resource exceeded")
             self._tags = merged
 
     def untag(self, keys: Iterable[str]) -> None:
@@ -443,20 +464,31 @@ _DEFAULT_DELIVERY_POLICY = json.dumps({
                                            "backoffFunction": "linear"},
              "disableSubscriptionOverrides": False, "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}},
 })
+_TOKEN = re.compile(r"(?:[0-9a-f]{2}){32,}")  # what confirmation tokens look like: 64 or more hex digits
+
+
+def looks_like_token(token: object) -> bool:
+    """Whether `token` has a confirmation token's shape (AWS tells a malformed token from an
+    unknown one)."""
+    return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
 _FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackRoleArn|FailureFeedbackRoleArn|"
                        r"SuccessFeedbackSampleRate)")
 
 
-def _invalid_permission(reason: str) -> Exception:
-    return InvalidParameter(f"Invalid parameter: {reason}")
+def _invalid_permission(label: str, reason: str) -> Exception:
+    return InvalidParameter("Invalid parameter: Statement already exists" if reason == ALREADY_EXISTS
+                            else f"Invalid parameter: {reason}")
+
+
+# The actions a topic policy can grant (what AddPermission's ActionName may name).
+_TOPIC_ACTIONS = ("GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission", "DeleteTopic",
+                  "Subscribe", "ListSubscriptionsByTopic", "Publish")
 
 
 def _default_policy(arn: str, account_id: str) -> str:
-    actions = ["GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission", "DeleteTopic",
-               "Subscribe", "ListSubscriptionsByTopic", "Publish"]
     return json.dumps({"Version": "2008-10-17", "Id": "__default_policy_ID", "Statement": [{
         "Sid": "__default_statement_ID", "Effect": "Allow", "Principal": {"AWS": "*"},
-        "Action": [f"SNS:{a}" for a in actions], "Resource": arn,
+        "Action": [f"SNS:{a}" for a in _TOPIC_ACTIONS], "Resource": arn,
         "Condition": {"StringEquals": {"AWS:SourceOwner": account_id}}}]})
 
 
@@ -490,7 +522,7 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
         if name.endswith("SampleRate") and not (value.isdigit() and 0 <= int(value) <= 100):
             refuse("must be an integer from 0 to 100")
     else:
-        raise InvalidParameter(f"Invalid parameter: AttributeName {name}")
+        raise InvalidParameter("Invalid parameter: AttributeName")  # FifoTopic too: fixed at creation
 
 
 def _policy_text(policy: Union[str, Mapping[str, Any], None]) -> str:

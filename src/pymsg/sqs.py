@@ -136,8 +136,8 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def _invalid_label(reason: str) -> Exception:
-    return InvalidParameterValue(f"Value for parameter Label is invalid. Reason: {reason}.")
+def _invalid_label(label: str, reason: str) -> Exception:
+    return InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: {reason}.")
 
 
 def redrive_allowed(target: Queue, source_arn: str) -> None:

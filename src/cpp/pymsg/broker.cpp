@@ -340,8 +340,8 @@ std::shared_ptr<Topic> Broker::create_topic(const std::string& name, const Topic
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
   if (!valid) {
-    throw Error(ErrorCode::InvalidParameter,
-                "Invalid parameter: Topic Name (1 to 256 characters of [A-Za-z0-9_-], plus .fifo for a FIFO topic)");
+    // 1 to 256 characters of [A-Za-z0-9_-], plus .fifo for a FIFO topic
+    throw Error(ErrorCode::InvalidParameter, "Invalid parameter: Topic Name");
   }
   if (!fifo && options.content_based_deduplication) {
     throw Error(ErrorCode::InvalidParameter,

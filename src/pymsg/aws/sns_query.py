@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
 from ..broker import Broker
-from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound
-from ..sns import Subscription, Topic
+from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound, ValidationError
+from ..sns import Subscription, Topic, looks_like_token
 from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
 
@@ -84,17 +85,44 @@ def _required(r: dict[str, Any], name: str) -> Any:
     return r[name]
 
 
-def _topic(broker: Broker, arn: str) -> Topic:
+def _arn_parts(arn: Any, name: str) -> list[str]:
+    """The six parts of an ARN, or AWS's refusal of one with fewer (counted as AWS counts)."""
+    parts = arn.split(":") if isinstance(arn, str) else [""]
+    if len(parts) < 6:
+        raise InvalidParameter(f"Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {len(parts)}")
+    return parts
+
+
+def _topic(broker: Broker, r: dict[str, Any], name: str = "TopicArn") -> Topic:
+    """The topic a request names: a malformed ARN or one of another region is InvalidParameter
+    (400), a well-formed ARN of no topic NotFound (404), as AWS answers."""
+    arn = r.get(name)
+    if arn is None:
+        raise InvalidParameter(f"Invalid parameter: {name} Reason: no value for required parameter")
+    parts = _arn_parts(arn, name)
+    if parts[2] != "sns" or parts[3] != broker.region:
+        raise InvalidParameter(f"Invalid parameter: {name}")
     try:
         return broker.get_topic(arn)
     except PymsgError:
         raise NotFound("Topic does not exist") from None
 
 
-def _subscription(broker: Broker, arn: str) -> Subscription:
-    topic_arn = arn.rsplit(":", 1)[0] if isinstance(arn, str) and arn.count(":") >= 6 else ""
+def _subscription_arn(r: dict[str, Any]) -> str:
+    """A request's SubscriptionArn, refused as AWS refuses a missing or malformed one."""
+    arn = r.get("SubscriptionArn")
+    if arn in (None, ""):
+        raise InvalidParameter("Invalid parameter: SubscriptionArn Reason: no value for required parameter")
+    parts = _arn_parts(arn, "SubscriptionArn")
+    if parts[2] != "sns" or len(parts) < 7:
+        raise InvalidParameter("Invalid parameter: SubscriptionId")
+    return arn
+
+
+def _subscription(broker: Broker, r: dict[str, Any]) -> Subscription:
+    arn = _subscription_arn(r)
     try:
-        topic = broker.get_topic(topic_arn)
+        topic = broker.get_topic(arn.rsplit(":", 1)[0])
         return next(s for s in topic.subscriptions() if s.arn == arn)
     except (PymsgError, StopIteration):
         raise NotFound("Subscription does not exist") from None
@@ -117,7 +145,17 @@ def _publish_kwargs(r: dict[str, Any]) -> dict[str, Any]:
 # --- operations ------------------------------------------------------------------------------
 
 def _tags(node: Any) -> dict[str, str]:
-    return {str(e.get("Key")): str(e.get("Value", "")) for e in _entries(node) if isinstance(e, dict)}
+    pairs = [(str(e.get("Key")), str(e.get("Value", ""))) for e in _entries(node) if isinstance(e, dict)]
+    for i, (key, _) in enumerate(pairs, 1):
+        if len(key) > 128:
+            raise ValidationError(f"1 validation error detected: Value '{key}' at 'tags.{i}.member.key' failed to "
+                                  "satisfy constraint: Member must have length less than or equal to 128")
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise InvalidParameter("Invalid parameter: Duplicated keys are not allowed.")
+    return dict(pairs)
+
+
+_TOPIC_NAME = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def create_topic(broker: Broker, r: dict[str, Any]) -> str:
@@ -125,6 +163,12 @@ def create_topic(broker: Broker, r: dict[str, Any]) -> str:
     core_names = ("DisplayName", "FifoTopic", "ContentBasedDeduplication")
     tags = _tags(r.get("Tags"))
     name = _required(r, "Name")
+    fifo = attributes.get("FifoTopic", "").lower() == "true"
+    if not isinstance(name, str) or not _TOPIC_NAME.fullmatch(name[:-5] if fifo and name.endswith(".fifo") else name) \
+            or (fifo and not name.endswith(".fifo")) or len(name) > 256:
+        raise InvalidParameter("Invalid parameter: Topic Name")
+    if not fifo:
+        attributes.pop("FifoTopic", None)  # FifoTopic=false is what a standard topic is; AWS keeps nothing
     existed = any(t.name == name for t in broker.list_topics())
     topic = broker.create_topic(name, attributes={k: v for k, v in attributes.items() if k in core_names})
     if existed:
@@ -144,25 +188,25 @@ def create_topic(broker: Broker, r: dict[str, Any]) -> str:
 
 
 def set_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
-    _topic(broker, _required(r, "TopicArn")).set_attribute(_required(r, "AttributeName"), r.get("AttributeValue", ""))
+    _topic(broker, r).set_attribute(_required(r, "AttributeName"), r.get("AttributeValue", ""))
     return ""
 
 
 def add_permission(broker: Broker, r: dict[str, Any]) -> str:
-    _topic(broker, _required(r, "TopicArn")).add_permission(
+    _topic(broker, r).add_permission(
         _required(r, "Label"), [str(a) for a in _entries(r.get("AWSAccountId"))],
         [str(a) for a in _entries(r.get("ActionName"))])
     return ""
 
 
 def remove_permission(broker: Broker, r: dict[str, Any]) -> str:
-    _topic(broker, _required(r, "TopicArn")).remove_permission(_required(r, "Label"))
+    _topic(broker, r).remove_permission(_required(r, "Label"))
     return ""
 
 
 def _tagged(broker: Broker, r: dict[str, Any]) -> Topic:
     try:
-        return _topic(broker, _required(r, "ResourceArn"))
+        return _topic(broker, r, "ResourceArn")
     except NotFound:
         raise ResourceNotFound("Resource does not exist") from None
 
@@ -201,7 +245,10 @@ def _page(items: list[Any], r: dict[str, Any]) -> tuple[list[Any], str]:
 
 
 def delete_topic(broker: Broker, r: dict[str, Any]) -> str:
-    broker.delete_topic(_required(r, "TopicArn"))
+    try:
+        broker.delete_topic(_topic(broker, r))
+    except NotFound:
+        pass  # deleting a topic that is not there succeeds
     return ""
 
 
@@ -212,49 +259,106 @@ def list_topics(broker: Broker, r: dict[str, Any]) -> str:
 
 
 def get_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
-    return "<Attributes>" + _attributes_xml(_topic(broker, _required(r, "TopicArn")).attributes()) + "</Attributes>"
+    return "<Attributes>" + _attributes_xml(_topic(broker, r).attributes()) + "</Attributes>"
+
+
+# Every protocol SNS knows; pymsg delivers sqs, http and https over the wire.
+_PROTOCOLS = frozenset({"http", "https", "email", "email-json", "sms", "sqs", "application", "lambda", "firehose"})
+_SUBSCRIPTION_ATTRIBUTES = frozenset({"RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy",
+                                      "DeliveryPolicy", "SubscriptionRoleArn", "ReplayPolicy"})
+
+
+def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str, Any]:
+    """Topic.subscribe / Subscription.set_attributes keywords from subscription attributes,
+    refused in AWS's words; `reason` prefixes each message ("Attributes Reason: " on Subscribe)."""
+    def invalid(message: str) -> InvalidParameter:
+        return InvalidParameter(f"Invalid parameter: {reason}{message}")
+
+    out: dict[str, Any] = {}
+    for name, value in attributes.items():
+        if name == "RawMessageDelivery":
+            if value.lower() not in ("true", "false"):
+                raise invalid(f"RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+            out["raw_message_delivery"] = value.lower() == "true"
+        elif name == "FilterPolicyScope":
+            if value not in ("MessageAttributes", "MessageBody"):
+                raise invalid(f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or "
+                              "MessageAttributes")
+            out["filter_policy_scope"] = value
+        elif name == "FilterPolicy":
+            if value:
+                try:
+                    json.loads(value)
+                except ValueError:
+                    raise invalid("FilterPolicy: failed to parse JSON.") from None
+            out["filter_policy"] = value or None
+        elif name == "RedrivePolicy":
+            out["dead_letter_queue"] = _dead_letter_arn(value, invalid) if value else None
+        elif name not in _SUBSCRIPTION_ATTRIBUTES:
+            raise invalid("AttributeName")
+    return out
+
+
+def _dead_letter_arn(value: str, invalid: Callable[[str], InvalidParameter]) -> str:
+    try:
+        policy = json.loads(value)
+    except ValueError:
+        raise invalid("RedrivePolicy: failed to parse JSON.") from None
+    arn = policy.get("deadLetterTargetArn") if isinstance(policy, dict) else None
+    if not isinstance(arn, str) or len(arn.split(":")) < 6 or not arn.startswith("arn:"):
+        raise invalid("RedrivePolicy: deadLetterTargetArn is an invalid arn")
+    return arn
 
 
 def subscribe(broker: Broker, r: dict[str, Any]) -> str:
-    topic = _topic(broker, _required(r, "TopicArn"))
-    protocol, endpoint = _required(r, "Protocol"), _required(r, "Endpoint")
-    attributes = _map(r.get("Attributes"))
-    if protocol == "sqs":
-        try:
-            target: Any = broker.get_queue_by_arn(endpoint)
-        except PymsgError:
-            raise InvalidParameter("Invalid parameter: Endpoint (no such SQS queue)") from None
-    elif protocol in ("http", "https"):
-        target = endpoint
-    else:
+    topic = _topic(broker, r)
+    protocol, endpoint = _required(r, "Protocol"), r.get("Endpoint") or ""
+    if protocol not in _PROTOCOLS:
+        raise InvalidParameter(f"Invalid parameter: Amazon SNS does not support this protocol string: {protocol}")
+    if protocol in ("http", "https") and not str(endpoint).startswith(f"{protocol}://"):
+        raise InvalidParameter("Invalid parameter: Endpoint must match the specified protocol")
+    if protocol == "sqs" and (len(str(endpoint).split(":")) != 6 or not str(endpoint).startswith("arn:")):
+        raise InvalidParameter("Invalid parameter: SQS endpoint ARN")
+    if protocol not in ("sqs", "http", "https"):
         raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg serves sqs, http and https over the wire)")
-    subscription = topic.subscribe(
-        target,
-        raw_message_delivery=_bool(attributes.get("RawMessageDelivery", "false")),
-        filter_policy=attributes.get("FilterPolicy") or None,
-        filter_policy_scope=attributes.get("FilterPolicyScope", "MessageAttributes"),
-        dead_letter_queue=json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
-        if attributes.get("RedrivePolicy") else None,
-    )
+    if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
+        raise InvalidParameter("Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be "
+                               "subscribed to standard SNS topics")  # sic: AWS says "Invalid parameter" twice
+    attributes = _map(r.get("Attributes"))
+    settings = _subscription_settings(attributes, "Attributes Reason: ")
+    existing = next((s for s in topic.subscriptions() if s.protocol == protocol and s.endpoint == endpoint), None)
+    if existing is not None:
+        # Subscribe again: only the attributes given are compared (none, or a subset, is the same subscription).
+        current = existing.attributes()
+        if any(current.get(k, "" if k != "RawMessageDelivery" else "false").lower() != v.lower()
+               for k, v in attributes.items() if k in ("RawMessageDelivery", "FilterPolicyScope", "FilterPolicy")):
+            raise InvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different "
+                                   "attributes")
+        return _xml({"SubscriptionArn": existing.arn})
+    subscription = topic.subscribe(endpoint, **settings)  # an SQS ARN: the queue need not exist here
     pending = subscription.attributes()["PendingConfirmation"] == "true"
     arn = "pending confirmation" if pending and not _bool(r.get("ReturnSubscriptionArn", "false")) else subscription.arn
     return _xml({"SubscriptionArn": arn})
 
 
 def confirm_subscription(broker: Broker, r: dict[str, Any]) -> str:
-    topic = _topic(broker, _required(r, "TopicArn"))
-    return _xml({"SubscriptionArn": topic.confirm_subscription(_required(r, "Token")).arn})
+    token = _required(r, "Token")
+    try:
+        topic = _topic(broker, r)
+    except NotFound:
+        topic = None  # a token for no topic is checked as a token
+    except InvalidParameter:
+        raise InvalidParameter("Invalid parameter: Topic") from None
+    if topic is None:  # the token's shape decides the message, as when the topic exists
+        raise InvalidParameter("Invalid parameter: Token" if looks_like_token(token) else "Invalid token")
+    return _xml({"SubscriptionArn": topic.confirm_subscription(token).arn})
 
 
 def unsubscribe(broker: Broker, r: dict[str, Any]) -> str:
-    arn = _required(r, "SubscriptionArn")
     try:
-        _subscription(broker, arn).unsubscribe()
+        _subscription(broker, r).unsubscribe()
     except NotFound:
-        # AWS answers 200 for a well-formed subscription ARN that is gone or never was (an
-        # Unsubscribe is idempotent); only a string that is no SNS ARN is refused.
-        if not (isinstance(arn, str) and arn.startswith("arn:aws:sns:") and arn.count(":") >= 6):
-            raise
+        pass  # a well-formed ARN that is gone or never was: Unsubscribe is idempotent on AWS
     return ""
 
 
@@ -271,41 +375,37 @@ def list_subscriptions(broker: Broker, r: dict[str, Any]) -> str:
 
 
 def list_subscriptions_by_topic(broker: Broker, r: dict[str, Any]) -> str:
-    subscriptions, following = _page(_topic(broker, _required(r, "TopicArn")).subscriptions(), r)
+    subscriptions, following = _page(_topic(broker, r).subscriptions(), r)
     return _subscriptions_xml(subscriptions) + following
 
 
 def get_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
-    attrs = _subscription(broker, _required(r, "SubscriptionArn")).attributes()
+    attrs = _subscription(broker, r).attributes()
     return "<Attributes>" + _attributes_xml(attrs) + "</Attributes>"
 
 
 def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
-    subscription = _subscription(broker, _required(r, "SubscriptionArn"))
+    subscription = _subscription(broker, r)
     name, value = _required(r, "AttributeName"), r.get("AttributeValue", "")
-    if name == "RawMessageDelivery":
-        subscription.set_attributes(raw_message_delivery=_bool(value))
-    elif name == "FilterPolicy":
-        subscription.set_attributes(filter_policy=value or None)
-    elif name == "FilterPolicyScope":
-        subscription.set_attributes(filter_policy_scope=value)
-    elif name == "RedrivePolicy":
-        subscription.set_attributes(dead_letter_queue=json.loads(value)["deadLetterTargetArn"] if value else None)
-    else:
-        raise InvalidParameter(f"Invalid parameter: AttributeName {name}")
+    if name not in _SUBSCRIPTION_ATTRIBUTES:
+        raise InvalidParameter("Invalid parameter: AttributeName")
+    subscription.set_attributes(**_subscription_settings({name: value}, ""))
     return ""
 
 
 def publish(broker: Broker, r: dict[str, Any]) -> str:
-    arn = r.get("TopicArn") or r.get("TargetArn")
-    if not arn:
+    name = "TopicArn" if r.get("TopicArn") else "TargetArn"
+    if not r.get(name):
         raise InvalidParameter("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
-    result = _topic(broker, arn).publish(_required(r, "Message"), **_publish_kwargs(r))
+    message = r.get("Message")
+    if message is None:
+        raise InvalidParameter("Invalid parameter: Empty message")
+    result = _topic(broker, r, name).publish(message, **_publish_kwargs(r))
     return _xml({"MessageId": result.message_id, "SequenceNumber": result.sequence_number})
 
 
 def publish_batch(broker: Broker, r: dict[str, Any]) -> str:
-    topic = _topic(broker, _required(r, "TopicArn"))
+    topic = _topic(broker, r)
     entries = []
     for e in _entries(r.get("PublishBatchRequestEntries")):
         entry = {"id": e.get("Id"), "message": e.get("Message"),
