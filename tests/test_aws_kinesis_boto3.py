@@ -170,3 +170,77 @@ def test_a_shard_iterator_pasted_with_its_json_quotes_is_accepted(kinesis: Any) 
     with pytest.raises(ClientError) as excinfo:
         kinesis.get_records(ShardIterator=f'"{it}')  # one quote is no JSON string: still invalid
     assert code(excinfo) == "InvalidArgumentException"
+
+
+def test_create_stream_without_shard_count_is_on_demand_with_four_shards(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s")
+    summary = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and summary["OpenShardCount"] == 4
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.create_stream(StreamName="p", StreamModeDetails={"StreamMode": "PROVISIONED"})
+    assert excinfo.value.response["Error"]["Message"] == (
+        "ShardCount cannot be null when creating stream in PROVISIONED StreamMode")
+    assert kinesis.list_streams()["StreamNames"] == ["s"]
+
+
+def test_describe_stream_pages_shards_by_limit(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=5)
+    first = kinesis.describe_stream(StreamName="s", Limit=2)["StreamDescription"]
+    assert [s["ShardId"] for s in first["Shards"]] == ["shardId-000000000000", "shardId-000000000001"]
+    assert first["HasMoreShards"] is True
+    rest = kinesis.describe_stream(StreamName="s", Limit=5, ExclusiveStartShardId="shardId-000000000001")
+    assert len(rest["StreamDescription"]["Shards"]) == 3 and rest["StreamDescription"]["HasMoreShards"] is False
+
+
+def test_update_shard_count_10_to_13_leaves_37_shards(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=10)
+    answer = kinesis.update_shard_count(StreamName="s", TargetShardCount=13, ScalingType="UNIFORM_SCALING")
+    assert (answer["CurrentShardCount"], answer["TargetShardCount"]) == (10, 13)
+    assert len(kinesis.list_shards(StreamName="s")["Shards"]) == 37
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.split_shard(StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey="5")
+    assert code(excinfo) == "InvalidArgumentException"  # split before
+
+
+def test_stream_mode_monitoring_encryption_and_policies(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["StreamARN"]
+    kinesis.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "ON_DEMAND"})
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.split_shard(StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey="5")
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Request is invalid. Stream s under account 123456789012 is in On-Demand mode.")
+    kinesis.update_stream_mode(StreamARN=arn, StreamModeDetails={"StreamMode": "PROVISIONED"})
+    enabled = kinesis.enable_enhanced_monitoring(StreamName="s", ShardLevelMetrics=["IncomingBytes"])
+    assert (enabled["CurrentShardLevelMetrics"], enabled["DesiredShardLevelMetrics"]) == ([], ["IncomingBytes"])
+    disabled = kinesis.disable_enhanced_monitoring(StreamName="s", ShardLevelMetrics=["ALL"])
+    assert (disabled["CurrentShardLevelMetrics"], disabled["DesiredShardLevelMetrics"]) == (["IncomingBytes"], [])
+    kinesis.start_stream_encryption(StreamName="s", EncryptionType="KMS", KeyId="alias/k")
+    description = kinesis.describe_stream(StreamName="s")["StreamDescription"]
+    assert (description["EncryptionType"], description["KeyId"]) == ("KMS", "alias/k")
+    kinesis.stop_stream_encryption(StreamName="s", EncryptionType="KMS", KeyId="alias/k")
+    assert "KeyId" not in kinesis.describe_stream(StreamName="s")["StreamDescription"]
+    kinesis.put_resource_policy(ResourceARN=arn, Policy='{"Version": "2012-10-17"}')
+    assert kinesis.get_resource_policy(ResourceARN=arn)["Policy"] == '{"Version": "2012-10-17"}'
+    kinesis.delete_resource_policy(ResourceARN=arn)
+    assert kinesis.get_resource_policy(ResourceARN=arn)["Policy"] == "{}"
+
+
+def test_enhanced_fan_out_consumers_register_describe_list_deregister(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]
+    assert consumer["ConsumerARN"].startswith(arn + "/consumer/c:") and consumer["ConsumerStatus"] == "ACTIVE"
+    by_arn = kinesis.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]
+    by_name = kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="c")["ConsumerDescription"]
+    assert by_arn == by_name and by_arn["StreamARN"] == arn
+    assert [c["ConsumerName"] for c in kinesis.list_stream_consumers(StreamARN=arn)["Consumers"]] == ["c"]
+    assert kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["ConsumerCount"] == 1
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")
+    assert code(excinfo) == "ResourceInUseException"
+    kinesis.deregister_stream_consumer(ConsumerARN=consumer["ConsumerARN"])
+    assert kinesis.list_stream_consumers(StreamARN=arn)["Consumers"] == []
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="c")
+    assert code(excinfo) == "ResourceNotFoundException"

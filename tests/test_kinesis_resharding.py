@@ -214,12 +214,12 @@ def test_a_split_key_that_is_not_a_hash_key_raises_invalid_argument(broker: pyms
     assert stream.list_shards() == before
 
 
-def test_splitting_a_closed_shard_raises_resource_in_use(broker: pymsg.Broker) -> None:
+def test_splitting_a_closed_shard_raises_invalid_argument(broker: pymsg.Broker) -> None:
     stream = new_stream(broker)
     stream.split_shard(SHARD(0), str(MID))
     before = stream.list_shards()
     with pytest.raises(
-        pymsg.ResourceInUseException,
+        pymsg.InvalidArgumentException,  # as AWS answers (moto checks it too)
         match=f"Shard {SHARD(0)} in stream s under account 000000000000 has already been merged or split",
     ):
         stream.split_shard(SHARD(0), str(MID // 2))
@@ -301,12 +301,15 @@ def test_merging_an_unknown_shard_raises_resource_not_found(broker: pymsg.Broker
 # --- update_shard_count ----------------------------------------------------------------------
 
 
-def assert_uniform_with_closed_parents(stream: pymsg.Stream, count: int) -> None:
+def assert_open_shards_cover_the_key_space(stream: pymsg.Stream, count: int) -> None:
+    """`count` open shards, contiguous from 0 to 2^128-1; the parents of each are closed."""
     shards = by_id(stream)
-    assert open_ranges(stream) == uniform(count)
+    ranges = open_ranges(stream)
+    assert len(ranges) == count
+    assert ranges[0][0] == 0 and ranges[-1][1] == 2**128 - 1
+    assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:]))
     for shard in shards.values():
         if is_open(shard):
-            assert shard.parent_shard_id is not None
             lineage = [shard.parent_shard_id, shard.adjacent_parent_shard_id]
             for parent_id in filter(None, lineage):
                 assert not is_open(shards[parent_id])
@@ -322,12 +325,25 @@ def test_update_shard_count_1_to_2_to_4_to_3(broker: pymsg.Broker) -> None:
             "CurrentShardCount": current,
             "TargetShardCount": target,
         }
-        assert_uniform_with_closed_parents(stream, target)
+        assert_open_shards_cover_the_key_space(stream, target)
         ids = [s.shard_id for s in stream.list_shards()]
         assert ids == [SHARD(i) for i in range(len(ids))]  # numbered in creation order
-        for start, end in uniform(target):  # writes go to the shard of the key's range
+        for start, end in open_ranges(stream):  # writes go to the shard of the key's range
             written = stream.put_record(b"x", "k", explicit_hash_key=str(end))
             assert key_range(by_id(stream)[written.shard_id]) == (start, end)
+    assert open_ranges(stream)[1:] == uniform(4)[2:]  # 4 -> 3 merged the lowest pair
+
+
+@pytest.mark.parametrize(("current", "target", "total"), [(2, 4, 6), (4, 5, 15), (10, 13, 37), (4, 2, 6), (5, 3, 7),
+                                                          (1, 2, 3), (3, 6, 9)])
+def test_update_shard_count_leaves_the_shards_aws_leaves(broker: pymsg.Broker, current: int, target: int,
+                                                         total: int) -> None:
+    """AWS splits every open shard to scale up, then merges adjacent pairs from the lowest hash
+    keys: 10 -> 13 is 10 splits and 7 merges, 37 shards in all."""
+    stream = new_stream(broker, current)
+    stream.update_shard_count(target)
+    assert len(stream.list_shards()) == total
+    assert_open_shards_cover_the_key_space(stream, target)
 
 
 def test_update_shard_count_to_the_current_count_changes_nothing(broker: pymsg.Broker) -> None:
@@ -341,10 +357,11 @@ def test_update_shard_count_to_the_current_count_changes_nothing(broker: pymsg.B
 def test_more_than_double_or_less_than_half_raises_limit_exceeded(broker: pymsg.Broker, current: int, target: int) -> None:
     stream = new_stream(broker, current)
     before = stream.list_shards()
-    with pytest.raises(
-        pymsg.LimitExceededException, match=f"UpdateShardCount from {current} to {target} shards is not allowed"
-    ):
+    direction = "up over double" if target > current else "down below half"
+    with pytest.raises(pymsg.LimitExceededException) as excinfo:
         stream.update_shard_count(target)
+    assert str(excinfo.value) == (f"UpdateShardCount cannot scale {direction} your current open shard count. Current "
+                                  f"open shard count: {current}, Target shard count: {target}")
     assert stream.list_shards() == before
 
 
@@ -352,7 +369,7 @@ def test_more_than_double_or_less_than_half_raises_limit_exceeded(broker: pymsg.
 def test_exactly_double_or_half_is_allowed(broker: pymsg.Broker, current: int, target: int) -> None:
     stream = new_stream(broker, current)
     stream.update_shard_count(target)
-    assert_uniform_with_closed_parents(stream, target)
+    assert_open_shards_cover_the_key_space(stream, target)
 
 
 def test_a_target_of_zero_raises_validation_exception(broker: pymsg.Broker) -> None:

@@ -332,3 +332,36 @@ def test_open_shards_have_a_starting_and_no_ending_sequence_number(broker: pymsg
         assert len(shard.sequence_number_range.starting_sequence_number) == 56
         assert shard.sequence_number_range.ending_sequence_number is None
         assert shard.parent_shard_id is None and shard.adjacent_parent_shard_id is None
+
+
+# --- monitoring, encryption, enhanced fan-out consumers ---------------------------------------
+
+
+def test_bad_metrics_and_encryption_types_are_refused_and_change_nothing(broker: pymsg.Broker) -> None:
+    stream = broker.create_stream("s")
+    with pytest.raises(pymsg.ValidationException, match="shardLevelMetrics"):
+        stream.enable_enhanced_monitoring(["IncomingBytes", "Heat"])
+    with pytest.raises(pymsg.ValidationException, match="shardLevelMetrics"):
+        stream.enable_enhanced_monitoring([])
+    assert stream.describe()["EnhancedMonitoring"] == [{"ShardLevelMetrics": []}]
+    assert stream.enable_enhanced_monitoring(["ALL"])[1] == sorted(pymsg.kinesis.SHARD_LEVEL_METRICS)
+    with pytest.raises(pymsg.InvalidArgumentException, match="^KMS is the only valid EncryptionType"):
+        stream.start_encryption("AES", "k")
+    with pytest.raises(pymsg.ValidationException, match="keyId"):
+        stream.start_encryption("KMS", "")
+    assert stream.describe()["EncryptionType"] == "NONE"
+
+
+def test_a_stream_takes_twenty_fan_out_consumers(broker: pymsg.Broker) -> None:
+    stream = broker.create_stream("s")
+    for i in range(20):
+        stream.register_stream_consumer(f"c{i}")
+    with pytest.raises(pymsg.LimitExceededException, match="Consumer limit of 20"):
+        stream.register_stream_consumer("one-more")
+    with pytest.raises(pymsg.ValidationException, match="consumerName"):
+        stream.register_stream_consumer("bad name")
+    assert len(stream.list_stream_consumers()) == 20
+    with pytest.raises(pymsg.ResourceNotFoundException, match="^Consumer nope, account 000000000000 not found.$"):
+        stream.deregister_stream_consumer("nope")
+    with pytest.raises(pymsg.ResourceNotFoundException):  # a policy needs its consumer
+        stream.put_resource_policy(stream.arn + "/consumer/nope:1", "{}")

@@ -10,11 +10,18 @@ per-record calls (put_record, put_records, get_records) are C methods inherited 
 from __future__ import annotations
 
 import datetime
+import re
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import _core
-from .errors import InvalidArgumentException, ValidationException
+from .errors import (
+    InvalidArgumentException,
+    LimitExceededException,
+    ResourceInUseException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from .kinesis_consumer import Consumer, LeaseTable, Processor
 from .sqs import MAX_TAGS, check_tags
 
@@ -24,6 +31,21 @@ if TYPE_CHECKING:
 Record = _core.Record
 
 ITERATOR_TYPES = ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+SHARD_LEVEL_METRICS = ("IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
+                       "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
+                       "IteratorAgeMilliseconds")
+MAX_STREAM_CONSUMERS = 20  # enhanced fan-out consumers a stream may have
+CONSUMER_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
+
+
+def _kms(encryption_type: Any, key_id: Any) -> str:
+    """The EncryptionType Start/StopStreamEncryption take: KMS, with a KeyId."""
+    if encryption_type != "KMS":
+        raise InvalidArgumentException("KMS is the only valid EncryptionType for this request.")
+    if not isinstance(key_id, str) or not 1 <= len(key_id) <= 2048:
+        raise ValidationException("1 validation error detected: Value at 'keyId' failed to satisfy constraint: "
+                                  "Member must have length between 1 and 2048")
+    return "KMS"
 
 
 class PutRecordResult(NamedTuple):
@@ -128,7 +150,8 @@ class Stream(_core.StreamHandle):
     ``get_records(shard_iterator, *, limit=10000)``.
     """
 
-    __slots__ = ("_core", "_broker", "_lock", "_tags", "_lease_tables", "__weakref__")
+    __slots__ = ("_core", "_broker", "_lock", "_tags", "_lease_tables", "_metrics", "_encryption", "_policies",
+                 "_fan_out", "__weakref__")
 
     def __init__(self, broker: Broker, core: _core.Stream, tags: Mapping[str, str] | None = None) -> None:
         super().__init__(core)
@@ -137,6 +160,10 @@ class Stream(_core.StreamHandle):
         self._lock = threading.Lock()
         self._tags: dict[str, str] = dict(tags or {})
         self._lease_tables: dict[str, LeaseTable] = {}  # KCL-style applications, by name
+        self._metrics: set[str] = set()  # enhanced monitoring's shard-level metrics (kept, not measured)
+        self._encryption: tuple[str, Optional[str]] = ("NONE", None)  # EncryptionType, KeyId (kept, not applied)
+        self._policies: dict[str, str] = {}  # resource policies of the stream and its consumers, by ARN
+        self._fan_out: dict[str, dict[str, Any]] = {}  # enhanced fan-out consumers, by name
 
     # --- identity -------------------------------------------------------------------------
 
@@ -237,8 +264,6 @@ class Stream(_core.StreamHandle):
 
     def _check_alive(self) -> None:
         if self._core.deleted:
-            from .errors import ResourceNotFoundException
-
             raise ResourceNotFoundException(f"Stream {self.name} under account {self._broker.account_id} not found.")
 
     def add_tags(self, tags: Mapping[str, str]) -> None:
@@ -264,6 +289,125 @@ class Stream(_core.StreamHandle):
         self._check_alive()
         with self._lock:
             return dict(self._tags)
+
+    # --- mode, monitoring, encryption, policies ----------------------------------------------
+
+    def update_mode(self, mode: str) -> None:
+        """UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are."""
+        self._check_alive()
+        if not isinstance(mode, str):
+            raise ValidationException("1 validation error detected: Value at 'streamModeDetails.streamMode' must be a str.")
+        self._core.set_mode(mode)
+
+    def enable_enhanced_monitoring(self, metrics: Sequence[str]) -> tuple[list[str], list[str]]:
+        """EnableEnhancedMonitoring: adds shard-level metrics ("ALL" is every one); returns the
+        (current, desired) metric lists AWS answers with. pymsg keeps them and measures nothing."""
+        return self._set_metrics(metrics, enable=True)
+
+    def disable_enhanced_monitoring(self, metrics: Sequence[str]) -> tuple[list[str], list[str]]:
+        """DisableEnhancedMonitoring: removes shard-level metrics; (current, desired) as above."""
+        return self._set_metrics(metrics, enable=False)
+
+    def _set_metrics(self, metrics: Sequence[str], *, enable: bool) -> tuple[list[str], list[str]]:
+        self._check_alive()
+        if not isinstance(metrics, (list, tuple)) or not metrics:
+            raise ValidationException("1 validation error detected: Value at 'shardLevelMetrics' failed to satisfy "
+                                      "constraint: Member must have length greater than or equal to 1")
+        for metric in metrics:
+            if metric not in SHARD_LEVEL_METRICS and metric != "ALL":
+                raise ValidationException(
+                    f"1 validation error detected: Value '[{', '.join(map(str, metrics))}]' at 'shardLevelMetrics' "
+                    "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value "
+                    f"set: [{', '.join(SHARD_LEVEL_METRICS + ('ALL',))}]]")
+        named = set(SHARD_LEVEL_METRICS) if "ALL" in metrics else set(metrics)
+        with self._lock:
+            current = sorted(self._metrics)
+            self._metrics = self._metrics | named if enable else self._metrics - named
+            return current, sorted(self._metrics)
+
+    def start_encryption(self, encryption_type: str, key_id: str) -> None:
+        """StartStreamEncryption: KMS with `key_id` (kept and reported, not applied)."""
+        self._check_alive()
+        self._encryption = (_kms(encryption_type, key_id), key_id)
+
+    def stop_encryption(self, encryption_type: str, key_id: str) -> None:
+        """StopStreamEncryption."""
+        self._check_alive()
+        _kms(encryption_type, key_id)
+        self._encryption = ("NONE", None)
+
+    def put_resource_policy(self, resource_arn: str, policy: str) -> None:
+        """PutResourcePolicy for the stream or one of its consumers (kept, not enforced)."""
+        self._check_alive()
+        self._policy_owner(resource_arn)
+        if not isinstance(policy, str):
+            raise ValidationException("1 validation error detected: Value at 'policy' must be a str.")
+        with self._lock:
+            self._policies[resource_arn] = policy
+
+    def get_resource_policy(self, resource_arn: str) -> str:
+        """GetResourcePolicy: the policy, or "{}" when none is attached."""
+        self._policy_owner(resource_arn)
+        with self._lock:
+            return self._policies.get(resource_arn, "{}")
+
+    def delete_resource_policy(self, resource_arn: str) -> None:
+        """DeleteResourcePolicy."""
+        self._policy_owner(resource_arn)
+        with self._lock:
+            self._policies.pop(resource_arn, None)
+
+    def _policy_owner(self, resource_arn: str) -> None:
+        if resource_arn != self.arn:
+            self.describe_stream_consumer(consumer_arn=resource_arn)  # raises for an unknown consumer
+
+    # --- enhanced fan-out consumers -----------------------------------------------------------
+
+    def register_stream_consumer(self, consumer_name: str) -> dict[str, Any]:
+        """RegisterStreamConsumer: a named consumer (at most 20 a stream), ACTIVE at once; its
+        description (ConsumerName, ConsumerARN, ConsumerStatus, ConsumerCreationTimestamp)."""
+        self._check_alive()
+        if not isinstance(consumer_name, str) or not CONSUMER_NAME.fullmatch(consumer_name):
+            raise ValidationException(f"1 validation error detected: Value '{consumer_name}' at 'consumerName' failed "
+                                      "to satisfy constraint: Member must satisfy regular expression pattern: "
+                                      "[a-zA-Z0-9_.-]+")
+        now = self._broker.clock.now()
+        with self._lock:
+            if consumer_name in self._fan_out:
+                raise ResourceInUseException(f"Consumer {consumer_name} under stream {self.name} already exists for "
+                                             f"account {self._broker.account_id}.")
+            if len(self._fan_out) >= MAX_STREAM_CONSUMERS:
+                raise LimitExceededException(f"Consumer limit of {MAX_STREAM_CONSUMERS} reached for stream "
+                                             f"{self.name} under account {self._broker.account_id}.")
+            consumer = {"ConsumerName": consumer_name, "ConsumerARN": f"{self.arn}/consumer/{consumer_name}:{int(now)}",
+                        "ConsumerStatus": "ACTIVE", "ConsumerCreationTimestamp": now}
+            self._fan_out[consumer_name] = consumer
+            return dict(consumer)
+
+    def describe_stream_consumer(self, consumer_name: str | None = None,
+                                 consumer_arn: str | None = None) -> dict[str, Any]:
+        """DescribeStreamConsumer by name or ARN: the consumer's description and StreamARN."""
+        self._check_alive()
+        with self._lock:
+            found = self._fan_out.get(consumer_name) if consumer_name else next(
+                (c for c in self._fan_out.values() if c["ConsumerARN"] == consumer_arn), None)
+        if found is None:
+            raise ResourceNotFoundException(f"Consumer {consumer_name or consumer_arn}, account "
+                                            f"{self._broker.account_id} not found.")
+        return {**found, "StreamARN": self.arn}
+
+    def list_stream_consumers(self) -> list[dict[str, Any]]:
+        """ListStreamConsumers, in registration order."""
+        self._check_alive()
+        with self._lock:
+            return [dict(c) for c in self._fan_out.values()]
+
+    def deregister_stream_consumer(self, consumer_name: str | None = None, consumer_arn: str | None = None) -> None:
+        """DeregisterStreamConsumer by name or ARN."""
+        consumer = self.describe_stream_consumer(consumer_name, consumer_arn)
+        with self._lock:
+            self._fan_out.pop(consumer["ConsumerName"], None)
+            self._policies.pop(consumer["ConsumerARN"], None)
 
     # --- KCL-style consumers ---------------------------------------------------------------
 
@@ -322,9 +466,17 @@ class Stream(_core.StreamHandle):
             "HasMoreShards": False,
             "RetentionPeriodHours": self.retention_period_hours,
             "StreamCreationTimestamp": self._core.created_timestamp,
-            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
-            "EncryptionType": "NONE",
+            **self._monitoring_and_encryption(),
         }
+
+    def _monitoring_and_encryption(self) -> dict[str, Any]:
+        with self._lock:
+            encryption, key_id = self._encryption
+            out: dict[str, Any] = {"EnhancedMonitoring": [{"ShardLevelMetrics": sorted(self._metrics)}],
+                                   "EncryptionType": encryption}
+        if key_id is not None:
+            out["KeyId"] = key_id
+        return out
 
     def describe_summary(self) -> dict[str, Any]:
         """DescribeStreamSummary's StreamDescriptionSummary."""
@@ -335,10 +487,9 @@ class Stream(_core.StreamHandle):
             "StreamModeDetails": {"StreamMode": self.mode},
             "RetentionPeriodHours": self.retention_period_hours,
             "StreamCreationTimestamp": self._core.created_timestamp,
-            "EnhancedMonitoring": [{"ShardLevelMetrics": []}],
-            "EncryptionType": "NONE",
+            **self._monitoring_and_encryption(),
             "OpenShardCount": self._core.open_shard_count(),
-            "ConsumerCount": 0,
+            "ConsumerCount": len(self._fan_out),
             "MaxRecordSizeInKiB": self._core.max_record_size_kib,
         }
 

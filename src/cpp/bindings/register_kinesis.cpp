@@ -31,6 +31,7 @@ void register_kinesis(py::module_& m) {
       .def_property_readonly("arn", &Stream::arn)
       .def_property_readonly("mode", [](const Stream& s) { return mode_name(s.mode()); })
       .def_property_readonly("enforce_limits", &Stream::enforce_limits)
+      .def("set_mode", [](Stream& s, const std::string& mode) { s.set_mode(parse_stream_mode(mode)); }, py::arg("mode"))
       .def_property_readonly("retention_period_hours", &Stream::retention_hours)
       .def_property_readonly("max_record_size_kib", &Stream::max_record_size_kib)
       .def("dump", [](Stream& s) {

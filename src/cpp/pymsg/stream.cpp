@@ -79,6 +79,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
       account_id_(std::move(account_id)),
       mode_(options.mode),
       enforce_limits_(options.enforce_limits && options.mode == StreamMode::kProvisioned),
+      limits_requested_(options.enforce_limits),
       max_record_size_kib_(options.max_record_size_kib),
       clock_(std::move(clock)),
       limits_(limits),
@@ -100,7 +101,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
     restore_shards(*dump);
     return;
   }
-  const std::uint32_t count = mode_ == StreamMode::kOnDemand ? kOnDemandShards : options.shard_count;
+  const std::uint32_t count = mode() == StreamMode::kOnDemand ? kOnDemandShards : options.shard_count;
   if (count < 1) {
     throw Error(ErrorCode::ValidationException,
                 validation_error("shardCount", "Member must have value greater than or equal to 1"));
@@ -147,12 +148,16 @@ void Stream::check_alive() const {
   if (deleted()) throw_not_found();
 }
 
-void Stream::check_provisioned(const char* operation) const {
-  if (mode_ == StreamMode::kOnDemand) {
-    throw Error(ErrorCode::ValidationException, std::string("Request is invalid. Stream ") + name_ + " under account " +
-                                                    account_id_ + " is in On-Demand mode (" + operation +
-                                                    " is for provisioned streams).");
+void Stream::check_provisioned(const char* /*operation*/) const {
+  if (mode() == StreamMode::kOnDemand) {
+    throw Error(ErrorCode::ValidationException, "Request is invalid. Stream " + name_ + " under account " +
+                                                    account_id_ + " is in On-Demand mode.");
   }
+}
+
+void Stream::set_mode(StreamMode mode) noexcept {
+  mode_.store(mode, std::memory_order_relaxed);
+  enforce_limits_.store(limits_requested_ && mode == StreamMode::kProvisioned, std::memory_order_relaxed);
 }
 
 TimeUs Stream::retention_us() const noexcept { return retention_hours() * 3600 * kUsPerSecond; }
@@ -238,7 +243,7 @@ PutRecordOutcome Stream::put_record(const PutRecordRequest& request) {
   const TimeUs now = clock_->now();
   std::shared_lock<std::shared_mutex> lock(topology_);
   Shard* shard = route(hash_key);
-  const auto index = shard->append(request.data, request.partition_key, now, retention_us(), enforce_limits_);
+  const auto index = shard->append(request.data, request.partition_key, now, retention_us(), enforce_limits());
   if (!index) {
     throw Error(ErrorCode::ProvisionedThroughputExceededException,
                 "Rate exceeded for shard " + shard->id() + " in stream " + name_ + " under account " + account_id_ + ".");
@@ -284,7 +289,7 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
     o.shard_index = shard->index();
     o.shard_stamp = shard->stamp();
     o.arrival_us = now;
-    const auto index = shard->append(requests[i].data, requests[i].partition_key, now, retention, enforce_limits_);
+    const auto index = shard->append(requests[i].data, requests[i].partition_key, now, retention, enforce_limits());
     if (index) {
       o.record_index = *index;
     } else {
@@ -383,7 +388,7 @@ GetRecordsResult Stream::get_records(std::string_view iterator, std::uint32_t li
     shard = shards_[f.shard_index];
     if (expired(*shard, now)) throw_shard_not_found(shard->id());
   }
-  const auto position = shard->read(f.position, limit, limits_.max_get_bytes, now, retention_us(), enforce_limits_, out);
+  const auto position = shard->read(f.position, limit, limits_.max_get_bytes, now, retention_us(), enforce_limits(), out);
   if (!position) {
     throw Error(ErrorCode::ProvisionedThroughputExceededException,
                 "Rate exceeded for shard " + shard->id() + " in stream " + name_ + " under account " + account_id_ + ".");
@@ -461,7 +466,7 @@ void Stream::split_shard(std::string_view shard_id, std::string_view new_startin
   std::unique_lock<std::shared_mutex> lock(topology_);
   const std::shared_ptr<Shard> shard = find_shard(shard_id);
   if (shard->closed()) {
-    throw Error(ErrorCode::ResourceInUseException,
+    throw Error(ErrorCode::InvalidArgumentException,
                 "Shard " + shard->id() + " in stream " + name_ + " under account " + account_id_ +
                     " has already been merged or split, and thus is not eligible for merging or splitting.");
   }
@@ -516,11 +521,19 @@ void Stream::update_shard_count(std::uint32_t target) {
     throw Error(ErrorCode::ValidationException,
                 validation_error("targetShardCount", "Member must have value greater than or equal to 1"));
   }
-  if (std::uint64_t{target} > 2ull * current || 2ull * target < current || target > kMaxShardsPerStream) {
+  const std::string counts =
+      " Current open shard count: " + std::to_string(current) + ", Target shard count: " + std::to_string(target);
+  if (std::uint64_t{target} > 2ull * current) {
     throw Error(ErrorCode::LimitExceededException,
-                "UpdateShardCount from " + std::to_string(current) + " to " + std::to_string(target) +
-                    " shards is not allowed: the target must be between half and double the current count and at "
-                    "most " + std::to_string(kMaxShardsPerStream) + ".");
+                "UpdateShardCount cannot scale up over double your current open shard count." + counts);
+  }
+  if (2ull * target < current) {
+    throw Error(ErrorCode::LimitExceededException,
+                "UpdateShardCount cannot scale down below half your current open shard count." + counts);
+  }
+  if (target > kMaxShardsPerStream) {
+    throw Error(ErrorCode::LimitExceededException, "Target shard count or number of open shards cannot be greater "
+                                                   "than " + std::to_string(kMaxShardsPerStream) + "." + counts);
   }
   while (!scalings_.empty() && scalings_.front() <= now - kDayUs) scalings_.pop_front();
   if (scalings_.size() >= kMaxScalingsPerDay) {
@@ -531,21 +544,21 @@ void Stream::update_shard_count(std::uint32_t target) {
   const std::int64_t growth = std::int64_t{target} - std::int64_t{current};
   if (growth > 0 && !quota_->try_reserve(growth)) throw_shard_limit(growth);
   if (growth < 0) quota_->release(-growth);
-  // Split every open shard at each target boundary strictly inside it...
-  for (std::uint32_t j = 1; j < target; ++j) {
-    const uint128 boundary = uniform_range_start(j, target);
-    Shard* s = route(boundary);
-    if (s->starting_hash_key() != boundary) split_locked(*s, boundary, now);
+  // AWS's topology (the shard counts it leaves: 10 -> 13 is 37 shards, 5 -> 3 is 7): scaling up
+  // splits every open shard in two, then both directions merge adjacent pairs, lowest hash keys
+  // first, pass after pass, until `target` shards are open.
+  if (target > current) {
+    const std::vector<Shard*> parents = open_;
+    for (Shard* s : parents) {
+      const uint128 middle = s->starting_hash_key() + (s->ending_hash_key() - s->starting_hash_key()) / 2 + 1;
+      if (s->ending_hash_key() > s->starting_hash_key()) split_locked(*s, middle, now);
+    }
   }
-  // ...then merge, left to right, the open shards inside each target range.
-  for (std::uint32_t j = 0; j < target; ++j) {
-    const uint128 start = uniform_range_start(j, target);
-    const uint128 end = j + 1 == target ? kMaxHashKey : uniform_range_start(j + 1, target) - 1;
-    for (;;) {
-      Shard* first = route(start);
-      if (first->ending_hash_key() == end) break;
-      Shard* next = route(first->ending_hash_key() + 1);
-      merge_locked(*first, *next, /*lower_is_named=*/true, now);
+  while (open_.size() > target) {
+    std::size_t needed = open_.size() - target;
+    const std::vector<Shard*> pass = open_;
+    for (std::size_t i = 0; i + 1 < pass.size() && needed > 0; i += 2, --needed) {
+      merge_locked(*pass[i], *pass[i + 1], /*lower_is_named=*/true, now);
     }
   }
   scalings_.push_back(now);

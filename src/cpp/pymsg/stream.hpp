@@ -96,8 +96,10 @@ class Stream {
   const std::string& name() const noexcept { return name_; }
   const std::string& arn() const noexcept { return arn_; }
   const std::string& account_id() const noexcept { return account_id_; }
-  StreamMode mode() const noexcept { return mode_; }
-  bool enforce_limits() const noexcept { return enforce_limits_; }
+  StreamMode mode() const noexcept { return mode_.load(std::memory_order_relaxed); }
+  bool enforce_limits() const noexcept { return enforce_limits_.load(std::memory_order_relaxed); }
+  // UpdateStreamMode: ON_DEMAND streams are never throttled, PROVISIONED ones as they were created.
+  void set_mode(StreamMode mode) noexcept;
   std::uint32_t max_record_size_kib() const noexcept { return max_record_size_kib_; }
   TimeUs created_us() const noexcept { return created_us_; }
   std::int64_t retention_hours() const noexcept { return retention_hours_.load(std::memory_order_relaxed); }
@@ -171,8 +173,9 @@ class Stream {
   void restore_shards(std::string_view dump);  // the constructor's, from a dump
 
   const std::string name_, arn_, account_id_;
-  const StreamMode mode_;
-  const bool enforce_limits_;               // per-shard throughput limits (never for ON_DEMAND)
+  std::atomic<StreamMode> mode_;
+  std::atomic<bool> enforce_limits_;        // per-shard throughput limits (never for ON_DEMAND)
+  const bool limits_requested_;             // what the creator asked for PROVISIONED streams
   const std::uint32_t max_record_size_kib_;
   const std::shared_ptr<Clock> clock_;
   const KinesisLimits limits_;

@@ -62,10 +62,11 @@ def _shard(s: Any) -> dict[str, Any]:
 
 
 def create_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    mode = (r.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
     shards = r.get("ShardCount")
+    # Without ShardCount or StreamModeDetails AWS creates an ON_DEMAND stream of 4 shards.
+    mode = (r.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED" if shards is not None else "ON_DEMAND")
     if mode == "PROVISIONED" and shards is None:
-        raise InvalidArgumentException("ShardCount is required for a PROVISIONED stream.")
+        raise InvalidArgumentException("ShardCount cannot be null when creating stream in PROVISIONED StreamMode")
     broker.create_stream(_req(r, "StreamName"), shards or 4, mode=mode,
                          max_record_size_kib=r.get("MaxRecordSizeInKiB") or 1024, tags=r.get("Tags"))
     return {}
@@ -111,7 +112,15 @@ def list_streams(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def describe_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    return {"StreamDescription": _stream(broker, r).describe()}
+    """DescribeStream: at most Limit shards (100 by default) after ExclusiveStartShardId."""
+    limit = _bounded(r, "Limit", 100, 10_000)
+    description = _stream(broker, r).describe()
+    shards = description["Shards"]
+    after = r.get("ExclusiveStartShardId")
+    if after:
+        shards = [s for s in shards if s["ShardId"] > after]
+    description["Shards"], description["HasMoreShards"] = shards[:min(limit, 100)], len(shards) > min(limit, 100)
+    return {"StreamDescription": description}
 
 
 def describe_stream_summary(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -284,6 +293,95 @@ def describe_limits(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     return broker.describe_kinesis_limits()
 
 
+def update_stream_mode(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    stream = broker.get_stream(_req(r, "StreamARN"))
+    stream.update_mode(_req(r, "StreamModeDetails").get("StreamMode"))
+    return {}
+
+
+def _monitoring(broker: Broker, r: dict[str, Any], enable: bool) -> dict[str, Any]:
+    stream = _stream(broker, r)
+    metrics = _req(r, "ShardLevelMetrics")
+    current, desired = (stream.enable_enhanced_monitoring if enable else stream.disable_enhanced_monitoring)(metrics)
+    return {"StreamName": stream.name, "StreamARN": stream.arn, "CurrentShardLevelMetrics": current,
+            "DesiredShardLevelMetrics": desired}
+
+
+def enable_enhanced_monitoring(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return _monitoring(broker, r, True)
+
+
+def disable_enhanced_monitoring(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    return _monitoring(broker, r, False)
+
+
+def start_stream_encryption(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _stream(broker, r).start_encryption(_req(r, "EncryptionType"), _req(r, "KeyId"))
+    return {}
+
+
+def stop_stream_encryption(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _stream(broker, r).stop_encryption(_req(r, "EncryptionType"), _req(r, "KeyId"))
+    return {}
+
+
+def _stream_of_arn(broker: Broker, arn: Any, member: str) -> Stream:
+    """The stream a stream or consumer ARN (".../stream/<name>[/consumer/<c>:<t>]") belongs to."""
+    if not isinstance(arn, str) or ":stream/" not in arn:
+        raise InvalidArgumentException(f"Invalid {member}: {arn}")
+    return broker.get_stream(arn.split(":stream/", 1)[1].split("/", 1)[0])
+
+
+def put_resource_policy(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    arn = _req(r, "ResourceARN")
+    _stream_of_arn(broker, arn, "ResourceARN").put_resource_policy(arn, _req(r, "Policy"))
+    return {}
+
+
+def get_resource_policy(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    arn = _req(r, "ResourceARN")
+    return {"Policy": _stream_of_arn(broker, arn, "ResourceARN").get_resource_policy(arn)}
+
+
+def delete_resource_policy(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    arn = _req(r, "ResourceARN")
+    _stream_of_arn(broker, arn, "ResourceARN").delete_resource_policy(arn)
+    return {}
+
+
+def register_stream_consumer(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    stream = _stream_of_arn(broker, _req(r, "StreamARN"), "StreamARN")
+    return {"Consumer": stream.register_stream_consumer(_req(r, "ConsumerName"))}
+
+
+def _consumer_stream(broker: Broker, r: dict[str, Any]) -> Stream:
+    if r.get("ConsumerARN"):
+        return _stream_of_arn(broker, r["ConsumerARN"], "ConsumerARN")
+    if not r.get("StreamARN") or not r.get("ConsumerName"):
+        raise InvalidArgumentException("Either ConsumerARN or both ConsumerName and StreamARN must be provided.")
+    return _stream_of_arn(broker, r["StreamARN"], "StreamARN")
+
+
+def describe_stream_consumer(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    stream = _consumer_stream(broker, r)
+    return {"ConsumerDescription": stream.describe_stream_consumer(r.get("ConsumerName"), r.get("ConsumerARN"))}
+
+
+def deregister_stream_consumer(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    _consumer_stream(broker, r).deregister_stream_consumer(r.get("ConsumerName"), r.get("ConsumerARN"))
+    return {}
+
+
+def list_stream_consumers(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
+    consumers = _stream_of_arn(broker, _req(r, "StreamARN"), "StreamARN").list_stream_consumers()
+    limit = _bounded(r, "MaxResults", 100, 10_000)
+    start = int(r["NextToken"]) if str(r.get("NextToken") or "").isdigit() else 0
+    out: dict[str, Any] = {"Consumers": consumers[start:start + limit]}
+    if start + limit < len(consumers):
+        out["NextToken"] = str(start + limit)
+    return out
+
+
 def from_cbor(value: Any) -> Any:
     """A decoded CBOR request in the JSON protocol's terms: tag-1 times as epoch seconds (the
     Java SDKs send milliseconds; a value below 1e11 is taken as seconds, as RFC 8949 has it)."""
@@ -336,4 +434,16 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
     "ListTagsForResource": list_tags_for_resource,
+    "UpdateStreamMode": update_stream_mode,
+    "EnableEnhancedMonitoring": enable_enhanced_monitoring,
+    "DisableEnhancedMonitoring": disable_enhanced_monitoring,
+    "StartStreamEncryption": start_stream_encryption,
+    "StopStreamEncryption": stop_stream_encryption,
+    "PutResourcePolicy": put_resource_policy,
+    "GetResourcePolicy": get_resource_policy,
+    "DeleteResourcePolicy": delete_resource_policy,
+    "RegisterStreamConsumer": register_stream_consumer,
+    "DescribeStreamConsumer": describe_stream_consumer,
+    "DeregisterStreamConsumer": deregister_stream_consumer,
+    "ListStreamConsumers": list_stream_consumers,
 }
