@@ -292,7 +292,8 @@ def test_clients_made_before_the_mock_are_served(clock: pymsg.ManualClock) -> No
         return client.create_queue(QueueName="made-before")["QueueUrl"]
 
     assert work().endswith("/made-before")
-    assert broker.get_queue("made-before").name == "made-before"
+    assert broker.scope(region="eu-west-1").get_queue("made-before").name == "made-before"  # the client's region
+    assert broker.list_queues() == []  # not the broker's own, us-east-1
 
 
 def test_after_call_hooks_read_the_answer_the_fast_path_skipped_serializing(aws: pymsg.Broker) -> None:

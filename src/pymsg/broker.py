@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any, Mapping, Optional
 
@@ -23,6 +24,9 @@ from .errors import (
 from .kinesis import Stream
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
+
+_ACCOUNT = re.compile(r"\d{12}")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 
 # The AWS attribute each kept create_queue setting is.
 _SETTING_NAMES = {"policy": "Policy", "redrive_allow_policy": "RedriveAllowPolicy", "kms_master_key_id": "KmsMasterKeyId",
@@ -55,6 +59,10 @@ class Broker:
         self._clock = clock if clock is not None else _core.SystemClock()
         self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing),
                                   _check_quotas(quotas))
+        self._options = {"strict_limits": strict_limits, "strict_timing": strict_timing, "quotas": quotas}
+        # Every (account, region) this broker's family serves, this one included (see scope()).
+        self._family: dict[tuple[str, str], Broker] = {(account_id, region): self}
+        self._family_lock = threading.Lock()
         self._queues: dict[str, Queue] = {}  # one wrapper per live queue, by name
         self._streams: dict[str, Stream] = {}  # one wrapper per live stream, by name
         self._caches: dict[str, Cache] = {}  # one wrapper per cache, by name
@@ -77,6 +85,43 @@ class Broker:
     @property
     def account_id(self) -> str:
         return self._core.account_id
+
+    def scope(self, account_id: str | None = None, region: str | None = None) -> Broker:
+        """The broker of another account or region. AWS keeps every resource in one (account,
+        region): a queue made in us-west-2 is not listed in eu-west-1. Each scope is one broker,
+        made on first use with this one's clock, limits and quotas and shared by the whole family
+        (``a.scope(x).scope(y)`` is ``a.scope(y)``); ``pymsg serve`` and ``mock_aws`` pick it from
+        each request's credentials."""
+        key = (account_id or self.account_id, region or self.region)
+        if key == (self.account_id, self.region):
+            return self
+        if not (_ACCOUNT.fullmatch(key[0]) and _REGION.fullmatch(key[1])):
+            raise InvalidParameterValue(f"No such account and region: {key[0]!r}, {key[1]!r} (an account is 12 "
+                                        "digits, a region like us-west-2).")
+        with self._family_lock:
+            broker = self._family.get(key)
+            if broker is None:
+                broker = Broker(self._clock, region=key[1], account_id=key[0], **self._options)
+                broker._family, broker._family_lock = self._family, self._family_lock
+                self._family[key] = broker
+            return broker
+
+    def scopes(self) -> list[Broker]:
+        """Every broker of the family made so far (this one among them), by (account, region)."""
+        with self._family_lock:
+            return [self._family[k] for k in sorted(self._family)]
+
+    def find_queue_by_arn(self, arn: str) -> Queue:
+        """The queue an ARN names in any account and region of the family (get_queue_by_arn looks
+        in this broker's only); raises QueueDoesNotExist."""
+        parts = arn.split(":") if isinstance(arn, str) else []
+        if len(parts) == 6 and parts[2] == "sqs" and (parts[4], parts[3]) != (self.account_id, self.region):
+            with self._family_lock:
+                owner = self._family.get((parts[4], parts[3]))
+            if owner is None:
+                raise QueueDoesNotExist("The specified queue does not exist.")
+            return owner.get_queue_by_arn(arn)
+        return self.get_queue_by_arn(arn)
 
     @property
     def strict_limits(self) -> bool:

@@ -175,7 +175,7 @@ class Topic:
             # An SQS queue by ARN: AWS subscribes one it cannot see (another account's, or none yet);
             # deliveries to a queue this broker does not have fail and are logged.
             try:
-                endpoint = self._broker.get_queue_by_arn(endpoint)
+                endpoint = self._broker.find_queue_by_arn(endpoint)  # in any account and region served
             except PymsgError:
                 protocol, endpoint_text, queue_core = "sqs", endpoint, None
             else:

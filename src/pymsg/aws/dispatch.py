@@ -5,6 +5,7 @@ protocol, SNS, sts), and renders results and errors as AWS does."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable, Mapping, Union
 
 from ..broker import Broker
@@ -76,12 +77,35 @@ def _lowered(headers: Mapping[str, Union[str, bytes]]) -> dict[str, str]:
     return {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in headers.items()}
 
 
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]*)/[^/]*/([^/,\s]+)/")
+
+
+def account_for(access_key_id: str | None, default: str) -> str:
+    """The account a request acts in: a 12-digit access key id names one (moto's convention);
+    any other key acts in `default`."""
+    return access_key_id if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit() else default
+
+
+def scoped(broker: Broker, lowered: Mapping[str, str]) -> Broker:
+    """The broker of the request's (account, region): the region of its SigV4 credential scope
+    and the account its access key names; `broker`'s own without an Authorization header."""
+    found = _CREDENTIAL.search(lowered.get("authorization", ""))
+    if found is None:
+        return broker
+    try:
+        return broker.scope(account_for(found.group(1), broker.account_id), found.group(2))
+    except PymsgError:
+        return broker  # a scope that names no region: the default one answers
+
+
 def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None,
            path: str = "/") -> Response:
-    """Serves one request against `broker`: (status, headers, body). `endpoint` is the URL the
-    request reached ("http://127.0.0.1:4566"), for queue URLs; None in process. `path` is the
-    URL path it was sent to (old SQS SDKs post to the queue's URL)."""
+    """Serves one request against the scope of `broker` its credentials name (see scoped()):
+    (status, headers, body). `endpoint` is the URL the request reached ("http://127.0.0.1:4566"),
+    for queue URLs; None in process. `path` is the URL path it was sent to (old SQS SDKs post to
+    the queue's URL)."""
     lowered = _lowered(headers)
+    broker = scoped(broker, lowered)
     protocol = _protocol(lowered, body, path)
     if protocol == "sts":
         return _caller_identity(broker)  # what CI setups ask first

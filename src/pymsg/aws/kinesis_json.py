@@ -34,7 +34,15 @@ def _stream(broker: Broker, r: dict[str, Any]) -> Stream:
     name = r.get("StreamARN") or _req(r, "StreamName")
     if not name:
         raise ValidationException("1 validation error detected: either StreamName or StreamARN is required.")
-    return broker.get_stream(name)
+    return _owner(broker, name).get_stream(name)
+
+
+def _owner(broker: Broker, name_or_arn: Any) -> Broker:
+    """The broker of the account a stream or consumer ARN names (a name: `broker` itself)."""
+    parts = name_or_arn.split(":") if isinstance(name_or_arn, str) else []
+    if len(parts) >= 6 and parts[4] != broker.account_id and len(parts[4]) == 12 and parts[4].isdigit():
+        return broker.scope(parts[4])
+    return broker
 
 
 def _data(value: Any) -> bytes:
@@ -329,7 +337,7 @@ def _stream_of_arn(broker: Broker, arn: Any, member: str) -> Stream:
     """The stream a stream or consumer ARN (".../stream/<name>[/consumer/<c>:<t>]") belongs to."""
     if not isinstance(arn, str) or ":stream/" not in arn:
         raise InvalidArgumentException(f"Invalid {member}: {arn}")
-    return broker.get_stream(arn.split(":stream/", 1)[1].split("/", 1)[0])
+    return _owner(broker, arn).get_stream(arn.split(":stream/", 1)[1].split("/", 1)[0])
 
 
 def put_resource_policy(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, TypeVar
 from urllib.parse import urlencode
 
 from ..broker import Broker
+from ..errors import PymsgError
 from . import dispatch as _dispatch
 
 # botocore's response pieces, imported by the first start() so that `import pymsg` stays light.
@@ -25,7 +26,7 @@ AWSResponse: Any = None
 convert_to_response_dict: Any = None
 
 F = TypeVar("F", bound=Callable[..., Any])
-SERVED = {"sqs", "sns", "kinesis"}
+SERVED = {"sqs", "sns", "kinesis", "sts"}  # sts: GetCallerIdentity, which names the account a key acts in
 
 _lock = threading.Lock()
 _active: list["mock_aws"] = []
@@ -77,6 +78,17 @@ def _send(endpoint: Any, request: Any) -> Any:
     return AWSResponse(request.url, status, headers, _Raw(payload))
 
 
+def _client_scope(broker: Broker, client: Any) -> Broker:
+    """The broker of the client's (account, region), as a signed request would name them: its
+    region, and the account its access key id names (12 digits; else the mock's account)."""
+    try:
+        credentials = client._request_signer._credentials
+        key = credentials.access_key if credentials is not None else None
+        return broker.scope(_dispatch.account_for(key, broker.account_id), client.meta.region_name)
+    except (AttributeError, PymsgError):
+        return broker
+
+
 def _make_request(client: Any, operation_model: Any, request_dict: dict, request_context: dict) -> Any:
     """The fast path: after botocore validated and serialized the call (and ran its before-call
     hooks), answer it here, skipping what a socket would need (signing, the HTTP request, the
@@ -94,10 +106,11 @@ def _make_request(client: Any, operation_model: Any, request_dict: dict, request
         body = body.encode()
     headers = request_dict.get("headers") or {}
     target = headers.get("X-Amz-Target")
+    broker = _client_scope(mock.broker, client)
     if target is None:
-        status, out_headers, payload = _dispatch.handle(mock.broker, headers, body)
+        status, out_headers, payload = _dispatch.handle(broker, headers, body)
         return _parsed(client, operation_model, status, out_headers, payload, request_dict)
-    status, out_headers, answer = _dispatch.handle_json(mock.broker, target, body)
+    status, out_headers, answer = _dispatch.handle_json(broker, target, body)
     output = operation_model.output_shape
     try:
         if status != 200:

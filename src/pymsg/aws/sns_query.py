@@ -103,7 +103,7 @@ def _topic(broker: Broker, r: dict[str, Any], name: str = "TopicArn") -> Topic:
     if parts[2] != "sns" or parts[3] != broker.region:
         raise InvalidParameter(f"Invalid parameter: {name}")
     try:
-        return broker.get_topic(arn)
+        return broker.scope(parts[4]).get_topic(arn)  # another account's topic too, as its policy may allow
     except PymsgError:
         raise NotFound("Topic does not exist") from None
 
@@ -122,7 +122,7 @@ def _subscription_arn(r: dict[str, Any]) -> str:
 def _subscription(broker: Broker, r: dict[str, Any]) -> Subscription:
     arn = _subscription_arn(r)
     try:
-        topic = broker.get_topic(arn.rsplit(":", 1)[0])
+        topic = broker.scope(arn.split(":")[4]).get_topic(arn.rsplit(":", 1)[0])
         return next(s for s in topic.subscriptions() if s.arn == arn)
     except (PymsgError, StopIteration):
         raise NotFound("Subscription does not exist") from None

@@ -62,10 +62,16 @@ def _required(request: dict[str, Any], name: str) -> Any:
 
 
 def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
+    """The queue a QueueUrl names: the path's last segment, in the account of the one before it
+    (another account's queue is served, as AWS serves it to a caller the queue's policy lets in);
+    a bare queue name is taken as AWS takes it."""
     url = _required(request, "QueueUrl")
-    if not isinstance(url, str) or "/" not in url:
+    if not isinstance(url, str):
         raise QueueDoesNotExist("The specified queue does not exist.")
-    return broker.get_queue(url.rstrip("/").rsplit("/", 1)[-1])  # any host: the path names it
+    segments = url.rstrip("/").rsplit("/", 2)
+    if len(segments) == 3 and len(segments[1]) == 12 and segments[1].isdigit():
+        broker = broker.scope(segments[1])
+    return broker.get_queue(segments[-1])  # any host: the path names it
 
 
 def _redrive_policy(broker: Broker, value: str, fifo: bool) -> tuple[str, int]:
