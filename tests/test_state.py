@@ -391,3 +391,15 @@ def test_shutdown_keeps_every_answered_request(tmp_path: Path) -> None:
         assert count.get_queue("busy").attributes()["ApproximateNumberOfMessages"] == str(answered)
     finally:
         stop(process)
+
+
+def test_every_account_and_region_is_kept(broker: pymsg.Broker) -> None:
+    west = broker.scope(region="us-west-2")
+    west.create_queue("q").send("in the west")
+    broker.scope("111111111111").create_topic("t")
+    data = pymsg.state.snapshot(broker)
+    restored = pymsg.Broker(broker.clock, account_id=broker.account_id)
+    pymsg.state.restore(restored, data)
+    assert [m.body for m in restored.scope(region="us-west-2").get_queue("q").receive()] == ["in the west"]
+    assert restored.list_queues() == []
+    assert [t.name for t in restored.scope("111111111111").list_topics()] == ["t"]

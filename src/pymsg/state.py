@@ -15,7 +15,7 @@ one stops; the messages it had not moved stay in the dead-letter queue), Kinesis
 leases and the throughput limits' token buckets (they start full).
 
 The file is msgpack: a map with the format version, region, account and one entry per queue,
-topic and stream; a queue's messages and a stream's shards are the core's own dumps
+topic and stream, and the same for each other account and region served (``scopes``); a queue's messages and a stream's shards are the core's own dumps
 (``Queue.dump``, ``Stream.dump``), one bytes value each.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
 the previous state.
@@ -45,9 +45,20 @@ _CONFIG = ("visibility_timeout", "delay_seconds", "message_retention_period", "m
 
 
 def snapshot(broker: Broker) -> bytes:
-    """The broker's queues, topics and streams as bytes. Each is captured atomically; taken while
+    """The broker's queues, topics and streams as bytes, with those of every other account and
+    region of its family (Broker.scope) under "scopes". Each is captured atomically; taken while
     other threads work, a message moving between two queues (a redrive) may be caught in both
     or neither, so take the one that must be exact when the broker is idle."""
+    state = _scope_state(broker)
+    state["saved_at"] = broker.clock.now()
+    others = [_scope_state(b) for b in broker.scopes() if b is not broker]
+    if others:
+        state["scopes"] = others
+    return msgpack.packb(state, use_bin_type=True)
+
+
+def _scope_state(broker: Broker) -> dict[str, Any]:
+    """One broker's own resources: its region, account, queues, topics and streams."""
     queues = []
     for queue in broker.list_queues():
         try:
@@ -91,9 +102,8 @@ def snapshot(broker: Broker) -> bytes:
                             "tags": stream.list_tags(), "dump": core.dump()})
         except LookupError:  # deleted since list_streams
             pass
-    return msgpack.packb({"format": FORMAT, "region": broker.region, "account_id": broker.account_id,
-                          "saved_at": broker.clock.now(), "queues": queues, "topics": topics, "streams": streams},
-                         use_bin_type=True)
+    return {"format": FORMAT, "region": broker.region, "account_id": broker.account_id, "queues": queues,
+            "topics": topics, "streams": streams}
 
 
 def restore(broker: Broker, data: bytes) -> None:
@@ -103,18 +113,35 @@ def restore(broker: Broker, data: bytes) -> None:
     restored into a scratch broker with the same settings, so damage anywhere in it is found
     before the real one changes."""
     state = _read(data, broker)
-    for kind, existing in (("queues", broker.list_queues()), ("topics", broker.list_topics()),
-                           ("streams", broker.list_streams())):
-        clash = sorted({item.name for item in existing} & {item["name"] for item in state[kind]})
-        if clash:
-            raise InvalidParameterValue(f"Cannot restore {kind[:-1]} {clash[0]}: the broker already has one.")
+    scopes = state.get("scopes", [])
+    if not isinstance(scopes, list) or not all(isinstance(x, dict) for x in scopes):
+        raise InvalidParameterValue("Not a pymsg state file: its scopes are not a list of maps.")
     from .broker import Broker as _Broker
 
     scratch = _Broker(broker.clock, region=broker.region, account_id=broker.account_id,
                       strict_limits=broker.strict_limits, strict_timing=broker._core.strict_timing,
                       quotas=broker.quotas)
-    _apply(scratch, state)
-    _apply(broker, state)
+    for target in (scratch, broker):  # the scratch family first: damage is found before `broker` changes
+        pairs = [(target, state)] + [(_scope_of(target, x), x) for x in scopes]
+        for owner, part in pairs:
+            _check_clashes(owner, part)
+        for owner, part in pairs:
+            _apply(owner, part)
+
+
+def _scope_of(broker: Broker, part: dict[str, Any]) -> Broker:
+    missing = sorted({"region", "account_id", "queues", "topics", "streams"} - set(part))
+    if missing:
+        raise InvalidParameterValue(f"Not a pymsg state file: a scope has no {missing[0]}.")
+    return broker.scope(str(part["account_id"]), str(part["region"]))
+
+
+def _check_clashes(broker: Broker, state: dict[str, Any]) -> None:
+    for kind, existing in (("queues", broker.list_queues()), ("topics", broker.list_topics()),
+                           ("streams", broker.list_streams())):
+        clash = sorted({item.name for item in existing} & {item["name"] for item in state[kind]})
+        if clash:
+            raise InvalidParameterValue(f"Cannot restore {kind[:-1]} {clash[0]}: the broker already has one.")
 
 
 def _read(data: bytes, broker: Broker) -> dict[str, Any]:
