@@ -92,3 +92,31 @@ def test_malformed_requests_get_clear_4xx(server: Server) -> None:
     missing = conn.getresponse()
     assert missing.status == 404 and missing.read()
     conn.close()
+
+
+def _http(server: Server, method: str, url: str, body: bytes = b"",
+          headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+    connection = http.client.HTTPConnection(server.endpoint.removeprefix("http://"), timeout=10)
+    try:
+        connection.request(method, url, body=body, headers=headers or {})
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Content-Type") or "", answer.read()
+    finally:
+        connection.close()
+
+
+def test_the_query_protocol_over_get_and_with_url_parameters(server: Server) -> None:
+    status, _, body = _http(server, "GET", "/?Action=CreateQueue&QueueName=viaget&Version=2012-11-05")
+    assert status == 200 and b"<QueueUrl>" in body and b"/123456789012/viaget</QueueUrl>" in body
+    status, _, body = _http(server, "POST", "/123456789012/viaget?Action=SendMessage&Version=2012-11-05",
+                            b"MessageBody=split", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 200 and b"<MD5OfMessageBody>" in body
+    status, _, body = _http(server, "POST", "/123456789012/viaget?Action=ReceiveMessage&Version=2012-11-05")
+    assert status == 200 and b"<Body>split</Body>" in body
+    assert server.broker.get_queue("viaget").attributes()["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_a_get_without_an_action_is_an_unknown_operation(server: Server) -> None:
+    for path in ("/", "/123456789012/q"):
+        status, content_type, body = _http(server, "GET", path)
+        assert (status, content_type, body) == (404, "text/xml", b"<UnknownOperationException/>")

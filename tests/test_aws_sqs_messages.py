@@ -196,3 +196,30 @@ def test_attribute_names_take_letters_of_any_script(sqs: Any) -> None:
                      MessageAttributes={"grüße": {"DataType": "String", "StringValue": "v"}})
     (message,) = sqs.receive_message(QueueUrl=url(sqs, "q"), MessageAttributeNames=["All"])["Messages"]
     assert message["MessageAttributes"] == {"grüße": {"DataType": "String", "StringValue": "v"}}
+
+
+def test_md5_of_message_attributes_covers_the_attributes_returned(sqs: Any) -> None:
+    attributes = {"a": {"DataType": "String", "StringValue": "1"}, "b": {"DataType": "Number", "StringValue": "2"},
+                  "c": {"DataType": "Binary", "BinaryValue": b"\x00\x01"}}
+    sent = sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x", MessageAttributes=attributes)
+    (all_of_them,) = sqs.receive_message(QueueUrl=url(sqs, "q"), MessageAttributeNames=["All"],
+                                         VisibilityTimeout=0)["Messages"]
+    assert all_of_them["MD5OfMessageAttributes"] == sent["MD5OfMessageAttributes"]
+    (one,) = sqs.receive_message(QueueUrl=url(sqs, "q"), MessageAttributeNames=["a"])["Messages"]
+    alone = sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="y", MessageAttributes={"a": attributes["a"]})
+    assert one["MD5OfMessageAttributes"] == alone["MD5OfMessageAttributes"] != sent["MD5OfMessageAttributes"]
+
+
+def test_a_trace_header_comes_back_with_its_md5(sqs: Any) -> None:
+    trace = {"DataType": "String", "StringValue": "Root=1-5759e988-bd862e3fe1be46a994272793"}
+    sent = sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x", MessageSystemAttributes={"AWSTraceHeader": trace})
+    as_user_attribute = sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x",
+                                         MessageAttributes={"AWSTraceHeader": trace})  # the same MD5 recipe
+    assert sent["MD5OfMessageSystemAttributes"] == as_user_attribute["MD5OfMessageAttributes"]
+    batch = sqs.send_message_batch(QueueUrl=url(sqs, "q"), Entries=[
+        {"Id": "t", "MessageBody": "x", "MessageSystemAttributes": {"AWSTraceHeader": trace}}, {"Id": "p", "MessageBody": "y"}])
+    by_id = {e["Id"]: e for e in batch["Successful"]}
+    assert by_id["t"]["MD5OfMessageSystemAttributes"] == sent["MD5OfMessageSystemAttributes"]
+    assert "MD5OfMessageSystemAttributes" not in by_id["p"]
+    (message,) = sqs.receive_message(QueueUrl=url(sqs, "q"), AttributeNames=["AWSTraceHeader"])["Messages"]
+    assert message["Attributes"] == {"AWSTraceHeader": trace["StringValue"]}

@@ -124,8 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif "Action=" in query:  # the query protocol allows GET with the members in the URL
             self._serve(path, query, {**dict(self.headers.items()),
                                       "Content-Type": "application/x-www-form-urlencoded"}, query.encode())
-        else:
-            self._json(404, {"message": f"No route for GET {self.path}"})
+        else:  # what SQS answers a GET that names no action
+            self._reply(404, {"Content-Type": "text/xml"}, b"<UnknownOperationException/>")
 
     def do_POST(self) -> None:
         length_text = self.headers.get("Content-Length")
@@ -139,15 +139,20 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length)
         path, _, query = self.path.partition("?")
-        self._serve(path, query, dict(self.headers.items()), body)
+        headers, members = dict(self.headers.items()), body
+        if "Action=" in query:  # a query-protocol POST may carry its members in the URL, the body or both
+            members = query.encode() + (b"&" + body if body else b"")
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self._serve(path, query, headers, members, body)
 
-    def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes) -> None:
+    def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes, signed: bytes = b"") -> None:
+        """Answers one request: `body` is what the services read, `signed` the body as sent (SigV4)."""
         if not self.server.begin_request():
             self.close_connection = True
             self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
             return
         try:
-            self._serve_counted(path, query, headers, body)
+            self._serve_counted(path, query, headers, body, signed)
         except OSError:
             raise  # the client went away: nothing to answer
         except Exception as exc:  # a bug costs one answer, not the connection
@@ -155,11 +160,11 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.end_request()
 
-    def _serve_counted(self, path: str, query: str, headers: dict[str, str], body: bytes) -> None:
+    def _serve_counted(self, path: str, query: str, headers: dict[str, str], body: bytes, signed: bytes) -> None:
         keys = self.server.access_keys
         if keys is not None:  # every route that changes state, the reset included
             try:
-                sigv4.verify(self.command, path, query, dict(self.headers.items()), body if self.command == "POST" else b"", keys.get)
+                sigv4.verify(self.command, path, query, dict(self.headers.items()), signed, keys.get)
             except PymsgError as exc:
                 self._reply(*reject(headers, body, exc, path))
                 return

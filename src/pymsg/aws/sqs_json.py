@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import hashlib
 import json
 from typing import Any, Callable, Optional
 
@@ -172,6 +173,28 @@ def _attributes_out(attributes: dict[str, dict[str, Any]], wanted: list[str]) ->
     return out
 
 
+def attributes_md5(attributes: dict[str, dict[str, Any]]) -> str:
+    """AWS's MD5 over message attributes in pymsg's shape (BinaryValue as bytes): for each name
+    in order, its length-prefixed UTF-8 name and data type, then 1 and the string value or 2
+    and the bytes, each length-prefixed (u32, big-endian)."""
+    digest = hashlib.md5()
+
+    def put(data: bytes) -> None:
+        digest.update(len(data).to_bytes(4, "big") + data)
+
+    for name in sorted(attributes):
+        shape = attributes[name]
+        put(name.encode())
+        put(shape["DataType"].encode())
+        if "BinaryValue" in shape:
+            digest.update(b"\x02")
+            put(bytes(shape["BinaryValue"]))
+        else:
+            digest.update(b"\x01")
+            put(shape["StringValue"].encode())
+    return digest.hexdigest()
+
+
 def _send_kwargs(entry: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if entry.get("DelaySeconds") is not None:
@@ -188,10 +211,14 @@ def _send_kwargs(entry: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-def _sent(result: Any) -> dict[str, Any]:
+def _sent(result: Any, request: dict[str, Any]) -> dict[str, Any]:
     out = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_of_body}
     if result.md5_of_message_attributes:
         out["MD5OfMessageAttributes"] = result.md5_of_message_attributes
+    trace = (request.get("MessageSystemAttributes") or {}).get("AWSTraceHeader")
+    if isinstance(trace, dict) and trace.get("StringValue"):
+        out["MD5OfMessageSystemAttributes"] = attributes_md5({"AWSTraceHeader": {
+            "DataType": "String", "StringValue": trace["StringValue"]}})
     if result.sequence_number:
         out["SequenceNumber"] = result.sequence_number
     return out
@@ -290,7 +317,7 @@ def set_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 def send_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     queue = _queue(broker, r)
-    return _sent(queue.send(_required(r, "MessageBody"), **_send_kwargs(r)))
+    return _sent(queue.send(_required(r, "MessageBody"), **_send_kwargs(r)), r)
 
 
 def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +327,9 @@ def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
         # AWS fails the whole request here, where other bad entries fail alone.
         raise MissingParameter("The request must contain the parameter MessageGroupId.")
     result = queue.send_batch(entries)
-    return {"Successful": [{"Id": s.id, **_sent(s)} for s in result.successful], "Failed": _failed(result.failed)}
+    requests = {e.get("Id"): e for e in r.get("Entries") or [] if isinstance(e, dict)}
+    return {"Successful": [{"Id": s.id, **_sent(s, requests.get(s.id, {}))} for s in result.successful],
+            "Failed": _failed(result.failed)}
 
 
 def receive_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -323,8 +352,10 @@ def receive_message(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
         user = _attributes_out(m.message_attributes, wanted_user) if wanted_user else {}
         if user:
             item["MessageAttributes"] = user
-        if m.md5_of_message_attributes and user:
-            item["MD5OfMessageAttributes"] = m.md5_of_message_attributes
+            # The MD5 covers the attributes returned: the core's is over all of them.
+            every = m.message_attributes
+            item["MD5OfMessageAttributes"] = (m.md5_of_message_attributes if len(user) == len(every)
+                                              else attributes_md5({k: every[k] for k in user}))
         out.append(item)
     return {"Messages": out} if out else {}
 
