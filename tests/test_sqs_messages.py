@@ -706,3 +706,17 @@ def test_attributes_count_visible_in_flight_and_delayed(broker: pymsg.Broker) ->
     queue.send("e", delay_seconds=30)
     queue.receive(1)
     assert counts(queue) == (2, 1, 2)
+
+
+def test_a_message_whose_visibility_lapsed_comes_back_before_newer_ones(broker: pymsg.Broker,
+                                                                          clock: pymsg.ManualClock) -> None:
+    queue = broker.create_queue("q")
+    for body in "abcd":
+        queue.send(body)
+    assert [m.body for m in queue.receive(2, visibility_timeout=5)] == ["a", "b"]
+    clock.advance(5)
+    received = queue.receive(10, visibility_timeout=5)
+    assert [m.body for m in received] == ["a", "b", "c", "d"]  # the two that lapsed first, oldest first
+    received[2].change_visibility(0)  # c: visible again now, ahead of what was sent after it
+    queue.send("e")
+    assert [m.body for m in queue.receive(10)] == ["c", "e"]

@@ -255,8 +255,25 @@ void Queue::promote_due(TimeUs now) {
       if (fifo_) refresh_group(group_id);
       continue;
     }
+    if (was_in_flight && !fifo_) {
+      returned_.push_back(m);  // back ahead of the newer messages, below
+      continue;
+    }
     apply_visible(m);
   }
+  if (returned_.empty()) return;
+  // A standard queue serves a message whose visibility lapsed before the messages sent after it,
+  // as AWS does: the returned ones go to the front of the visible list, oldest first.
+  std::sort(returned_.begin(), returned_.end(), [](const Message* a, const Message* b) { return a->seq < b->seq; });
+  for (auto it = returned_.rbegin(); it != returned_.rend(); ++it) {
+    Message* m = *it;
+    m->set_state(MessageState::kVisible);
+    ++counts_.visible;
+    m->next = visible_head_;
+    visible_head_ = m;
+    if (visible_tail_ == nullptr) visible_tail_ = m;
+  }
+  returned_.clear();
 }
 
 // ---------------------------------------------------------------------------------------------

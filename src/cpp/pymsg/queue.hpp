@@ -275,6 +275,7 @@ class Queue final : public ClockListener {
   std::weak_ptr<Queue> dead_letter_queue_;  // resolved redrive target
 
   std::uint64_t next_seq_ = 1;          // seq of the next message
+  std::vector<Message*> returned_;      // promote_due's scratch: in-flight messages visible again
   Message* visible_head_ = nullptr;     // standard visible list
   Message* visible_tail_ = nullptr;
   std::unordered_map<std::string, Group> groups_;   // FIFO groups with messages
