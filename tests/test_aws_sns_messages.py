@@ -173,3 +173,25 @@ def test_what_aws_accepts(sns: Any) -> None:
     attributes = sns.get_subscription_attributes(SubscriptionArn=first)["Attributes"]
     assert attributes["SubscriptionPrincipal"] == f"arn:aws:iam::{ACCOUNT}:user/pymsg"
     assert "SignatureVersion" not in sns.get_topic_attributes(TopicArn=TOPIC)["Attributes"]
+
+
+def test_create_topic_again_compares_only_the_attributes_given(sns: Any) -> None:
+    sns.set_topic_attributes(TopicArn=TOPIC, AttributeName="DisplayName", AttributeValue="Shown")
+    assert sns.create_topic(Name="t")["TopicArn"] == TOPIC
+    assert sns.create_topic(Name="t", Attributes={"DisplayName": "Shown"})["TopicArn"] == TOPIC
+    with pytest.raises(ClientError) as excinfo:
+        sns.create_topic(Name="t", Attributes={"DisplayName": "Other"})
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+
+
+def test_a_subscription_keeps_its_delivery_policy(sns: Any) -> None:
+    policy = '{"healthyRetryPolicy": {"numRetries": 5}}'
+    arn = subscription(sns)
+    sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy", AttributeValue=policy)
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attributes["DeliveryPolicy"] == attributes["EffectiveDeliveryPolicy"] == policy
+    with pytest.raises(ClientError) as excinfo:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy", AttributeValue="{")
+    assert excinfo.value.response["Error"]["Message"] == "Invalid parameter: DeliveryPolicy: failed to parse JSON."
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["DeliveryPolicy"] == policy

@@ -60,7 +60,7 @@ class PublishResult(NamedTuple):
 class Subscription:
     """A subscription: ``arn``, ``protocol`` (sqs, lambda, http, https), ``endpoint``."""
 
-    __slots__ = ("_topic", "arn", "protocol", "endpoint", "_target")
+    __slots__ = ("_topic", "arn", "protocol", "endpoint", "_target", "_delivery_policy")
 
     def __init__(self, topic: Topic, arn: str, protocol: str, endpoint: str, target: Any) -> None:
         self._topic = topic
@@ -68,6 +68,7 @@ class Subscription:
         self.protocol = protocol
         self.endpoint = endpoint
         self._target = target  # the Queue, callable or URL
+        self._delivery_policy = ""  # its DeliveryPolicy (JSON), kept and returned, not applied
 
     def __repr__(self) -> str:
         return f"Subscription({self.protocol}, {self.endpoint!r})"
@@ -92,6 +93,8 @@ class Subscription:
             out["FilterPolicyScope"] = scope
         if dlq:
             out["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq})
+        if self._delivery_policy:
+            out["DeliveryPolicy"] = out["EffectiveDeliveryPolicy"] = self._delivery_policy
         return out
 
     def set_attributes(
@@ -101,10 +104,14 @@ class Subscription:
         filter_policy: Union[str, Mapping[str, Any], None, bool] = False,
         filter_policy_scope: Optional[str] = None,
         dead_letter_queue: Union[Queue, str, None, bool] = False,
+        delivery_policy: Optional[str] = None,
     ) -> None:
         """SetSubscriptionAttributes. Only the settings given change; ``filter_policy=None``
-        removes the policy and ``dead_letter_queue=None`` the redrive policy."""
+        removes the policy and ``dead_letter_queue=None`` the redrive policy; ``delivery_policy``
+        (JSON; "" removes it) is kept and returned, not applied."""
         _, _, _, raw, policy, scope, dlq, pending = self._topic._core.subscription(self.arn)
+        if delivery_policy is not None:
+            self._delivery_policy = _delivery_policy(delivery_policy, "")
         if raw_message_delivery is not None:
             if raw_message_delivery and self.protocol not in _RAW_PROTOCOLS:
                 raise InvalidParameter(f"Invalid parameter: Delivery protocol [{self.protocol}] does not support raw "
@@ -523,6 +530,19 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
             refuse("must be an integer from 0 to 100")
     else:
         raise InvalidParameter("Invalid parameter: AttributeName")  # FifoTopic too: fixed at creation
+
+
+def _delivery_policy(value: Any, reason: str) -> str:
+    """A subscription's DeliveryPolicy, checked to be a JSON object as AWS checks it."""
+    if not isinstance(value, str):
+        raise InvalidParameter(f"Invalid parameter: {reason}DeliveryPolicy: must be a JSON object.")
+    if value:
+        try:
+            if not isinstance(json.loads(value), dict):
+                raise ValueError
+        except ValueError:
+            raise InvalidParameter(f"Invalid parameter: {reason}DeliveryPolicy: failed to parse JSON.") from None
+    return value
 
 
 def _policy_text(policy: Union[str, Mapping[str, Any], None]) -> str:

@@ -63,9 +63,11 @@ Envelope make_envelope(const std::string& topic_arn, const std::string& region, 
   if (subject) field("Subject", *subject);
   field("Message", message);
   field("Timestamp", timestamp);
-  field("SignatureVersion", "1");
-  field("Signature", base64_encode(digest, sizeof digest));
-  field("SigningCertURL", "https://sns." + region + ".amazonaws.com/SimpleNotificationService-pymsg.pem");
+  if (sequence_number == 0) {  // AWS signs standard topics' notifications only, not FIFO topics'
+    field("SignatureVersion", "1");
+    field("Signature", base64_encode(digest, sizeof digest));
+    field("SigningCertURL", "https://sns." + region + ".amazonaws.com/SimpleNotificationService-pymsg.pem");
+  }
   h += "  \"UnsubscribeURL\" : \"https://sns." + region + ".amazonaws.com/?Action=Unsubscribe&SubscriptionArn=";
   std::string& t = e.tail;
   t += "\"";

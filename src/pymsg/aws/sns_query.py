@@ -169,12 +169,18 @@ def create_topic(broker: Broker, r: dict[str, Any]) -> str:
         raise InvalidParameter("Invalid parameter: Topic Name")
     if not fifo:
         attributes.pop("FifoTopic", None)  # FifoTopic=false is what a standard topic is; AWS keeps nothing
-    existed = any(t.name == name for t in broker.list_topics())
-    topic = broker.create_topic(name, attributes={k: v for k, v in attributes.items() if k in core_names})
-    if existed:
-        if tags and tags != topic.tags():
+    existing = next((t for t in broker.list_topics() if t.name == name), None)
+    if existing is not None:
+        # CreateTopic again: only the attributes given are compared (so a topic changed since by
+        # SetTopicAttributes is still the same topic); the tags, if given, must be its tags.
+        current = existing.attributes()
+        if any(current.get(k, "") != v for k, v in attributes.items() if k != "FifoTopic"):
+            raise InvalidParameter("Invalid parameter: Attributes Reason: Topic already exists with different "
+                                   "attributes")
+        if tags and tags != existing.tags():
             raise InvalidParameter("Invalid parameter: Tags Reason: Topic already exists with different tags")
-        return _xml({"TopicArn": topic.arn})
+        return _xml({"TopicArn": existing.arn})
+    topic = broker.create_topic(name, attributes={k: v for k, v in attributes.items() if k in core_names})
     try:
         for key, value in attributes.items():
             if key not in core_names:
@@ -294,6 +300,8 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
             out["filter_policy"] = value or None
         elif name == "RedrivePolicy":
             out["dead_letter_queue"] = _dead_letter_arn(value, invalid) if value else None
+        elif name == "DeliveryPolicy":
+            out["delivery_policy"] = value
         elif name not in _SUBSCRIPTION_ATTRIBUTES:
             raise invalid("AttributeName")
     return out
@@ -335,7 +343,10 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
             raise InvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different "
                                    "attributes")
         return _xml({"SubscriptionArn": existing.arn})
+    delivery_policy = settings.pop("delivery_policy", None)
     subscription = topic.subscribe(endpoint, **settings)  # an SQS ARN: the queue need not exist here
+    if delivery_policy:
+        subscription.set_attributes(delivery_policy=delivery_policy)
     pending = subscription.attributes()["PendingConfirmation"] == "true"
     arn = "pending confirmation" if pending and not _bool(r.get("ReturnSubscriptionArn", "false")) else subscription.arn
     return _xml({"SubscriptionArn": arn})
