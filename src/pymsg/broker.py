@@ -23,6 +23,7 @@ from .errors import (
 )
 from .kinesis import Stream
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
+from .sns_mobile import Mobile
 from .sqs_move import MoveTasks
 
 _ACCOUNT = re.compile(r"\d{12}")
@@ -69,6 +70,7 @@ class Broker:
         self._topics: dict[str, Topic] = {}  # one wrapper per live topic, by name
         self._moves = MoveTasks(self)
         self._sns = Deliveries(self)
+        self._mobile = Mobile(self)  # SMS, email and push: recorded, not sent
         self._sns_hook = _Hook(self._sns.run_due)  # retries run when a manual clock moves
         if isinstance(self._clock, ManualClock):
             self._clock._add_hook(self._sns_hook)
@@ -359,6 +361,28 @@ class Broker:
             raise InvalidParameter(f"Invalid parameter: Attributes Reason: unknown attribute {sorted(attrs)[0]}.")
         core = self._core.create_topic(name, bool(content_based_deduplication), str(display_name))
         return self._wrap_topic(core)
+
+    def sent_sms(self, *, clear: bool = False) -> list[dict[str, Any]]:
+        """The SMS messages SNS sent (to sms subscriptions, or by Publish with a PhoneNumber),
+        oldest first: dicts with PhoneNumber, Message, MessageId and, from a topic, TopicArn and
+        SubscriptionArn. pymsg records them instead of sending; ``clear`` empties the record."""
+        return self._mobile.sent("sms", clear)
+
+    def sent_emails(self, *, clear: bool = False) -> list[dict[str, Any]]:
+        """The emails SNS sent to email and email-json subscriptions (the confirmation requests
+        among them, with their Token): dicts with Endpoint, Body, Type, TopicArn and
+        SubscriptionArn, oldest first."""
+        return self._mobile.sent("email", clear)
+
+    def push_messages(self, *, clear: bool = False) -> list[dict[str, Any]]:
+        """The mobile push messages SNS sent to platform endpoints: dicts with TargetArn, Message
+        and MessageId, oldest first."""
+        return self._mobile.sent("push", clear)
+
+    def opt_out_phone_number(self, phone_number: str) -> None:
+        """Marks a phone number opted out of SMS, as a recipient replying STOP does on AWS
+        (CheckIfPhoneNumberIsOptedOut and ListPhoneNumbersOptedOut then name it)."""
+        self._mobile.opt_out(phone_number)
 
     def get_topic(self, name_or_arn: str) -> Topic:
         """The topic a name or ARN names; raises NotFound."""

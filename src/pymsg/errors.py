@@ -188,6 +188,10 @@ class ParameterValueInvalid(PymsgError, ValueError):
     """A message attribute SNS refuses (its code for them; botocore's InvalidParameterValueException)."""
 
 
+class EndpointDisabled(PymsgError, ValueError):
+    """Publish to a platform endpoint whose Enabled attribute is false (SNS)."""
+
+
 class ValidationError(PymsgError, ValueError):
     """A request member outside the SNS model's constraints (SNS's name for ValidationException)."""
 
@@ -278,6 +282,7 @@ __all__ = [
     "InvalidParameter",
     "ParameterValueInvalid",
     "ValidationError",
+    "EndpointDisabled",
     "NotFound",
     "ResourceNotFound",
     "TagLimitExceeded",

@@ -32,6 +32,7 @@ from .errors import (
     TooManyEntriesInBatchRequest,
 )
 from .policy import ALREADY_EXISTS, add_statement, remove_statement
+from .sns_mobile import EMAIL, PHONE_NUMBER
 from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ _HTTP_RETRIES: tuple[float, ...] = (20.0,) * 3  # HTTP/S default: 3 retries, 20 
 
 
 _RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")  # the protocols raw message delivery applies to
+_RECORDED_PROTOCOLS = ("sms", "email", "email-json", "application")  # what pymsg records instead of sending
 
 
 class PublishResult(NamedTuple):
@@ -170,13 +172,19 @@ class Topic:
         filter_policy: Union[str, Mapping[str, Any], None] = None,
         filter_policy_scope: str = "MessageAttributes",
         dead_letter_queue: Union[Queue, str, None] = None,
+        protocol: Optional[str] = None,
     ) -> Subscription:
-        """Subscribe a Queue (protocol sqs; or an SQS queue ARN), a Python callable (protocol lambda: it gets the
-        Lambda SNS event) or an ``http://``/``https://`` URL (it gets a SubscriptionConfirmation
-        and receives nothing until :meth:`confirm_subscription`). The policy is compiled now
-        (InvalidParameter when invalid). Subscribing the same endpoint again returns the same
+        """Subscribe a Queue (protocol sqs; or an SQS queue ARN), a Python callable (protocol
+        lambda: it gets the Lambda SNS event) or an ``http://``/``https://`` URL (it gets a
+        SubscriptionConfirmation and receives nothing until :meth:`confirm_subscription`). With
+        ``protocol`` "sms" (a phone number), "email" or "email-json" (an address, confirmed as
+        http ones are) or "application" (a platform endpoint ARN), what SNS would send is
+        recorded instead (Broker.sent_sms, sent_emails, push_messages). The policy is compiled
+        now (InvalidParameter when invalid). Subscribing the same endpoint again returns the same
         subscription; with other settings it raises InvalidParameter."""
-        if isinstance(endpoint, Queue):
+        if protocol in _RECORDED_PROTOCOLS:
+            endpoint_text, queue_core = self._recorded_endpoint(protocol, endpoint), None
+        elif isinstance(endpoint, Queue):
             protocol, endpoint_text, queue_core = "sqs", endpoint.arn, endpoint._core
         elif isinstance(endpoint, str) and endpoint.startswith("arn:") and endpoint.split(":")[2:3] == ["sqs"]:
             # An SQS queue by ARN: AWS subscribes one it cannot see (another account's, or none yet);
@@ -201,7 +209,7 @@ class Topic:
                                    "support raw message delivery.")
         if not isinstance(filter_policy_scope, str):
             raise InvalidParameter("Invalid parameter: FilterPolicyScope must be a str.")
-        pending = protocol in ("http", "https")
+        pending = protocol in ("http", "https", "email", "email-json")
         self._check_dead_letter_queue(dead_letter_queue)
         arn = self._core.subscribe(
             protocol, endpoint_text, queue_core, bool(raw_message_delivery), _policy_text(filter_policy),
@@ -216,6 +224,18 @@ class Topic:
                     self._tokens[token] = arn
                     self._broker._sns.confirm_request(self, subscription, token)
         return subscription
+
+    def _recorded_endpoint(self, protocol: str, endpoint: Any) -> str:
+        """The endpoint of an sms, email, email-json or application subscription, checked as AWS checks it."""
+        if protocol == "sms":
+            if not isinstance(endpoint, str) or not PHONE_NUMBER.fullmatch(endpoint):
+                raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")
+        elif protocol in ("email", "email-json"):
+            if not isinstance(endpoint, str) or not EMAIL.fullmatch(endpoint):
+                raise InvalidParameter("Invalid parameter: Email address")
+        elif not isinstance(endpoint, str) or not self._broker._mobile.has_endpoint(endpoint):
+            raise InvalidParameter(f"Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint {endpoint}")
+        return endpoint
 
     def _restore_subscription(self, arn: str, protocol: str, endpoint: str, raw: bool, policy: str, scope: str,
                               dead_letter_arn: str, pending: bool, tokens: Iterable[str]) -> None:
@@ -607,7 +627,8 @@ class Deliveries:
         self.run_due()
 
     def confirm_request(self, topic: Topic, subscription: Subscription, token: str) -> None:
-        """POSTs the SubscriptionConfirmation an HTTP(S) subscriber must answer."""
+        """POSTs the SubscriptionConfirmation an HTTP(S) subscriber must answer (an email
+        subscriber's is recorded as the email it would get)."""
         region = self._broker.region
         body = json.dumps({
             "Type": "SubscriptionConfirmation",
@@ -622,6 +643,10 @@ class Deliveries:
             "Signature": "",
             "SigningCertURL": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-pymsg.pem",
         }, indent=2)
+        if subscription.protocol in ("email", "email-json"):
+            self._broker._mobile.record_email(subscription.endpoint, body, Type="SubscriptionConfirmation", Token=token,
+                                              TopicArn=topic.arn, SubscriptionArn=subscription.arn)
+            return
         try:
             _post(subscription._target, body, "SubscriptionConfirmation", topic.arn, subscription.arn,
                   json.loads(body)["MessageId"])
@@ -644,7 +669,9 @@ class Deliveries:
         if subscription is None:  # unsubscribed meanwhile
             return
         try:
-            if a.protocol == "lambda":
+            if a.protocol in _RECORDED_PROTOCOLS:
+                self._record(a, subscription)
+            elif a.protocol == "lambda":
                 subscription._target(_lambda_event(a.subscription_arn, a.body))
             else:
                 _post(subscription._target, a.body, "Notification", a.topic.arn, a.subscription_arn, a.message_id)
@@ -662,6 +689,23 @@ class Deliveries:
         else:
             with self._lock:
                 heapq.heappush(self._heap, retry)
+
+    def _record(self, a: _Attempt, subscription: Subscription) -> None:
+        """An sms, email, email-json or application delivery, recorded as what would be sent."""
+        mobile = self._broker._mobile
+        try:
+            envelope = json.loads(a.body)
+            message = envelope["Message"] if isinstance(envelope, dict) and "Message" in envelope else a.body
+        except ValueError:  # raw delivery
+            message = a.body
+        fields = {"MessageId": a.message_id, "TopicArn": a.topic.arn, "SubscriptionArn": a.subscription_arn}
+        if a.protocol == "sms":
+            mobile.record_sms(subscription.endpoint, message, **fields)
+        elif a.protocol == "application":
+            mobile.push(subscription.endpoint, message, **fields)
+        else:  # email gets the message text, email-json the whole notification
+            mobile.record_email(subscription.endpoint, message if a.protocol == "email" else a.body,
+                                Type="Notification", **fields)
 
     @staticmethod
     def _next_delay(protocol: str, retries_made: int) -> Optional[float]:

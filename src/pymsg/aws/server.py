@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
@@ -117,8 +118,39 @@ class _Handler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload: dict[str, Any]) -> None:
         self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
 
+    def _outbox(self, path: str, query: str, clear: bool) -> bool:
+        """GET (or DELETE, which empties it) /_aws/sns/sms-messages or platform-endpoint-messages:
+        what SNS recorded instead of sending, by phone number or endpoint ARN, as LocalStack
+        answers. `region` and `accountId` query parameters pick the scope; False for other paths."""
+        kinds = {"/_aws/sns/sms-messages": ("sms", "sms_messages", "PhoneNumber"),
+                 "/_aws/sns/platform-endpoint-messages": ("push", "platform_endpoint_messages", "TargetArn")}
+        if path.rstrip("/") not in kinds:
+            return False
+        kind, member, key = kinds[path.rstrip("/")]
+        parameters = dict(urllib.parse.parse_qsl(query))
+        try:
+            broker = self.server.broker.scope(parameters.get("accountId"), parameters.get("region"))
+        except PymsgError as exc:
+            self._json(400, {"message": str(exc)})
+            return True
+        grouped: dict[str, list[dict[str, Any]]] = {}
+        for message in broker._mobile.sent(kind, clear):
+            grouped.setdefault(message[key], []).append(message)
+        if clear:
+            self._reply(204, {}, b"")
+        else:
+            self._json(200, {"region": broker.region, member: grouped})
+        return True
+
+    def do_DELETE(self) -> None:
+        path, _, query = self.path.partition("?")
+        if not self._outbox(path, query, clear=True):
+            self._json(404, {"message": f"No route for DELETE {path}"})
+
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
+        if self._outbox(path, query, clear=False):
+            return
         if path.rstrip("/") in ("/_pymsg/health", "/health"):
             self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
         elif "Action=" in query:  # the query protocol allows GET with the members in the URL

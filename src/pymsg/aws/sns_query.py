@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import uuid
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
@@ -236,9 +237,9 @@ def list_tags_for_resource(broker: Broker, r: dict[str, Any]) -> str:
 PAGE = 100  # List* calls answer 100 at a time
 
 
-def _page(items: list[Any], r: dict[str, Any]) -> tuple[list[Any], str]:
+def _page(items: list[Any], r: dict[str, Any], name: str = "NextToken") -> tuple[list[Any], str]:
     """One page of `items` from NextToken (an offset), and the XML of the next token if any."""
-    token = r.get("NextToken")
+    token = r.get(name)
     start = 0
     if token:
         try:
@@ -246,7 +247,7 @@ def _page(items: list[Any], r: dict[str, Any]) -> tuple[list[Any], str]:
         except (ValueError, UnicodeDecodeError):
             raise InvalidParameter("Invalid parameter: NextToken") from None
     end = start + PAGE
-    following = f"<NextToken>{base64.b64encode(str(end).encode()).decode()}</NextToken>" if end < len(items) else ""
+    following = f"<{name}>{base64.b64encode(str(end).encode()).decode()}</{name}>" if end < len(items) else ""
     return items[start:end], following
 
 
@@ -327,8 +328,9 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
         raise InvalidParameter("Invalid parameter: Endpoint must match the specified protocol")
     if protocol == "sqs" and (len(str(endpoint).split(":")) != 6 or not str(endpoint).startswith("arn:")):
         raise InvalidParameter("Invalid parameter: SQS endpoint ARN")
-    if protocol not in ("sqs", "http", "https"):
-        raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg serves sqs, http and https over the wire)")
+    if protocol in ("lambda", "firehose"):
+        raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg delivers to Python callables in "
+                               "process; it cannot call AWS Lambda or Firehose)")
     if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
         raise InvalidParameter("Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be "
                                "subscribed to standard SNS topics")  # sic: AWS says "Invalid parameter" twice
@@ -344,7 +346,8 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
                                    "attributes")
         return _xml({"SubscriptionArn": existing.arn})
     delivery_policy = settings.pop("delivery_policy", None)
-    subscription = topic.subscribe(endpoint, **settings)  # an SQS ARN: the queue need not exist here
+    recorded = {"protocol": protocol} if protocol in ("sms", "email", "email-json", "application") else {}
+    subscription = topic.subscribe(endpoint, **settings, **recorded)  # an SQS ARN: the queue need not exist here
     if delivery_policy:
         subscription.set_attributes(delivery_policy=delivery_policy)
     pending = subscription.attributes()["PendingConfirmation"] == "true"
@@ -406,11 +409,15 @@ def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
 
 def publish(broker: Broker, r: dict[str, Any]) -> str:
     name = "TopicArn" if r.get("TopicArn") else "TargetArn"
+    message = r.get("Message")
+    if r.get("PhoneNumber") and not r.get(name):
+        return _xml({"MessageId": _send_sms(broker, r, message)})
     if not r.get(name):
         raise InvalidParameter("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
-    message = r.get("Message")
-    if message is None:
+    if message is None or message == "":
         raise InvalidParameter("Invalid parameter: Empty message")
+    if name == "TargetArn" and ":endpoint/" in str(r[name]):
+        return _xml({"MessageId": _push(broker, r, message)})
     result = _topic(broker, r, name).publish(message, **_publish_kwargs(r))
     return _xml({"MessageId": result.message_id, "SequenceNumber": result.sequence_number})
 
@@ -426,6 +433,119 @@ def publish_batch(broker: Broker, r: dict[str, Any]) -> str:
     successful = [{"Id": i, "MessageId": p.message_id, "SequenceNumber": p.sequence_number} for i, p in result.successful]
     failed = [{"Id": f.id, "Code": f.code, "Message": f.message, "SenderFault": f.sender_fault} for f in result.failed]
     return _xml({"Successful": successful, "Failed": failed})
+
+
+# --- SMS, email and mobile push (recorded: see pymsg.sns_mobile) ---------------------------------
+
+def _structured(r: dict[str, Any], message: Any, key: str) -> str:
+    """The message for one channel: with MessageStructure=json, its `key` entry or the default."""
+    if r.get("MessageStructure") != "json":
+        return str(message)
+    try:
+        structure = json.loads(message)
+    except (TypeError, ValueError):
+        raise InvalidParameter("Invalid parameter: Message Structure - JSON message body failed to parse") from None
+    if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
+        raise InvalidParameter("Invalid parameter: Message Structure - No default entry in JSON message body")
+    chosen = structure.get(key)
+    return chosen if isinstance(chosen, str) else structure["default"]
+
+
+def _send_sms(broker: Broker, r: dict[str, Any], message: Any) -> str:
+    number = broker._mobile.check_phone_number(r.get("PhoneNumber"), "{number} is not valid to publish to")
+    if message in (None, ""):
+        raise InvalidParameter("Invalid parameter: Empty message")
+    message_id = str(uuid.uuid4())
+    broker._mobile.record_sms(number, _structured(r, message, "sms"), MessageId=message_id,
+                              MessageAttributes=_message_attributes(r.get("MessageAttributes")) or {})
+    return message_id
+
+
+def _push(broker: Broker, r: dict[str, Any], message: Any) -> str:
+    arn = str(r["TargetArn"])
+    platform = arn.split(":endpoint/", 1)[1].split("/", 1)[0]
+    message_id = str(uuid.uuid4())
+    broker._mobile.push(arn, _structured(r, message, platform), MessageId=message_id)
+    return message_id
+
+
+def set_sms_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.set_sms_attributes(_map(r.get("attributes")))
+    return ""
+
+
+def get_sms_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    names = [str(n) for n in _entries(r.get("attributes"))]
+    return "<attributes>" + _attributes_xml(broker._mobile.get_sms_attributes(names)) + "</attributes>"
+
+
+def check_if_phone_number_is_opted_out(broker: Broker, r: dict[str, Any]) -> str:
+    return _xml({"isOptedOut": broker._mobile.is_opted_out(r.get("phoneNumber"))})
+
+
+def list_phone_numbers_opted_out(broker: Broker, r: dict[str, Any]) -> str:
+    numbers, following = _page(broker._mobile.opted_out(), r, "nextToken")
+    return "<phoneNumbers>" + "".join(f"<member>{escape(n)}</member>" for n in numbers) + "</phoneNumbers>" + following
+
+
+def opt_in_phone_number(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.opt_in(r.get("phoneNumber"))
+    return ""
+
+
+def create_platform_application(broker: Broker, r: dict[str, Any]) -> str:
+    arn = broker._mobile.create_application(_required(r, "Name"), _required(r, "Platform"), _map(r.get("Attributes")))
+    return _xml({"PlatformApplicationArn": arn})
+
+
+def get_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    attributes = broker._mobile.application_attributes(_required(r, "PlatformApplicationArn"))
+    return "<Attributes>" + _attributes_xml(attributes) + "</Attributes>"
+
+
+def set_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.set_application_attributes(_required(r, "PlatformApplicationArn"), _map(r.get("Attributes")))
+    return ""
+
+
+def list_platform_applications(broker: Broker, r: dict[str, Any]) -> str:
+    applications, following = _page(broker._mobile.applications(), r)
+    return "<PlatformApplications>" + "".join(
+        f"<member><PlatformApplicationArn>{escape(arn)}</PlatformApplicationArn><Attributes>{_attributes_xml(a)}"
+        "</Attributes></member>" for arn, a in applications) + "</PlatformApplications>" + following
+
+
+def delete_platform_application(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.delete_application(_required(r, "PlatformApplicationArn"))
+    return ""
+
+
+def create_platform_endpoint(broker: Broker, r: dict[str, Any]) -> str:
+    arn = broker._mobile.create_endpoint(_required(r, "PlatformApplicationArn"), r.get("Token"),
+                                         r.get("CustomUserData"), _map(r.get("Attributes")))
+    return _xml({"EndpointArn": arn})
+
+
+def get_endpoint_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    attributes = broker._mobile.endpoint_attributes(_required(r, "EndpointArn"))
+    return "<Attributes>" + _attributes_xml(attributes) + "</Attributes>"
+
+
+def set_endpoint_attributes(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.set_endpoint_attributes(_required(r, "EndpointArn"), _map(r.get("Attributes")))
+    return ""
+
+
+def list_endpoints_by_platform_application(broker: Broker, r: dict[str, Any]) -> str:
+    endpoints, following = _page(broker._mobile.endpoints(_required(r, "PlatformApplicationArn")), r)
+    return "<Endpoints>" + "".join(
+        f"<member><EndpointArn>{escape(arn)}</EndpointArn><Attributes>{_attributes_xml(a)}</Attributes></member>"
+        for arn, a in endpoints) + "</Endpoints>" + following
+
+
+def delete_endpoint(broker: Broker, r: dict[str, Any]) -> str:
+    broker._mobile.delete_endpoint(_required(r, "EndpointArn"))
+    return ""
 
 
 OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], str]] = {
@@ -448,6 +568,21 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], str]] = {
     "SetSubscriptionAttributes": set_subscription_attributes,
     "Publish": publish,
     "PublishBatch": publish_batch,
+    "SetSMSAttributes": set_sms_attributes,
+    "GetSMSAttributes": get_sms_attributes,
+    "CheckIfPhoneNumberIsOptedOut": check_if_phone_number_is_opted_out,
+    "ListPhoneNumbersOptedOut": list_phone_numbers_opted_out,
+    "OptInPhoneNumber": opt_in_phone_number,
+    "CreatePlatformApplication": create_platform_application,
+    "GetPlatformApplicationAttributes": get_platform_application_attributes,
+    "SetPlatformApplicationAttributes": set_platform_application_attributes,
+    "ListPlatformApplications": list_platform_applications,
+    "DeletePlatformApplication": delete_platform_application,
+    "CreatePlatformEndpoint": create_platform_endpoint,
+    "GetEndpointAttributes": get_endpoint_attributes,
+    "SetEndpointAttributes": set_endpoint_attributes,
+    "ListEndpointsByPlatformApplication": list_endpoints_by_platform_application,
+    "DeleteEndpoint": delete_endpoint,
 }
 
 _STATUS = {"NotFound": 404, "ResourceNotFound": 404, "AuthorizationError": 403}
