@@ -171,7 +171,7 @@ def test_dead_letter_queue(sqs: Any, clock: pymsg.ManualClock) -> None:
     handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
     with pytest.raises(ClientError) as excinfo:
         sqs.start_message_move_task(SourceArn=dlq_arn)
-    assert error(excinfo) == ("AWS.SimpleQueueService.UnsupportedOperation", 400)
+    assert error(excinfo) == ("InvalidParameterValue", 400)
     (running,) = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
     assert running["Status"] == "RUNNING" and running["TaskHandle"] == handle
     assert running["ApproximateNumberOfMessagesToMove"] == 2 and running["MaxNumberOfMessagesPerSecond"] == 1
@@ -185,7 +185,10 @@ def test_dead_letter_queue(sqs: Any, clock: pymsg.ManualClock) -> None:
     assert "TaskHandle" not in failed and "NonExistentQueue" in failed["FailureReason"]
     with pytest.raises(ClientError) as excinfo:
         sqs.cancel_message_move_task(TaskHandle=handle)
-    assert error(excinfo) == ("ResourceNotFoundException", 400)
+    assert error(excinfo) == ("ResourceNotFoundException", 404)  # SQS's is a 404, Kinesis's a 400
+    with pytest.raises(ClientError) as excinfo:
+        sqs.cancel_message_move_task(TaskHandle="not-a-handle")
+    assert error(excinfo) == ("InvalidParameterValue", 400)
     assert [x["Body"] for x in sqs.receive_message(QueueUrl=dlq)["Messages"]] == ["second"]
 
 

@@ -48,11 +48,11 @@ def test_a_rate_spreads_the_move_over_clock_time_and_cancel_stops_it(broker: pym
     assert target.attributes()["ApproximateNumberOfMessages"] == "0"
     clock.advance(1)
     assert target.attributes()["ApproximateNumberOfMessages"] == "3"
-    with pytest.raises(pymsg.UnsupportedOperation):
+    with pytest.raises(pymsg.InvalidParameterValue, match="^There is already a task running"):
         broker.start_message_move_task(dlq)
     other_dlq = broker.create_queue("other-dlq")
     broker.create_queue("feeder", dead_letter_queue=other_dlq)
-    with pytest.raises(pymsg.UnsupportedOperation):  # the destination is busy too
+    with pytest.raises(pymsg.InvalidParameterValue):  # the destination is busy too
         broker.start_message_move_task(other_dlq, target)
     clock.advance(1)
     assert broker.cancel_message_move_task(handle) == 6
@@ -62,7 +62,7 @@ def test_a_rate_spreads_the_move_over_clock_time_and_cancel_stops_it(broker: pym
     assert cancelled["DestinationArn"] == target.arn and cancelled["MaxNumberOfMessagesPerSecond"] == 3
     assert sorted(m.body for m in target.receive(10)) == [f"m{i}" for i in range(6)]  # oldest first
     assert dlq.attributes()["ApproximateNumberOfMessages"] == "4"
-    with pytest.raises(pymsg.ResourceNotFoundException):
+    with pytest.raises(pymsg.ResourceNotFoundException, match="^Task does not exist.$"):
         broker.cancel_message_move_task(handle)
     broker.start_message_move_task(dlq, target)  # done with the first, a second may start
     assert [t["Status"] for t in broker.list_message_move_tasks(dlq, max_results=10)] == ["COMPLETED", "CANCELLED"]
@@ -85,15 +85,21 @@ def test_fifo_redrive_keeps_group_order(broker: pymsg.Broker) -> None:
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda b, d: b.start_message_move_task(b.create_queue("lonely")), pymsg.InvalidParameterValue, "Dead Letter"),
+    (lambda b, d: b.start_message_move_task(b.create_queue("lonely")), pymsg.InvalidParameterValue,
+     "^Source queue must be configured as a Dead Letter Queue.$"),
     (lambda b, d: b.start_message_move_task("arn:aws:sqs:us-east-1:000000000000:nope"),
-     pymsg.ResourceNotFoundException, "SourceArn"),
+     pymsg.ResourceNotFoundException, "^The resource that you specified for the SourceArn parameter doesn't exist.$"),
     (lambda b, d: b.start_message_move_task(d, "arn:aws:sqs:us-east-1:000000000000:nope"),
-     pymsg.ResourceNotFoundException, "DestinationArn"),
+     pymsg.ResourceNotFoundException,
+     "^The resource that you specified for the DestinationArn parameter doesn't exist.$"),
     (lambda b, d: b.start_message_move_task(d, max_messages_per_second=0), pymsg.InvalidParameterValue, "1 to 500"),
     (lambda b, d: b.start_message_move_task(d, max_messages_per_second=501), pymsg.InvalidParameterValue, "1 to 500"),
     (lambda b, d: b.list_message_move_tasks(d, max_results=11), pymsg.InvalidParameterValue, "between 1 and 10"),
-    (lambda b, d: b.cancel_message_move_task("bogus"), pymsg.ResourceNotFoundException, "not running"),
+    (lambda b, d: b.cancel_message_move_task("bogus"), pymsg.InvalidParameterValue,
+     "^Value for parameter TaskHandle is invalid.$"),
+    (lambda b, d: b.cancel_message_move_task("eyJ0YXNrSWQiOiAieCIsICJzb3VyY2VBcm4iOiAiYXJuOmF3czpzcXM6dXMtZWFzdC0xOj"
+                                             "AwMDAwMDAwMDAwMDpub3BlIn0="),  # {"taskId": "x", "sourceArn": ...:nope}
+     pymsg.ResourceNotFoundException, "^The resource that you specified for the SourceArn parameter doesn't exist."),
 ])
 def test_bad_calls_raise_and_start_nothing(broker: pymsg.Broker, dlq: pymsg.Queue, call: object,
                                            error: type, message: str) -> None:

@@ -29,7 +29,6 @@ from .errors import (
     PymsgError,
     QueueDoesNotExist,
     ResourceNotFoundException,
-    UnsupportedOperation,
 )
 
 if TYPE_CHECKING:
@@ -70,6 +69,13 @@ class MoveTask:
         return out
 
 
+class _NotFound(ResourceNotFoundException):
+    """SQS answers its ResourceNotFoundException with HTTP 404 (Kinesis, with 400)."""
+
+    code = "ResourceNotFoundException"
+    http_status = 404
+
+
 class MoveTasks:
     """The broker's message move tasks. Thread-safe."""
 
@@ -90,8 +96,7 @@ class MoveTasks:
         """StartMessageMoveTask; returns the TaskHandle."""
         source = self._queue(source_arn, "SourceArn")
         if not source.dead_letter_source_queues():
-            raise InvalidParameterValue(f"Value {source_arn} for parameter SourceArn is invalid. Reason: Source queue "
-                                        "must be configured as a Dead Letter Queue.")
+            raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
         if destination_arn is not None:
             destination = self._queue(destination_arn, "DestinationArn")
             if destination.fifo != source.fifo:
@@ -106,8 +111,8 @@ class MoveTasks:
             busy = {t.source.arn for t in self._tasks if t.status == "RUNNING"} | {
                 t.destination_arn for t in self._tasks if t.status == "RUNNING" and t.destination_arn}
             if source.arn in busy or (destination_arn is not None and destination_arn in busy):
-                raise UnsupportedOperation("There is already a task running. Only one active task is allowed for "
-                                           "a source queue arn at a given time.")
+                raise InvalidParameterValue("There is already a task running. Only one active task is allowed for "
+                                            "a source queue arn at a given time.")
             handle = base64.b64encode(json.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source.arn}).encode()
                                       ).decode()
             visible = int(source.attributes()["ApproximateNumberOfMessages"])
@@ -130,11 +135,16 @@ class MoveTasks:
 
     def cancel(self, handle: str) -> int:
         """CancelMessageMoveTask; returns ApproximateNumberOfMessagesMoved."""
+        try:  # a handle is base64 JSON naming the task and its source queue
+            source_arn = json.loads(base64.b64decode(handle, validate=True))["sourceArn"]
+        except (TypeError, ValueError, KeyError):
+            raise InvalidParameterValue("Value for parameter TaskHandle is invalid.") from None
+        self._queue(source_arn, "SourceArn")
         self.run_due()
         with self._lock:
             task = next((t for t in self._tasks if t.handle == handle), None)
             if task is None or task.status != "RUNNING":
-                raise ResourceNotFoundException(f"Task does not exist or is not running: {handle!r}.")
+                raise _NotFound("Task does not exist.")
             task.status = "CANCELLED"  # AWS passes through CANCELLING; here the next move never starts
             return task.moved
 
@@ -218,5 +228,4 @@ class MoveTasks:
         try:
             return self._broker.get_queue_by_arn(arn)
         except QueueDoesNotExist:
-            raise ResourceNotFoundException(f"The resource that you specified for the {parameter} parameter "
-                                            f"doesn't exist: {arn}.") from None
+            raise _NotFound(f"The resource that you specified for the {parameter} parameter doesn't exist.") from None
