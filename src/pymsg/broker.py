@@ -17,12 +17,12 @@ from .errors import (
     InvalidArgumentException,
     InvalidParameterValue,
     QueueDoesNotExist,
-    QueueNameExists,
     ResourceNotFoundException,
     ValidationException,
 )
 from .kinesis import Stream
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
+from .messages import SQS, error
 from .sns_mobile import Mobile
 from .sqs_move import MoveTasks
 
@@ -218,8 +218,7 @@ class Broker:
             with queue._lock:
                 differs = [k for k, v in settings.items() if queue._settings.get(k, "") != v]
             if differs:
-                raise QueueNameExists("A queue already exists with the same name and a different value for attribute "
-                                      + _SETTING_NAMES[differs[0]])
+                raise error(SQS, "queue_exists", name=_SETTING_NAMES[differs[0]])
         else:
             queue._apply_settings(settings)
         return queue

@@ -19,10 +19,10 @@ from .errors import (
     InvalidArgumentException,
     LimitExceededException,
     ResourceInUseException,
-    ResourceNotFoundException,
     ValidationException,
 )
 from .kinesis_consumer import Consumer, LeaseTable, Processor
+from .messages import KINESIS, error
 from .sqs import MAX_TAGS, check_tags
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ CONSUMER_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
 def _kms(encryption_type: Any, key_id: Any) -> str:
     """The EncryptionType Start/StopStreamEncryption take: KMS, with a KeyId."""
     if encryption_type != "KMS":
-        raise InvalidArgumentException("KMS is the only valid EncryptionType for this request.")
+        raise error(KINESIS, "encryption_type")
     if not isinstance(key_id, str) or not 1 <= len(key_id) <= 2048:
         raise ValidationException("1 validation error detected: Value at 'keyId' failed to satisfy constraint: "
                                   "Member must have length between 1 and 2048")
@@ -264,7 +264,7 @@ class Stream(_core.StreamHandle):
 
     def _check_alive(self) -> None:
         if self._core.deleted:
-            raise ResourceNotFoundException(f"Stream {self.name} under account {self._broker.account_id} not found.")
+            raise error(KINESIS, "stream_missing", name=self.name, account=self._broker.account_id)
 
     def add_tags(self, tags: Mapping[str, str]) -> None:
         """AddTagsToStream: adds or overwrites tags (at most 50 per stream)."""
@@ -392,8 +392,7 @@ class Stream(_core.StreamHandle):
             found = self._fan_out.get(consumer_name) if consumer_name else next(
                 (c for c in self._fan_out.values() if c["ConsumerARN"] == consumer_arn), None)
         if found is None:
-            raise ResourceNotFoundException(f"Consumer {consumer_name or consumer_arn}, account "
-                                            f"{self._broker.account_id} not found.")
+            raise error(KINESIS, "consumer_missing", name=consumer_name or consumer_arn, account=self._broker.account_id)
         return {**found, "StreamARN": self.arn}
 
     def list_stream_consumers(self) -> list[dict[str, Any]]:

@@ -20,17 +20,8 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from . import _core
-from .errors import (
-    BatchEntryIdsNotDistinct,
-    BatchRequestTooLong,
-    EmptyBatchRequest,
-    InvalidBatchEntryId,
-    InvalidParameter,
-    NotFound,
-    PymsgError,
-    TagLimitExceeded,
-    TooManyEntriesInBatchRequest,
-)
+from .errors import InvalidBatchEntryId, InvalidParameter, PymsgError
+from .messages import SNS, error
 from .policy import ALREADY_EXISTS, add_statement, remove_statement
 from .sns_mobile import EMAIL, PHONE_NUMBER
 from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
@@ -116,8 +107,7 @@ class Subscription:
             self._delivery_policy = _delivery_policy(delivery_policy, "")
         if raw_message_delivery is not None:
             if raw_message_delivery and self.protocol not in _RAW_PROTOCOLS:
-                raise InvalidParameter(f"Invalid parameter: Delivery protocol [{self.protocol}] does not support raw "
-                                       "message delivery.")
+                raise error(SNS, "raw_delivery_protocol", reason="", protocol=self.protocol)
             raw = bool(raw_message_delivery)
         if filter_policy is not False and filter_policy is not True:
             policy = _policy_text(filter_policy)
@@ -205,8 +195,7 @@ class Topic:
                 f"Invalid parameter: Endpoint must be a Queue, a callable or an http(s) URL, not {endpoint!r}."
             )
         if raw_message_delivery and protocol not in _RAW_PROTOCOLS:
-            raise InvalidParameter(f"Invalid parameter: Attributes Reason: Delivery protocol [{protocol}] does not "
-                                   "support raw message delivery.")
+            raise error(SNS, "raw_delivery_protocol", reason="Attributes Reason: ", protocol=protocol)
         if not isinstance(filter_policy_scope, str):
             raise InvalidParameter("Invalid parameter: FilterPolicyScope must be a str.")
         pending = protocol in ("http", "https", "email", "email-json")
@@ -229,10 +218,10 @@ class Topic:
         """The endpoint of an sms, email, email-json or application subscription, checked as AWS checks it."""
         if protocol == "sms":
             if not isinstance(endpoint, str) or not PHONE_NUMBER.fullmatch(endpoint):
-                raise InvalidParameter(f"Invalid SMS endpoint: {endpoint}")
+                raise error(SNS, "sms_endpoint", endpoint=endpoint)
         elif protocol in ("email", "email-json"):
             if not isinstance(endpoint, str) or not EMAIL.fullmatch(endpoint):
-                raise InvalidParameter("Invalid parameter: Email address")
+                raise error(SNS, "email_endpoint")
         elif not isinstance(endpoint, str) or not self._broker._mobile.has_endpoint(endpoint):
             raise InvalidParameter(f"Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint {endpoint}")
         return endpoint
@@ -267,12 +256,12 @@ class Topic:
         error. InvalidParameter ("Invalid token" for a string no token looks like, "Invalid
         parameter: Token" for one this topic did not issue or whose subscription is gone)."""
         if not looks_like_token(token):
-            raise InvalidParameter("Invalid token")
+            raise error(SNS, "invalid_token")
         with self._lock:
             arn = self._tokens.get(token)
             subscription = self._subscriptions.get(arn) if arn else None
         if subscription is None:
-            raise InvalidParameter("Invalid parameter: Token")
+            raise error(SNS, "unknown_token")
         _, _, _, raw, policy, scope, dlq, _pending = self._core.subscription(arn)
         self._core.set_subscription(arn, raw, policy, scope, dlq, False)
         return self._subscriptions[arn]
@@ -331,24 +320,23 @@ class Topic:
         if not isinstance(entries, (list, tuple)):
             raise InvalidParameter("Invalid parameter: PublishBatchRequestEntries must be a list of dicts.")
         if not entries:
-            raise EmptyBatchRequest("The batch request doesn't contain any entries.")
+            raise error(SNS, "batch_empty")
         if len(entries) > 10:
-            raise TooManyEntriesInBatchRequest("The batch request contains more entries than permissible.")
+            raise error(SNS, "batch_too_many")
         ids = []
         for entry in entries:
             entry_id = entry.get("id") if isinstance(entry, Mapping) else None
             if not isinstance(entry_id, str) or not entry_id:
                 raise InvalidBatchEntryId("The Id of a batch entry in a batch request doesn't abide by the specification.")
             if len(entry_id) > 80:
-                raise InvalidBatchEntryId(f"The Id of a batch entry in the batch request is too long: {entry_id}")
+                raise error(SNS, "batch_id_too_long", id=entry_id)
             if not all(c.isascii() and (c.isalnum() or c in "-_") for c in entry_id):
-                raise InvalidBatchEntryId("The Id of a batch entry in the batch request contains an impermissible "
-                                          f"character: {entry_id}")
+                raise error(SNS, "batch_id_character", id=entry_id)
             ids.append(entry_id)
         if len(set(ids)) != len(ids):
-            raise BatchEntryIdsNotDistinct("Two or more batch entries in the request have the same Id.")
+            raise error(SNS, "batch_ids_not_distinct")
         if sum(len(str(e.get("message", "")).encode()) for e in entries) > 262_144:
-            raise BatchRequestTooLong("The length of all the messages put together is more than the limit.")
+            raise error(SNS, "batch_too_long")
         for entry in entries:
             self._check_whole_batch_entry(entry)
         successful: list[Any] = []
@@ -369,17 +357,16 @@ class Topic:
         """Raises for the faults of a PublishBatch entry that fail the whole request on AWS."""
         if self.fifo:
             if not entry.get("group_id"):
-                raise InvalidParameter("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+                raise error(SNS, "group_id_required")
             if not entry.get("deduplication_id") and not self._core.options()[0]:
-                raise InvalidParameter("Invalid parameter: The topic should either have ContentBasedDeduplication "
-                                       "enabled or MessageDeduplicationId provided explicitly")
+                raise error(SNS, "deduplication_required")
         if entry.get("message_structure") == "json":
             try:
                 structure = json.loads(entry.get("message") or "")
             except (TypeError, ValueError):
-                raise InvalidParameter("Invalid parameter: Message Structure - JSON message body failed to parse") from None
+                raise error(SNS, "structure_parse") from None
             if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
-                raise InvalidParameter("Invalid parameter: Message Structure - No default entry in JSON message body")
+                raise error(SNS, "structure_default")
         _core.check_sns_message_attributes(entry.get("message_attributes"))
 
     def attributes(self) -> dict[str, str]:
@@ -440,7 +427,7 @@ class Topic:
         (SNS action names such as "Publish"). InvalidParameter when the label is taken."""
         self._check_alive()
         if isinstance(actions, (list, tuple)) and not all(a in _TOPIC_ACTIONS for a in actions):
-            raise InvalidParameter("Invalid parameter: Policy statement action out of service scope!")
+            raise error(SNS, "action_scope")
         with self._lock:
             current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
             self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SNS", self.arn,
@@ -467,7 +454,7 @@ class Topic:
         with self._lock:
             merged = check_tags(tags, self._tags, InvalidParameter, limit=None)
             if len(merged) > MAX_TAGS:
-                raise TagLimitExceeded("Could not complete request: tag quota of per resource exceeded")
+                raise error(SNS, "tag_quota")
             self._tags = merged
 
     def untag(self, keys: Iterable[str]) -> None:
@@ -482,7 +469,7 @@ class Topic:
 
     def _check_alive(self) -> None:
         if self._core.deleted:
-            raise NotFound("Topic does not exist")
+            raise error(SNS, "topic_missing")
 
 
 _DEFAULT_DELIVERY_POLICY = json.dumps({
@@ -503,8 +490,7 @@ _FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackR
 
 
 def _invalid_permission(label: str, reason: str) -> Exception:
-    return InvalidParameter("Invalid parameter: Statement already exists" if reason == ALREADY_EXISTS
-                            else f"Invalid parameter: {reason}")
+    return error(SNS, "statement_exists") if reason == ALREADY_EXISTS else InvalidParameter(f"Invalid parameter: {reason}")
 
 
 # The actions a topic policy can grant (what AddPermission's ActionName may name).
@@ -549,7 +535,7 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
         if name.endswith("SampleRate") and not (value.isdigit() and 0 <= int(value) <= 100):
             refuse("must be an integer from 0 to 100")
     else:
-        raise InvalidParameter("Invalid parameter: AttributeName")  # FifoTopic too: fixed at creation
+        raise error(SNS, "attribute_name")  # FifoTopic too: fixed at creation
 
 
 def _delivery_policy(value: Any, reason: str) -> str:
@@ -618,9 +604,9 @@ class Deliveries:
     def deliver(self, topic: Topic, pending: Iterable[tuple[str, str, str, str, str, str]], message_id: str,
                 group_id: Optional[str]) -> None:
         now = self._broker.clock.now()
-        for arn, protocol, _endpoint, body, error, dlq in pending:
+        for arn, protocol, _endpoint, body, failure, dlq in pending:
             attempt = _Attempt(now, 0, topic, arn, protocol, body, dlq, message_id, group_id, 0)
-            if error:  # a queue delivery failed: client-side, no retries
+            if failure:  # a queue delivery failed: client-side, no retries
                 self._dead_letter(attempt)
             else:
                 self._try(attempt)

@@ -15,7 +15,8 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from .errors import EndpointDisabled, InvalidParameter, NotFound
+from .errors import InvalidParameter, NotFound
+from .messages import SNS, error
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -115,7 +116,7 @@ class Mobile:
     def _application(self, arn: Any) -> dict[str, Any]:
         application = self._applications.get(arn) if isinstance(arn, str) else None
         if application is None:
-            raise NotFound("PlatformApplication does not exist")
+            raise error(SNS, "application_missing")
         return application
 
     def application_attributes(self, arn: str) -> dict[str, str]:
@@ -146,8 +147,7 @@ class Mobile:
             for arn, current in application["Endpoints"].items():
                 if current["Token"] == token:
                     if any(current.get(k) != v for k, v in wanted.items()):
-                        raise InvalidParameter(f"Invalid parameter: Token Reason: Endpoint {arn} already exists with "
-                                               "the same Token, but different attributes.")
+                        raise error(SNS, "endpoint_token", arn=arn)
                     return arn  # CreatePlatformEndpoint is idempotent for the same token and attributes
             platform_and_name = application_arn.split(":app/", 1)[1]
             arn = (f"arn:aws:sns:{self._broker.region}:{self._broker.account_id}:endpoint/{platform_and_name}/"
@@ -160,7 +160,7 @@ class Mobile:
             found = application["Endpoints"].get(arn)
             if found is not None:
                 return found
-        raise NotFound("Endpoint does not exist")
+        raise error(SNS, "endpoint_missing")
 
     def endpoint_attributes(self, arn: str) -> dict[str, str]:
         with self._lock:
@@ -189,8 +189,7 @@ class Mobile:
             try:
                 endpoint = self._endpoint(endpoint_arn)
             except NotFound:
-                raise InvalidParameter("Invalid parameter: TargetArn Reason: No endpoint found for the target arn "
-                                       "specified") from None
+                raise error(SNS, "target_endpoint") from None
             if endpoint.get("Enabled", "true").lower() != "true":
-                raise EndpointDisabled("Endpoint is disabled")
+                raise error(SNS, "endpoint_disabled")
         self.record_push(endpoint_arn, message, **fields)

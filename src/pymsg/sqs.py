@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, 
 
 from . import _core
 from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, OverLimit, QueueDoesNotExist
+from .messages import SQS, error
 from .policy import add_statement, remove_statement
 
 if TYPE_CHECKING:
@@ -137,7 +138,7 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _invalid_label(label: str, reason: str) -> Exception:
-    return InvalidParameterValue(f"Value {label} for parameter Label is invalid. Reason: {reason}.")
+    return error(SQS, "label", label=label, reason=reason)
 
 
 def redrive_allowed(target: Queue, source_arn: str) -> None:

@@ -30,6 +30,7 @@ from .errors import (
     QueueDoesNotExist,
     ResourceNotFoundException,
 )
+from .messages import SQS, error
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -76,6 +77,10 @@ class _NotFound(ResourceNotFoundException):
     http_status = 404
 
 
+def _not_found(key: str, **fields: str) -> _NotFound:
+    return _NotFound(str(error(SQS, key, **fields)))
+
+
 class MoveTasks:
     """The broker's message move tasks. Thread-safe."""
 
@@ -96,7 +101,7 @@ class MoveTasks:
         """StartMessageMoveTask; returns the TaskHandle."""
         source = self._queue(source_arn, "SourceArn")
         if not source.dead_letter_source_queues():
-            raise InvalidParameterValue("Source queue must be configured as a Dead Letter Queue.")
+            raise error(SQS, "not_a_dead_letter_queue")
         if destination_arn is not None:
             destination = self._queue(destination_arn, "DestinationArn")
             if destination.fifo != source.fifo:
@@ -111,8 +116,7 @@ class MoveTasks:
             busy = {t.source.arn for t in self._tasks if t.status == "RUNNING"} | {
                 t.destination_arn for t in self._tasks if t.status == "RUNNING" and t.destination_arn}
             if source.arn in busy or (destination_arn is not None and destination_arn in busy):
-                raise InvalidParameterValue("There is already a task running. Only one active task is allowed for "
-                                            "a source queue arn at a given time.")
+                raise error(SQS, "task_running")
             handle = base64.b64encode(json.dumps({"taskId": str(uuid.uuid4()), "sourceArn": source.arn}).encode()
                                       ).decode()
             visible = int(source.attributes()["ApproximateNumberOfMessages"])
@@ -138,13 +142,13 @@ class MoveTasks:
         try:  # a handle is base64 JSON naming the task and its source queue
             source_arn = json.loads(base64.b64decode(handle, validate=True))["sourceArn"]
         except (TypeError, ValueError, KeyError):
-            raise InvalidParameterValue("Value for parameter TaskHandle is invalid.") from None
+            raise error(SQS, "task_handle") from None
         self._queue(source_arn, "SourceArn")
         self.run_due()
         with self._lock:
             task = next((t for t in self._tasks if t.handle == handle), None)
             if task is None or task.status != "RUNNING":
-                raise _NotFound("Task does not exist.")
+                raise _not_found("task_missing")
             task.status = "CANCELLED"  # AWS passes through CANCELLING; here the next move never starts
             return task.moved
 
@@ -228,4 +232,4 @@ class MoveTasks:
         try:
             return self._broker.get_queue_by_arn(arn)
         except QueueDoesNotExist:
-            raise _NotFound(f"The resource that you specified for the {parameter} parameter doesn't exist.") from None
+            raise _not_found("task_resource_missing", name=parameter) from None

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from ..broker import Broker
 from ..errors import InvalidArgumentException, ValidationException
 from ..kinesis import Stream
+from ..messages import KINESIS, error
 from .cbor import Tag
 
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
@@ -74,7 +75,7 @@ def create_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     # Without ShardCount or StreamModeDetails AWS creates an ON_DEMAND stream of 4 shards.
     mode = (r.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED" if shards is not None else "ON_DEMAND")
     if mode == "PROVISIONED" and shards is None:
-        raise InvalidArgumentException("ShardCount cannot be null when creating stream in PROVISIONED StreamMode")
+        raise error(KINESIS, "shard_count_required")
     broker.create_stream(_req(r, "StreamName"), shards or 4, mode=mode,
                          max_record_size_kib=r.get("MaxRecordSizeInKiB") or 1024, tags=r.get("Tags"))
     return {}
@@ -203,7 +204,7 @@ def get_shard_iterator(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def get_records(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     iterator = r.get("ShardIterator")
     if not isinstance(iterator, str):
-        raise InvalidArgumentException("Invalid ShardIterator.")
+        raise error(KINESIS, "invalid_iterator")
     if len(iterator) >= 2 and iterator[0] == iterator[-1] == '"':
         iterator = iterator[1:-1]  # Kinesis takes an iterator pasted with its JSON quotes
     stream = _stream_of_iterator(broker, iterator, r)

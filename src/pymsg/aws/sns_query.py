@@ -12,8 +12,10 @@ import uuid
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
+from .. import messages
 from ..broker import Broker
-from ..errors import InvalidParameter, NotFound, PymsgError, ResourceNotFound, ValidationError
+from ..errors import InvalidParameter, NotFound, PymsgError
+from ..messages import SNS
 from ..sns import Subscription, Topic, looks_like_token
 from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
@@ -90,7 +92,7 @@ def _arn_parts(arn: Any, name: str) -> list[str]:
     """The six parts of an ARN, or AWS's refusal of one with fewer (counted as AWS counts)."""
     parts = arn.split(":") if isinstance(arn, str) else [""]
     if len(parts) < 6:
-        raise InvalidParameter(f"Invalid parameter: {name} Reason: An ARN must have at least 6 elements, not {len(parts)}")
+        raise messages.error(SNS, "arn_elements", name=name, count=len(parts))
     return parts
 
 
@@ -99,24 +101,24 @@ def _topic(broker: Broker, r: dict[str, Any], name: str = "TopicArn") -> Topic:
     (400), a well-formed ARN of no topic NotFound (404), as AWS answers."""
     arn = r.get(name)
     if arn is None:
-        raise InvalidParameter(f"Invalid parameter: {name} Reason: no value for required parameter")
+        raise messages.error(SNS, "no_value", name=name)
     parts = _arn_parts(arn, name)
     if parts[2] != "sns" or parts[3] != broker.region:
-        raise InvalidParameter(f"Invalid parameter: {name}")
+        raise messages.error(SNS, "arn_region", name=name)
     try:
         return broker.scope(parts[4]).get_topic(arn)  # another account's topic too, as its policy may allow
     except PymsgError:
-        raise NotFound("Topic does not exist") from None
+        raise messages.error(SNS, "topic_missing") from None
 
 
 def _subscription_arn(r: dict[str, Any]) -> str:
     """A request's SubscriptionArn, refused as AWS refuses a missing or malformed one."""
     arn = r.get("SubscriptionArn")
     if arn in (None, ""):
-        raise InvalidParameter("Invalid parameter: SubscriptionArn Reason: no value for required parameter")
+        raise messages.error(SNS, "no_value", name="SubscriptionArn")
     parts = _arn_parts(arn, "SubscriptionArn")
     if parts[2] != "sns" or len(parts) < 7:
-        raise InvalidParameter("Invalid parameter: SubscriptionId")
+        raise messages.error(SNS, "subscription_id")
     return arn
 
 
@@ -126,7 +128,7 @@ def _subscription(broker: Broker, r: dict[str, Any]) -> Subscription:
         topic = broker.scope(arn.split(":")[4]).get_topic(arn.rsplit(":", 1)[0])
         return next(s for s in topic.subscriptions() if s.arn == arn)
     except (PymsgError, StopIteration):
-        raise NotFound("Subscription does not exist") from None
+        raise messages.error(SNS, "subscription_missing") from None
 
 
 def _bool(value: Any) -> bool:
@@ -149,10 +151,9 @@ def _tags(node: Any) -> dict[str, str]:
     pairs = [(str(e.get("Key")), str(e.get("Value", ""))) for e in _entries(node) if isinstance(e, dict)]
     for i, (key, _) in enumerate(pairs, 1):
         if len(key) > 128:
-            raise ValidationError(f"1 validation error detected: Value '{key}' at 'tags.{i}.member.key' failed to "
-                                  "satisfy constraint: Member must have length less than or equal to 128")
+            raise messages.error(SNS, "tag_key_length", key=key, index=i)
     if len({k for k, _ in pairs}) != len(pairs):
-        raise InvalidParameter("Invalid parameter: Duplicated keys are not allowed.")
+        raise messages.error(SNS, "duplicate_tag_keys")
     return dict(pairs)
 
 
@@ -167,7 +168,7 @@ def create_topic(broker: Broker, r: dict[str, Any]) -> str:
     fifo = attributes.get("FifoTopic", "").lower() == "true"
     if not isinstance(name, str) or not _TOPIC_NAME.fullmatch(name[:-5] if fifo and name.endswith(".fifo") else name) \
             or (fifo and not name.endswith(".fifo")) or len(name) > 256:
-        raise InvalidParameter("Invalid parameter: Topic Name")
+        raise messages.error(SNS, "topic_name")
     if not fifo:
         attributes.pop("FifoTopic", None)  # FifoTopic=false is what a standard topic is; AWS keeps nothing
     existing = next((t for t in broker.list_topics() if t.name == name), None)
@@ -176,10 +177,9 @@ def create_topic(broker: Broker, r: dict[str, Any]) -> str:
         # SetTopicAttributes is still the same topic); the tags, if given, must be its tags.
         current = existing.attributes()
         if any(current.get(k, "") != v for k, v in attributes.items() if k != "FifoTopic"):
-            raise InvalidParameter("Invalid parameter: Attributes Reason: Topic already exists with different "
-                                   "attributes")
+            raise messages.error(SNS, "topic_attributes_differ")
         if tags and tags != existing.tags():
-            raise InvalidParameter("Invalid parameter: Tags Reason: Topic already exists with different tags")
+            raise messages.error(SNS, "topic_tags_differ")
         return _xml({"TopicArn": existing.arn})
     topic = broker.create_topic(name, attributes={k: v for k, v in attributes.items() if k in core_names})
     try:
@@ -215,7 +215,7 @@ def _tagged(broker: Broker, r: dict[str, Any]) -> Topic:
     try:
         return _topic(broker, r, "ResourceArn")
     except NotFound:
-        raise ResourceNotFound("Resource does not exist") from None
+        raise messages.error(SNS, "resource_missing") from None
 
 
 def tag_resource(broker: Broker, r: dict[str, Any]) -> str:
@@ -285,12 +285,11 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
     for name, value in attributes.items():
         if name == "RawMessageDelivery":
             if value.lower() not in ("true", "false"):
-                raise invalid(f"RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+                raise messages.error(SNS, "raw_delivery_value", reason=reason, value=value)
             out["raw_message_delivery"] = value.lower() == "true"
         elif name == "FilterPolicyScope":
             if value not in ("MessageAttributes", "MessageBody"):
-                raise invalid(f"FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or "
-                              "MessageAttributes")
+                raise messages.error(SNS, "filter_policy_scope", reason=reason, value=value)
             out["filter_policy_scope"] = value
         elif name == "FilterPolicy":
             if value:
@@ -300,7 +299,7 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
                     raise invalid("FilterPolicy: failed to parse JSON.") from None
             out["filter_policy"] = value or None
         elif name == "RedrivePolicy":
-            out["dead_letter_queue"] = _dead_letter_arn(value, invalid) if value else None
+            out["dead_letter_queue"] = _dead_letter_arn(value, reason) if value else None
         elif name == "DeliveryPolicy":
             out["delivery_policy"] = value
         elif name not in _SUBSCRIPTION_ATTRIBUTES:
@@ -308,14 +307,14 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
     return out
 
 
-def _dead_letter_arn(value: str, invalid: Callable[[str], InvalidParameter]) -> str:
+def _dead_letter_arn(value: str, reason: str) -> str:
     try:
         policy = json.loads(value)
     except ValueError:
-        raise invalid("RedrivePolicy: failed to parse JSON.") from None
+        raise InvalidParameter(f"Invalid parameter: {reason}RedrivePolicy: failed to parse JSON.") from None
     arn = policy.get("deadLetterTargetArn") if isinstance(policy, dict) else None
     if not isinstance(arn, str) or len(arn.split(":")) < 6 or not arn.startswith("arn:"):
-        raise invalid("RedrivePolicy: deadLetterTargetArn is an invalid arn")
+        raise messages.error(SNS, "redrive_arn", reason=reason)
     return arn
 
 
@@ -323,17 +322,16 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
     topic = _topic(broker, r)
     protocol, endpoint = _required(r, "Protocol"), r.get("Endpoint") or ""
     if protocol not in _PROTOCOLS:
-        raise InvalidParameter(f"Invalid parameter: Amazon SNS does not support this protocol string: {protocol}")
+        raise messages.error(SNS, "protocol", protocol=protocol)
     if protocol in ("http", "https") and not str(endpoint).startswith(f"{protocol}://"):
-        raise InvalidParameter("Invalid parameter: Endpoint must match the specified protocol")
+        raise messages.error(SNS, "endpoint_protocol")
     if protocol == "sqs" and (len(str(endpoint).split(":")) != 6 or not str(endpoint).startswith("arn:")):
-        raise InvalidParameter("Invalid parameter: SQS endpoint ARN")
+        raise messages.error(SNS, "sqs_endpoint")
     if protocol in ("lambda", "firehose"):
         raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg delivers to Python callables in "
                                "process; it cannot call AWS Lambda or Firehose)")
     if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
-        raise InvalidParameter("Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be "
-                               "subscribed to standard SNS topics")  # sic: AWS says "Invalid parameter" twice
+        raise messages.error(SNS, "fifo_queue_on_standard_topic")
     attributes = _map(r.get("Attributes"))
     settings = _subscription_settings(attributes, "Attributes Reason: ")
     existing = next((s for s in topic.subscriptions() if s.protocol == protocol and s.endpoint == endpoint), None)
@@ -342,8 +340,7 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
         current = existing.attributes()
         if any(current.get(k, "" if k != "RawMessageDelivery" else "false").lower() != v.lower()
                for k, v in attributes.items() if k in ("RawMessageDelivery", "FilterPolicyScope", "FilterPolicy")):
-            raise InvalidParameter("Invalid parameter: Attributes Reason: Subscription already exists with different "
-                                   "attributes")
+            raise messages.error(SNS, "subscription_attributes_differ")
         return _xml({"SubscriptionArn": existing.arn})
     delivery_policy = settings.pop("delivery_policy", None)
     recorded = {"protocol": protocol} if protocol in ("sms", "email", "email-json", "application") else {}
@@ -362,9 +359,9 @@ def confirm_subscription(broker: Broker, r: dict[str, Any]) -> str:
     except NotFound:
         topic = None  # a token for no topic is checked as a token
     except InvalidParameter:
-        raise InvalidParameter("Invalid parameter: Topic") from None
+        raise messages.error(SNS, "token_topic") from None
     if topic is None:  # the token's shape decides the message, as when the topic exists
-        raise InvalidParameter("Invalid parameter: Token" if looks_like_token(token) else "Invalid token")
+        raise messages.error(SNS, "unknown_token" if looks_like_token(token) else "invalid_token")
     return _xml({"SubscriptionArn": topic.confirm_subscription(token).arn})
 
 
@@ -402,7 +399,7 @@ def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
     subscription = _subscription(broker, r)
     name, value = _required(r, "AttributeName"), r.get("AttributeValue", "")
     if name not in _SUBSCRIPTION_ATTRIBUTES:
-        raise InvalidParameter("Invalid parameter: AttributeName")
+        raise messages.error(SNS, "attribute_name")
     subscription.set_attributes(**_subscription_settings({name: value}, ""))
     return ""
 
@@ -415,7 +412,7 @@ def publish(broker: Broker, r: dict[str, Any]) -> str:
     if not r.get(name):
         raise InvalidParameter("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
     if message is None or message == "":
-        raise InvalidParameter("Invalid parameter: Empty message")
+        raise messages.error(SNS, "empty_message")
     if name == "TargetArn" and ":endpoint/" in str(r[name]):
         return _xml({"MessageId": _push(broker, r, message)})
     result = _topic(broker, r, name).publish(message, **_publish_kwargs(r))
@@ -444,9 +441,9 @@ def _structured(r: dict[str, Any], message: Any, key: str) -> str:
     try:
         structure = json.loads(message)
     except (TypeError, ValueError):
-        raise InvalidParameter("Invalid parameter: Message Structure - JSON message body failed to parse") from None
+        raise messages.error(SNS, "structure_parse") from None
     if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
-        raise InvalidParameter("Invalid parameter: Message Structure - No default entry in JSON message body")
+        raise messages.error(SNS, "structure_default")
     chosen = structure.get(key)
     return chosen if isinstance(chosen, str) else structure["default"]
 
@@ -454,7 +451,7 @@ def _structured(r: dict[str, Any], message: Any, key: str) -> str:
 def _send_sms(broker: Broker, r: dict[str, Any], message: Any) -> str:
     number = broker._mobile.check_phone_number(r.get("PhoneNumber"), "{number} is not valid to publish to")
     if message in (None, ""):
-        raise InvalidParameter("Invalid parameter: Empty message")
+        raise messages.error(SNS, "empty_message")
     message_id = str(uuid.uuid4())
     broker._mobile.record_sms(number, _structured(r, message, "sms"), MessageId=message_id,
                               MessageAttributes=_message_attributes(r.get("MessageAttributes")) or {})

@@ -14,8 +14,8 @@ import json
 from typing import Any, Callable, Optional
 
 from ..broker import Broker
-from ..errors import (InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, MissingParameter,
-                      QueueDoesNotExist, QueueNameExists)
+from ..errors import InvalidParameterValue, QueueDoesNotExist
+from ..messages import SQS, error
 from ..sqs import Queue
 
 # AWS attribute names and the create_queue keyword each sets (with how to read the string).
@@ -58,7 +58,7 @@ def _url(queue: Queue) -> str:
 
 def _required(request: dict[str, Any], name: str) -> Any:
     if request.get(name) is None:
-        raise MissingParameter(f"The request must contain the parameter {name}.")
+        raise error(SQS, "missing_parameter", name=name)
     return request[name]
 
 
@@ -68,7 +68,7 @@ def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
     a bare queue name is taken as AWS takes it."""
     url = _required(request, "QueueUrl")
     if not isinstance(url, str):
-        raise QueueDoesNotExist("The specified queue does not exist.")
+        raise error(SQS, "queue_does_not_exist")
     segments = url.rstrip("/").rsplit("/", 2)
     if len(segments) == 3 and len(segments[1]) == 12 and segments[1].isdigit():
         broker = broker.scope(segments[1])
@@ -78,36 +78,33 @@ def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
 def _redrive_policy(broker: Broker, value: str, fifo: bool) -> tuple[str, int]:
     """A RedrivePolicy's (deadLetterTargetArn, maxReceiveCount), checked in AWS's order and
     refused with AWS's messages, which echo the policy as the request gave it."""
-    def invalid(reason: str) -> InvalidParameterValue:
-        return InvalidParameterValue(f"Value {value} for parameter RedrivePolicy is invalid. Reason: {reason}")
-
     try:
         policy = json.loads(value)
     except ValueError:
-        raise invalid("Redrive policy is not a valid JSON map.") from None
+        raise error(SQS, "redrive_not_a_map", policy=value) from None
     if not isinstance(policy, dict):
-        raise invalid("Redrive policy is not a valid JSON map.")
+        raise error(SQS, "redrive_not_a_map", policy=value)
     for key in ("deadLetterTargetArn", "maxReceiveCount"):
         if key not in policy:
-            raise invalid(f"Redrive policy does not contain mandatory attribute: {key}.")
+            raise error(SQS, "redrive_mandatory", policy=value, name=key)
     arn = policy["deadLetterTargetArn"]
     if not isinstance(arn, str) or len(arn.split(":")) != 6 or not arn.startswith("arn:"):
-        raise invalid("Invalid value for deadLetterTargetArn.")
+        raise error(SQS, "redrive_target_arn", policy=value)
     count = policy["maxReceiveCount"]
     try:
         number = int(count) if not isinstance(count, (bool, float)) else None
     except ValueError:
         number = None
     if number is None or not 1 <= number <= 1000:
-        raise invalid(f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive.")
+        raise error(SQS, "redrive_max_receive_count", policy=value, value=count)
     if arn.split(":")[2] != "sqs":
-        raise invalid("Only SQS queues are valid resources for deadLetterTargetArn.")
+        raise error(SQS, "redrive_not_sqs", policy=value)
     try:
         target = broker.get_queue_by_arn(arn)
     except QueueDoesNotExist:
-        raise invalid("Dead letter target does not exist.") from None
+        raise error(SQS, "redrive_target_missing", policy=value) from None
     if target.name.endswith(".fifo") != fifo:
-        raise invalid("Dead-letter queue must be same type of queue as the source..")  # sic: AWS's two dots
+        raise error(SQS, "redrive_target_type", policy=value)
     return arn, number
 
 
@@ -118,13 +115,12 @@ def _settings(broker: Broker, attributes: dict[str, str], fifo: bool, creating: 
     for name, value in (attributes or {}).items():
         if name == "FifoQueue":
             if not creating and not fifo:
-                raise InvalidAttributeName("Unknown Attribute FifoQueue.")
+                raise error(SQS, "unknown_attribute", name="FifoQueue")
             if not creating and str(value).lower() != "true":
-                raise InvalidAttributeValue("Invalid value for the parameter FifoQueue. Reason: Modifying queue type "
-                                            "is not supported.")
+                raise error(SQS, "modify_queue_type")
             continue
         if name in _FIFO_ONLY_ATTRIBUTES and not fifo:
-            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+            raise error(SQS, "unknown_attribute", name=name)
         if name in _KEPT_ATTRIBUTES:
             out[_KEPT_ATTRIBUTES[name]] = str(value)
             continue
@@ -135,12 +131,12 @@ def _settings(broker: Broker, attributes: dict[str, str], fifo: bool, creating: 
                 out["dead_letter_queue"] = None
             continue
         if name not in _ATTRIBUTES:
-            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+            raise error(SQS, "unknown_attribute", name=name)
         keyword, convert = _ATTRIBUTES[name]
         try:
             out[keyword] = convert(str(value))
         except ValueError:
-            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.") from None
+            raise error(SQS, "attribute_value", name=name) from None
     return out
 
 
@@ -236,11 +232,9 @@ def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     fifo = str(attributes.get("FifoQueue", "")).lower() == "true"
     # pymsg's API takes FIFO from the name; AWS wants the attribute and the suffix together.
     if fifo and not str(name).endswith(".fifo"):
-        raise InvalidParameterValue("The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
-                                    "underscores, must end with .fifo suffix and be 1 to 80 in length")
+        raise error(SQS, "fifo_queue_name")
     if not fifo and str(name).endswith(".fifo"):
-        raise InvalidParameterValue("Can only include alphanumeric characters, hyphens, or underscores. "
-                                    "1 to 80 in length")
+        raise error(SQS, "queue_name")
     settings = _settings(broker, attributes, fifo, creating=True)  # bad names and values are refused first
     try:
         existing = broker.get_queue(name)
@@ -251,7 +245,7 @@ def create_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     current = existing.attributes()
     for key, value in attributes.items():
         if not _same_attribute(str(value), current.get(key)):
-            raise QueueNameExists(f"A queue already exists with the same name and a different value for attribute {key}")
+            raise error(SQS, "queue_exists", name=key)
     return {"QueueUrl": _url(existing)}
 
 
@@ -304,7 +298,7 @@ def get_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     if "All" not in wanted:
         for name in wanted:
             if name not in _QUEUE_ATTRIBUTE_NAMES:
-                raise InvalidAttributeName(f"Unknown Attribute {name}.")
+                raise error(SQS, "unknown_attribute", name=name)
         attributes = {k: v for k, v in attributes.items() if k in wanted}
     return {"Attributes": attributes} if attributes else {}
 
@@ -325,7 +319,7 @@ def send_message_batch(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     entries = [{"id": e.get("Id"), "body": e.get("MessageBody"), **_send_kwargs(e)} for e in r.get("Entries") or []]
     if queue.name.endswith(".fifo") and any(e.get("group_id") is None for e in entries):
         # AWS fails the whole request here, where other bad entries fail alone.
-        raise MissingParameter("The request must contain the parameter MessageGroupId.")
+        raise error(SQS, "missing_parameter", name="MessageGroupId")
     result = queue.send_batch(entries)
     requests = {e.get("Id"): e for e in r.get("Entries") or [] if isinstance(e, dict)}
     return {"Successful": [{"Id": s.id, **_sent(s, requests.get(s.id, {}))} for s in result.successful],
@@ -393,7 +387,7 @@ def purge_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def tag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     queue = _queue(broker, r)
     if not r.get("Tags"):  # an empty map is as missing as no map
-        raise MissingParameter("The request must contain the parameter Tags.")
+        raise error(SQS, "missing_parameter", name="Tags")
     queue.tag(r["Tags"])
     return {}
 
@@ -401,7 +395,7 @@ def tag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def untag_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     queue = _queue(broker, r)
     if not r.get("TagKeys"):
-        raise MissingParameter("The request must contain the parameter TagKeys.")
+        raise error(SQS, "missing_parameter", name="TagKeys")
     queue.untag(r["TagKeys"])
     return {}
 

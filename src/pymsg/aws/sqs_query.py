@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 
 from ..broker import Broker
 from ..errors import InvalidParameterValue, PymsgError
+from ..messages import SQS
 from . import sqs_json
 from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
@@ -128,8 +129,8 @@ def _query_message(exc: PymsgError) -> str:
     """The message the query protocol gives: SQS's XML API still words a missing queue as its
     2012 WSDL did, where the JSON protocol says only "The specified queue does not exist."."""
     message = str(exc)
-    if exc.code == "QueueDoesNotExist" and message == "The specified queue does not exist.":
-        return "The specified queue does not exist for this wsdl version."
+    if exc.code == "QueueDoesNotExist" and message == SQS["queue_does_not_exist"].template:
+        return SQS["queue_does_not_exist_query"].template
     return message
 
 
