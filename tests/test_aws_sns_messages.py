@@ -195,3 +195,16 @@ def test_a_subscription_keeps_its_delivery_policy(sns: Any) -> None:
         sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="DeliveryPolicy", AttributeValue="{")
     assert excinfo.value.response["Error"]["Message"] == "Invalid parameter: DeliveryPolicy: failed to parse JSON."
     assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["DeliveryPolicy"] == policy
+
+
+def test_a_bad_filter_policy_is_worded_per_call(sns: Any) -> None:
+    policy = '{"key_a": "value_one"}'
+    with pytest.raises(ClientError) as excinfo:
+        sns.subscribe(TopicArn=TOPIC, Protocol="sqs", Endpoint=QUEUE, Attributes={"FilterPolicy": policy})
+    assert excinfo.value.response["Error"]["Message"] == (
+        'Invalid parameter: Attributes Reason: FilterPolicy: "key_a" must be an object or an array')
+    arn = subscription(sns)
+    with pytest.raises(ClientError) as excinfo:
+        sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=policy)
+    assert excinfo.value.response["Error"]["Message"] == (
+        'Invalid parameter: FilterPolicy: "key_a" must be an object or an array')

@@ -496,7 +496,8 @@ def test_body_scope_top_level_or_with_nesting(broker: pymsg.Broker) -> None:
     policy = {"$or": [{"a": {"b": ["1"]}}, {"c": [{"exists": True}]}]}
     run_body_policy(broker, policy, [
         ({"a": {"b": "1"}}, True),
-        ({"c": []}, True),
+        ({"c": "x"}, True),
+        ({"c": []}, False),  # an empty list is no value: c does not exist
         ({"a": {"b": "2"}}, False),
         ({"a": "x"}, False),
     ])
@@ -548,21 +549,12 @@ INVALID_POLICIES = [
     pytest.param("[1, 2]", "MessageAttributes", id="not-an-object"),
     pytest.param('"a"', "MessageAttributes", id="a-string"),
     pytest.param({f"k{i}": ["v"] for i in range(6)}, "MessageAttributes", id="six-keys"),
-    pytest.param({"a": {"b": ["1"], "c": ["2"], "d": ["3"]}, "e": ["4"], "f": ["5"]}, "MessageBody", id="six-keys-nested"),
     pytest.param(
         {"a": [str(i) for i in range(6)], "b": [str(i) for i in range(5)], "c": [str(i) for i in range(6)]},
         "MessageAttributes",
         id="180-combinations",
     ),
     pytest.param({"a": [str(i) for i in range(151)]}, "MessageAttributes", id="151-values"),
-    pytest.param({"n": [1_000_000_001]}, "MessageAttributes", id="number-over-1e9"),
-    pytest.param({"n": [-1_000_000_001]}, "MessageAttributes", id="number-under-minus-1e9"),
-    pytest.param({"n": [{"numeric": [">", 2e9]}]}, "MessageAttributes", id="numeric-over-1e9"),
-    pytest.param({"n": [1.123456]}, "MessageAttributes", id="six-decimals"),
-    pytest.param('{"n": [{"numeric": ["<", 0.000001]}]}', "MessageAttributes", id="numeric-six-decimals"),
-    pytest.param('{"n": [{"numeric": ["<", 1e-6]}]}', "MessageAttributes", id="numeric-six-decimals-exponent"),
-    pytest.param('{"n": [1.5e10]}', "MessageAttributes", id="number-over-1e9-exponent"),
-    pytest.param({"n": [{"anything-but": 1.123456}]}, "MessageAttributes", id="anything-but-six-decimals"),
     pytest.param({"a": [{"regex": "x.*"}]}, "MessageAttributes", id="unknown-operator"),
     pytest.param({"a": [{"anything-but": {"wildcard": "x"}}]}, "MessageAttributes", id="unknown-anything-but-operator"),
     pytest.param({"a": [{"prefix": "x", "suffix": "y"}]}, "MessageAttributes", id="two-operators-in-one-object"),
@@ -570,7 +562,6 @@ INVALID_POLICIES = [
     pytest.param({"a": []}, "MessageAttributes", id="empty-array"),
     pytest.param({"a": [{"anything-but": []}]}, "MessageAttributes", id="empty-anything-but"),
     pytest.param({"a": {"b": []}}, "MessageBody", id="empty-nested-array"),
-    pytest.param({}, "MessageAttributes", id="empty-policy"),
     pytest.param({"a": "b"}, "MessageAttributes", id="value-not-a-list"),
     pytest.param({"a": [["b"]]}, "MessageAttributes", id="list-in-list"),
     pytest.param({"n": [{"numeric": [">", 10, "<", 5]}]}, "MessageAttributes", id="numeric-bottom-over-top"),
@@ -593,7 +584,7 @@ INVALID_POLICIES = [
 def test_invalid_policy_raises_at_subscribe_and_creates_nothing(broker: pymsg.Broker, policy: Any, scope: str) -> None:
     topic = broker.create_topic("t")
     queue = broker.create_queue("q")
-    with pytest.raises(pymsg.InvalidParameter, match="FilterPolicy"):
+    with pytest.raises(pymsg.InvalidParameter, match="FilterPolicy|Filter policy"):
         topic.subscribe(queue, filter_policy=policy, filter_policy_scope=scope)
     assert topic.subscriptions() == []
     assert topic.attributes()["SubscriptionsConfirmed"] == "0"
@@ -607,7 +598,7 @@ def test_invalid_policy_in_set_attributes_changes_nothing(broker: pymsg.Broker, 
     queue = broker.create_queue("q")
     subscription = topic.subscribe(queue, filter_policy={"a": ["b"]})
     before = subscription.attributes()
-    with pytest.raises(pymsg.InvalidParameter, match="FilterPolicy"):
+    with pytest.raises(pymsg.InvalidParameter, match="FilterPolicy|Filter policy"):
         subscription.set_attributes(filter_policy=policy, filter_policy_scope=scope)
     assert subscription.attributes() == before
     topic.publish("m", message_attributes={"a": S("b")})
@@ -617,8 +608,10 @@ def test_invalid_policy_in_set_attributes_changes_nothing(broker: pymsg.Broker, 
 def test_nested_policy_is_valid_only_in_body_scope(broker: pymsg.Broker) -> None:
     topic = broker.create_topic("t")
     policy = {"a": {"b": ["c"]}}
-    with pytest.raises(pymsg.InvalidParameter, match="FilterPolicy: .*nested"):
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
         topic.subscribe(broker.create_queue("q1"), filter_policy=policy)
+    assert str(excinfo.value) == ("Invalid parameter: Filter policy scope MessageAttributes does not support nested "
+                                  "filter policy")
     subscription = topic.subscribe(broker.create_queue("q2"), filter_policy=policy, filter_policy_scope="MessageBody")
     assert subscription.attributes()["FilterPolicyScope"] == "MessageBody"
     assert len(topic.subscriptions()) == 1
@@ -649,3 +642,103 @@ def test_filter_policy_applies_to_raw_delivery(broker: pymsg.Broker) -> None:
     topic.publish("no", message_attributes={"a": S("c")})
     topic.publish("yes", message_attributes={"a": S("b")})
     assert [m.body for m in queue.receive(10)] == ["yes"]
+
+
+# --- what AWS accepts and how it counts -------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy, scope", [
+    pytest.param({"n": [1.123456]}, "MessageAttributes", id="six-decimals"),
+    pytest.param({"n": [{"numeric": ["<", 1e-6]}]}, "MessageAttributes", id="numeric-six-decimals"),
+    pytest.param({"n": [1_000_000_001]}, "MessageAttributes", id="over-1e9"),
+    pytest.param({"n": [{"anything-but": 1.123456}]}, "MessageAttributes", id="anything-but-six-decimals"),
+    pytest.param({"a": {"b": ["1"], "c": ["2"], "d": ["3"]}, "e": ["4"], "f": ["5"]}, "MessageBody",
+                 id="three-top-level-keys-of-a-nested-policy"),
+    pytest.param({}, "MessageAttributes", id="empty-policy"),
+])
+def test_policies_aws_accepts(broker: pymsg.Broker, policy: Any, scope: str) -> None:
+    topic = broker.create_topic("t")
+    topic.subscribe(broker.create_queue("q"), filter_policy=policy, filter_policy_scope=scope)
+    assert len(topic.subscriptions()) == 1
+
+
+def test_an_empty_policy_matches_everything(broker: pymsg.Broker) -> None:
+    run_policy(broker, {}, [({"a": S("b")}, True), (None, True)])
+
+
+def test_numbers_compare_to_six_decimal_places(broker: pymsg.Broker) -> None:
+    run_policy(broker, {"price": [100.123456789]}, [
+        ({"price": {"DataType": "Number", "StringValue": "100.1234567"}}, True),  # equal once rounded
+        ({"price": {"DataType": "Number", "StringValue": "100.1234561"}}, False),
+    ])
+    run_policy(pymsg.Broker(broker.clock), {"n": [{"numeric": ["=", 1.000001]}]}, [  # a fresh topic and queues
+        ({"n": {"DataType": "Number", "StringValue": "1.000002"}}, False),
+        ({"n": {"DataType": "Number", "StringValue": "1.0000011"}}, True),
+    ])
+
+
+def test_complexity_counts_or_branches_and_nesting_as_aws_does(broker: pymsg.Broker) -> None:
+    topic = broker.create_topic("t")
+
+    def values(n: int) -> list[str]:
+        return [str(i) for i in range(n)]
+
+    def policy(a: int, b: int, c: int, d: int, e: int) -> dict:
+        return {"source": values(a), "$or": [{"metricName": values(b)},
+                                             {"metricType": values(c), "$or": [{"metricId": values(d)},
+                                                                               {"spaceId": values(e)}]}]}
+
+    with pytest.raises(pymsg.InvalidParameter, match="^Invalid parameter: FilterPolicy: Filter policy is too complex$"):
+        topic.subscribe(broker.create_queue("q1"), filter_policy=policy(4, 6, 4, 4, 4))  # 24 + 64 + 64 = 152
+    topic.subscribe(broker.create_queue("q2"), filter_policy=policy(3, 6, 4, 4, 7))  # 18 + 48 + 84 = 150
+    nested = {"a": {"b": {"key_c": values(4)}, "key_e": values(3)}}  # 4 values at depth 3, 3 at depth 2: 72
+    topic.subscribe(broker.create_queue("q3"), filter_policy=nested, filter_policy_scope="MessageBody")
+    with pytest.raises(pymsg.InvalidParameter, match="too complex"):  # and 3 more at depth 1: 216
+        topic.subscribe(broker.create_queue("q4"), filter_policy={**nested, "key_f": values(3)},
+                        filter_policy_scope="MessageBody")
+    assert len(topic.subscriptions()) == 2
+
+
+def test_body_scope_flattens_dotted_keys_and_looks_into_arrays_of_objects(broker: pymsg.Broker) -> None:
+    run_body_policy(broker, {"object.nested.test": ["v"]}, [
+        ({"object": {"nested": {"test": "v"}}}, True),
+        ({"object.nested.test": "v"}, True),
+        ({"object.nested": {"test": "v"}}, True),
+        ({"object": {"nested": {"test": "w"}}}, False),
+    ])
+    run_body_policy(pymsg.Broker(broker.clock), {"Records": {"eventName": [{"prefix": "ObjectCreated"}]}}, [
+        ({"Records": [{"eventName": "ObjectRemoved:Delete"}, {"eventName": "ObjectCreated:Put"}]}, True),
+        ({"Records": [[{"eventName": "ObjectCreated:Put"}]]}, True),
+        ({"Records": [{"eventName": "ObjectRemoved:Delete"}]}, False),
+        ({"Records": {"eventName": {"inner": "ObjectCreated"}}}, False),  # an object where a value belongs
+    ])
+
+
+@pytest.mark.parametrize("policy, message", [
+    ({f"k{i}": ["v"] for i in range(6)}, "Filter policy can not have more than 5 keys"),
+    ({"key_a": "value_one"}, '"key_a" must be an object or an array'),
+    ({"key": [["value"]]}, "Match value must be String, number, true, false, or null"),
+    ({"key": [{"wrong-operator": True}]}, "Unrecognized match type wrong-operator"),
+    ({"key": [{"suffix": "v", "prefix": "v2"}]}, "Only one key allowed in match expression"),
+    ({"key": [{"suffix": 100}]}, "suffix match pattern must be a string"),
+    ({"key": [{"exists": None}]}, "exists match pattern must be either true or false."),
+    ({"key": [{"anything-but": {"wrong-operator": None}}]}, "Unsupported anything-but pattern: wrong-operator"),
+    ({"key": [{"numeric": []}]}, "Invalid member in numeric match: ]"),
+    ({"key": [{"numeric": ["operator"]}]}, "Unrecognized numeric range operator: operator"),
+    ({"key": [{"numeric": [1, "<="]}]}, "Invalid member in numeric match: 1"),
+    ({"key": [{"numeric": ["=", "000"]}]}, "Value of equals must be numeric"),
+    ({"key": [{"numeric": [">="]}]}, "Value of >= must be numeric"),
+    ({"key": [{"numeric": ["<", 100, ">", 10]}]}, "Too many elements in numeric expression"),
+    ({"key": [{"numeric": [">=", 1, ">", 2]}]}, "Bad numeric range operator: >"),
+    ({"key": [{"numeric": [">", 3, "<", 1]}]}, "Bottom must be less than top"),
+    ({"key": [{"numeric": [">", 20, 30]}]}, "Bad value in numeric range: 30"),
+    ({"key": [{"numeric": [">", 20, "<", "30"]}]}, "Value of < must be numeric"),
+    ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]}, "Too many terms in numeric range expression"),
+    ({"key": []}, "Empty arrays are not allowed"),
+])
+def test_invalid_policies_are_refused_in_aws_words(broker: pymsg.Broker, policy: Any, message: str) -> None:
+    topic = broker.create_topic("t")
+    with pytest.raises(pymsg.InvalidParameter) as excinfo:
+        topic.subscribe(broker.create_queue("q"), filter_policy=policy)
+    assert str(excinfo.value) == "Invalid parameter: FilterPolicy: " + message
+    assert topic.subscriptions() == []

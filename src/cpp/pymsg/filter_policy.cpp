@@ -14,7 +14,11 @@ namespace {
 constexpr std::size_t kMaxPolicyBytes = 256 * 1024;
 constexpr std::size_t kMaxKeys = 5;
 constexpr std::size_t kMaxCombinations = 150;
-constexpr double kMaxNumber = 1e9;
+
+// AWS compares numbers to six decimal places, rounded (its documentation says five, but
+// 1.000001 and 1.000002 differ there while 1.0000001 and 1.0000002 do not), and takes any
+// number in a policy.
+double comparable(double n) { return std::nearbyint(n * 1e6); }
 
 [[noreturn]] void invalid(const std::string& why) {
   throw Error(ErrorCode::InvalidParameter, "Invalid parameter: FilterPolicy: " + why);
@@ -121,7 +125,7 @@ struct FilterPolicy::Condition {
   bool matches(const Candidate& c) const {
     switch (kind) {
       case Kind::kString: return c.kind == JsonValue::Kind::kString && c.text == text;
-      case Kind::kNumber: return c.kind == JsonValue::Kind::kNumber && c.number == number;
+      case Kind::kNumber: return c.kind == JsonValue::Kind::kNumber && comparable(c.number) == comparable(number);
       case Kind::kBoolean: return c.kind == JsonValue::Kind::kBool && c.boolean == flag;
       case Kind::kNull: return c.kind == JsonValue::Kind::kNull;
       case Kind::kPrefix: return c.kind == JsonValue::Kind::kString && starts_with(c.text, text);
@@ -132,9 +136,11 @@ struct FilterPolicy::Condition {
       case Kind::kAnythingButPrefix: return c.kind == JsonValue::Kind::kString && !starts_with(c.text, text);
       case Kind::kAnythingButSuffix: return c.kind == JsonValue::Kind::kString && !ends_with(c.text, text);
       case Kind::kAnythingButEqualsIgnoreCase: return c.kind == JsonValue::Kind::kString && !lower_equal(c.text, text);
-      case Kind::kNumeric:
-        return c.kind == JsonValue::Kind::kNumber && (!has_low || (low_inclusive ? c.number >= low : c.number > low)) &&
-               (!has_high || (high_inclusive ? c.number <= high : c.number < high));
+      case Kind::kNumeric: {
+        if (c.kind != JsonValue::Kind::kNumber) return false;
+        const double x = comparable(c.number), lo = comparable(low), hi = comparable(high);
+        return (!has_low || (low_inclusive ? x >= lo : x > lo)) && (!has_high || (high_inclusive ? x <= hi : x < hi));
+      }
       case Kind::kCidr: {
         if (c.kind != JsonValue::Kind::kString) return false;
         std::array<unsigned char, 16> ip;
@@ -169,81 +175,75 @@ using Rule = FilterPolicy::Rule;
 using Node = FilterPolicy::Node;
 using Kind = Condition::Kind;
 
-double checked_number(const JsonValue& v) {
-  if (std::fabs(v.number) > kMaxNumber) invalid("numbers must be between -1e9 and 1e9 (got " + v.text + ").");
-  // At most 5 decimal places, however it is written (0.000001 and 1e-6 alike): the decimal
-  // places are the mantissa's fraction digits minus the exponent.
-  const std::size_t exp_at = v.text.find_first_of("eE");
-  const std::string mantissa = v.text.substr(0, exp_at);
-  const long exponent = exp_at == std::string::npos ? 0 : std::strtol(v.text.c_str() + exp_at + 1, nullptr, 10);
-  const std::size_t dot = mantissa.find('.');
-  std::size_t fraction = dot == std::string::npos ? 0 : mantissa.size() - dot - 1;
-  while (fraction > 0 && mantissa[dot + fraction] == '0') --fraction;  // trailing zeros add nothing
-  if (static_cast<long>(fraction) - exponent > 5) {
-    invalid("numbers may have at most 5 decimal digits (got " + v.text + ").");
-  }
-  return v.number;
-}
-
 Condition exact(const JsonValue& v) {
   Condition c;
   switch (v.kind) {
     case JsonValue::Kind::kString: c.kind = Kind::kString; c.text = v.text; break;
-    case JsonValue::Kind::kNumber: c.kind = Kind::kNumber; c.number = checked_number(v); break;
+    case JsonValue::Kind::kNumber: c.kind = Kind::kNumber; c.number = v.number; break;
     case JsonValue::Kind::kBool: c.kind = Kind::kBoolean; c.flag = v.boolean; break;
     case JsonValue::Kind::kNull: c.kind = Kind::kNull; break;
-    default: invalid("match values must be strings, numbers, booleans or null.");
+    default: invalid("Match value must be String, number, true, false, or null");
   }
   return c;
 }
 
 std::string string_operand(const JsonValue& v, const char* op) {
-  if (!v.is(JsonValue::Kind::kString)) invalid(std::string(op) + " match pattern must be a string.");
+  if (!v.is(JsonValue::Kind::kString)) invalid(std::string(op) + " match pattern must be a string");
   return v.text;
 }
 
+// AWS's numeric grammar and words: ["=", n], [op, n] or [">"|">=", n, "<"|"<=", n].
 Condition numeric(const JsonValue& v) {
-  if (!v.is(JsonValue::Kind::kArray) || v.items.empty() || v.items.size() > 4 || v.items.size() % 2 != 0) {
-    invalid("numeric takes [op, value] or [lower op, value, upper op, value].");
-  }
   Condition c;
   c.kind = Kind::kNumeric;
-  for (std::size_t i = 0; i < v.items.size(); i += 2) {
-    if (!v.items[i].is(JsonValue::Kind::kString) || !v.items[i + 1].is(JsonValue::Kind::kNumber)) {
-      invalid("numeric operators must be strings followed by numbers.");
+  if (!v.is(JsonValue::Kind::kArray) || v.items.empty()) invalid("Invalid member in numeric match: ]");
+  auto value_of = [&](std::size_t i, const std::string& op) {
+    if (i >= v.items.size() || !v.items[i].is(JsonValue::Kind::kNumber)) {
+      invalid("Value of " + (op == "=" ? std::string("equals") : op) + " must be numeric");
     }
-    const std::string& op = v.items[i].text;
-    const double n = checked_number(v.items[i + 1]);
-    if (op == "=" && v.items.size() == 2) {
-      c.has_low = c.has_high = c.low_inclusive = c.high_inclusive = true;
-      c.low = c.high = n;
-    } else if ((op == ">" || op == ">=") && !c.has_low && !c.has_high) {
-      c.has_low = true, c.low_inclusive = op == ">=", c.low = n;
-    } else if ((op == "<" || op == "<=") && !c.has_high) {
-      c.has_high = true, c.high_inclusive = op == "<=", c.high = n;
-    } else {
-      invalid("unrecognized numeric range operator: " + op + ".");
-    }
+    return v.items[i].number;
+  };
+  const JsonValue& first = v.items[0];
+  if (!first.is(JsonValue::Kind::kString)) invalid("Invalid member in numeric match: " + first.text);
+  const std::string& op = first.text;
+  if (op == "=") {
+    c.has_low = c.has_high = c.low_inclusive = c.high_inclusive = true;
+    c.low = c.high = value_of(1, op);
+    if (v.items.size() > 2) invalid("Too many elements in numeric expression");
+    return c;
   }
-  if (c.has_low && c.has_high && c.low >= c.high && !(c.low == c.high && c.low_inclusive && c.high_inclusive)) {
-    invalid("bottom must be less than top.");
+  if (op == "<" || op == "<=") {
+    c.has_high = true, c.high_inclusive = op == "<=", c.high = value_of(1, op);
+    if (v.items.size() > 2) invalid("Too many elements in numeric expression");
+    return c;
   }
+  if (op != ">" && op != ">=") invalid("Unrecognized numeric range operator: " + op);
+  c.has_low = true, c.low_inclusive = op == ">=", c.low = value_of(1, op);
+  if (v.items.size() == 2) return c;
+  const JsonValue& second = v.items[2];
+  if (!second.is(JsonValue::Kind::kString)) invalid("Bad value in numeric range: " + second.text);
+  const std::string& upper = second.text;
+  if (upper != "<" && upper != "<=") invalid("Bad numeric range operator: " + upper);
+  c.has_high = true, c.high_inclusive = upper == "<=", c.high = value_of(3, upper);
+  if (v.items.size() > 4) invalid("Too many terms in numeric range expression");
+  if (comparable(c.low) >= comparable(c.high)) invalid("Bottom must be less than top");
   return c;
 }
 
 Condition cidr(const JsonValue& v) {
-  const std::string text = string_operand(v, "cidr");
+  const std::string text = string_operand(v, "prefix");  // AWS words a non-string CIDR as a prefix
   const std::size_t slash = text.find('/');
   Condition c;
   c.kind = Kind::kCidr;
   bool v4 = false;
   if (slash == std::string::npos || !parse_ip(std::string_view(text).substr(0, slash), c.net, v4)) {
-    invalid("malformed CIDR, one '/' required (got " + text + ").");
+    if (slash == std::string::npos) invalid("Malformed CIDR, one '/' required");
+    invalid("Nonstandard IP address: " + text.substr(0, slash));
   }
   const std::string bits = text.substr(slash + 1);
   char* end = nullptr;
   const long n = std::strtol(bits.c_str(), &end, 10);
-  if (bits.empty() || *end != '\0' || n < 0 || n > (v4 ? 32 : 128)) invalid("malformed CIDR prefix length (got " + text + ").");
+  if (bits.empty() || *end != '\0' || n < 0 || n > (v4 ? 32 : 128)) invalid("Malformed CIDR, mask bits must be an integer");
   c.prefix_bits = static_cast<unsigned>(n) + (v4 ? 96 : 0);
   return c;
 }
@@ -252,27 +252,27 @@ Condition anything_but(const JsonValue& v) {
   Condition c;
   c.kind = Kind::kAnythingBut;
   if (v.is(JsonValue::Kind::kObject)) {
-    if (v.members.size() != 1) invalid("anything-but takes one operator.");
+    if (v.members.size() != 1) invalid("Only one key allowed in match expression");
     const auto& [op, operand] = v.members[0];
-    c.text = string_operand(operand, op.c_str());
     if (op == "prefix") c.kind = Kind::kAnythingButPrefix;
     else if (op == "suffix") c.kind = Kind::kAnythingButSuffix;
     else if (op == "equals-ignore-case") c.kind = Kind::kAnythingButEqualsIgnoreCase;
-    else invalid("unsupported anything-but pattern: " + op + ".");
+    else invalid("Unsupported anything-but pattern: " + op);
+    c.text = string_operand(operand, op.c_str());
     return c;
   }
   if (v.is(JsonValue::Kind::kArray)) {
-    if (v.items.empty()) invalid("anything-but needs at least one value.");
+    if (v.items.empty()) invalid("Empty arrays are not allowed");
     for (const JsonValue& item : v.items) {
       if (!item.is(JsonValue::Kind::kString) && !item.is(JsonValue::Kind::kNumber)) {
-        invalid("anything-but values must be strings or numbers.");
+        invalid("Inside anything but list, start|null|boolean is not supported.");
       }
       c.excluded.push_back(exact(item));
     }
     return c;
   }
   if (!v.is(JsonValue::Kind::kString) && !v.is(JsonValue::Kind::kNumber)) {
-    invalid("anything-but takes a string, a number, a list or an operator.");
+    invalid("Inside anything but list, start|null|boolean is not supported.");
   }
   c.excluded.push_back(exact(v));
   return c;
@@ -280,7 +280,7 @@ Condition anything_but(const JsonValue& v) {
 
 Condition condition(const JsonValue& v) {
   if (!v.is(JsonValue::Kind::kObject)) return exact(v);
-  if (v.members.size() != 1) invalid("a match operator object takes exactly one operator.");
+  if (v.members.size() != 1) invalid("Only one key allowed in match expression");
   const auto& [op, operand] = v.members[0];
   Condition c;
   if (op == "prefix") {
@@ -299,25 +299,26 @@ Condition condition(const JsonValue& v) {
   } else if (op == "cidr") {
     c = cidr(operand);
   } else {
-    invalid("unrecognized match type " + op + ".");
+    invalid("Unrecognized match type " + op);
   }
   return c;
 }
 
 struct Compiler {
   FilterPolicy::Scope scope;
-  std::size_t keys = 0;
 
-  // Returns the node and its number of combinations (ANDed rules multiply, ORed branches add).
+  // Returns the node and its complexity, as AWS counts it: a value list counts its length times
+  // its depth (1 at the top), the keys of one object multiply, the branches of a $or add.
   std::shared_ptr<Node> node(const JsonValue& v, std::vector<std::string>& path, std::size_t& combinations) {
-    if (!v.is(JsonValue::Kind::kObject)) invalid("a filter policy must be a JSON object.");
-    if (v.members.empty()) invalid("a filter policy (or $or branch) cannot be empty.");
+    if (!v.is(JsonValue::Kind::kObject)) invalid("Filter policy must be a JSON object");
     auto n = std::make_shared<Node>();
     combinations = 1;
     for (const auto& [key, value] : v.members) {
       std::size_t c = 1;
       if (key == "$or") {
-        if (!value.is(JsonValue::Kind::kArray) || value.items.size() < 2) invalid("$or takes a list of at least two policies.");
+        if (!value.is(JsonValue::Kind::kArray) || value.items.size() < 2) {
+          invalid("\"$or\" must be an array of at least two filter policies");
+        }
         std::size_t sum = 0;
         auto& group = n->ors.emplace_back();
         for (const JsonValue& branch : value.items) {
@@ -327,50 +328,68 @@ struct Compiler {
         }
         c = sum;
       } else if (value.is(JsonValue::Kind::kArray)) {
-        if (value.items.empty()) invalid("the list under " + key + " is empty.");
-        ++keys;
+        if (scope == FilterPolicy::Scope::kMessageAttributes && !path.empty()) {
+          throw Error(ErrorCode::InvalidParameter,
+                      "Invalid parameter: Filter policy scope MessageAttributes does not support nested filter policy");
+        }
+        if (value.items.empty()) invalid("Empty arrays are not allowed");
         Rule& r = n->rules.emplace_back();
         r.path = path;
         r.path.push_back(key);
-        for (const JsonValue& item : value.items) r.any.push_back(condition(item));
-        c = value.items.size();
-      } else if (value.is(JsonValue::Kind::kObject)) {
-        if (scope == FilterPolicy::Scope::kMessageAttributes) {
-          invalid("Filter policy scope MessageAttributes does not support nested filter policy.");
+        for (const JsonValue& item : value.items) {
+          if (item.is(JsonValue::Kind::kArray)) invalid("Match value must be String, number, true, false, or null");
+          r.any.push_back(condition(item));
         }
-        ++keys;  // a parent key counts too
+        c = value.items.size() * r.path.size();
+      } else if (value.is(JsonValue::Kind::kObject)) {  // nested: a body's keys (refused at its lists otherwise)
         path.push_back(key);
         n->ors.push_back({node(value, path, c)});
         path.pop_back();
       } else {
-        invalid("the value under " + key + " must be a list of match values.");
+        invalid("\"" + key + "\" must be an object or an array");
       }
       combinations *= c;
-      if (combinations > kMaxCombinations) invalid("Filter policy is too complex (over 150 combinations).");
+      if (combinations > kMaxCombinations) invalid("Filter policy is too complex");
     }
-    if (keys > kMaxKeys) invalid("Filter policy can not have more than 5 keys.");
     return n;
   }
 };
 
-// The values at `path` for body scope: the leaf, or each element of a leaf array.
+// Adds the scalar values of `v` (itself, or every scalar inside nested arrays) to `out`.
+void add_scalars(const JsonValue& v, std::vector<Candidate>& out) {
+  if (v.is(JsonValue::Kind::kArray)) {
+    for (const JsonValue& x : v.items) add_scalars(x, out);
+  } else if (!v.is(JsonValue::Kind::kObject)) {
+    out.push_back({v.kind, v.text, v.number, v.boolean});
+  }
+}
+
+// Walks `v` under the dotted name `prefix` towards `target`, as AWS flattens a body: nested
+// objects and dotted keys are one name ({"a": {"b": 1}} and {"a.b": 1} are both "a.b"), and
+// arrays are transparent (a key inside any element of an array of objects is found).
+void collect(const JsonValue& v, const std::string& prefix, const std::string& target, std::vector<Candidate>& out) {
+  if (v.is(JsonValue::Kind::kArray)) {
+    for (const JsonValue& x : v.items) collect(x, prefix, target, out);
+    return;
+  }
+  if (!v.is(JsonValue::Kind::kObject)) return;
+  for (const auto& [key, value] : v.members) {
+    const std::string name = prefix.empty() ? key : prefix + "." + key;
+    if (name == target) {
+      add_scalars(value, out);
+    } else if (target.size() > name.size() && target.compare(0, name.size(), name) == 0 && target[name.size()] == '.') {
+      collect(value, name, target, out);
+    }
+  }
+}
+
+// The values at `path` for body scope; present when there is at least one (an empty array, or
+// an object where a value belongs, counts as absent).
 bool body_values(const JsonValue* body, const std::vector<std::string>& path, std::vector<Candidate>& out) {
-  const JsonValue* v = body;
-  for (const std::string& key : path) {
-    if (v == nullptr || !v->is(JsonValue::Kind::kObject)) return false;
-    v = v->find(key);
-  }
-  if (v == nullptr) return false;
-  auto add = [&](const JsonValue& x) {
-    if (x.is(JsonValue::Kind::kObject) || x.is(JsonValue::Kind::kArray)) return;
-    out.push_back({x.kind, x.text, x.number, x.boolean});
-  };
-  if (v->is(JsonValue::Kind::kArray)) {
-    for (const JsonValue& x : v->items) add(x);
-  } else {
-    add(*v);
-  }
-  return true;
+  std::string target;
+  for (const std::string& key : path) target += (target.empty() ? "" : ".") + key;
+  collect(*body, std::string(), target, out);
+  return !out.empty();
 }
 
 // The values of one attribute: a String, a Number, or each element of a String.Array.
@@ -429,10 +448,15 @@ bool node_matches(const Node& n, Values&& values_of) {
 }  // namespace
 
 std::shared_ptr<const FilterPolicy> FilterPolicy::compile(std::string_view json, Scope scope) {
-  if (json.size() > kMaxPolicyBytes) invalid("Filter policy is too long (over 256 KB).");
+  if (json.size() > kMaxPolicyBytes) invalid("Filter policy is too long");
   JsonValue doc;
   std::string error;
-  if (!parse_json(json, doc, error)) invalid("failed to parse JSON: " + error + ".");
+  if (!parse_json(json, doc, error)) invalid("failed to parse JSON. " + error);
+  // Only the top-level keys count toward AWS's limit of 5 ($or is one of them), and before
+  // anything else is checked.
+  if (doc.is(JsonValue::Kind::kObject) && doc.members.size() > kMaxKeys) {
+    invalid("Filter policy can not have more than 5 keys");
+  }
   Compiler compiler{scope};
   std::vector<std::string> path;
   std::size_t combinations = 1;
@@ -450,7 +474,7 @@ bool FilterPolicy::matches_attributes(const std::vector<FilterAttribute>& attrib
 }
 
 bool FilterPolicy::matches_body(const JsonValue* body) const {
-  if (body == nullptr) return false;
+  if (body == nullptr || !body->is(JsonValue::Kind::kObject)) return false;  // a body that is no JSON object
   return node_matches(*root_, [&](const std::vector<std::string>& path, std::vector<Candidate>& out,
                                   std::vector<JsonValue>&) { return body_values(body, path, out); });
 }

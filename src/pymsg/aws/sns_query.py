@@ -344,7 +344,14 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
         return _xml({"SubscriptionArn": existing.arn})
     delivery_policy = settings.pop("delivery_policy", None)
     recorded = {"protocol": protocol} if protocol in ("sms", "email", "email-json", "application") else {}
-    subscription = topic.subscribe(endpoint, **settings, **recorded)  # an SQS ARN: the queue need not exist here
+    try:
+        subscription = topic.subscribe(endpoint, **settings, **recorded)  # an SQS ARN: the queue need not exist
+    except InvalidParameter as exc:  # Subscribe words a bad filter policy as one of its Attributes
+        message = str(exc)
+        if message.startswith(("Invalid parameter: FilterPolicy: ", "Invalid parameter: Filter policy ")):
+            raise InvalidParameter(message.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: ", 1)) \
+                from None
+        raise
     if delivery_policy:
         subscription.set_attributes(delivery_policy=delivery_policy)
     pending = subscription.attributes()["PendingConfirmation"] == "true"
