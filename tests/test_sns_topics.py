@@ -605,7 +605,7 @@ def test_set_raw_delivery_changes_the_body(broker: pymsg.Broker) -> None:
     ("change", "match"),
     [
         ({"filter_policy": "{not json"}, "FilterPolicy"),
-        ({"filter_policy": {"a": {"b": ["c"]}}}, "FilterPolicy"),
+        ({"filter_policy": {"a": {"b": ["c"]}}}, "does not support nested filter policy"),
         ({"filter_policy_scope": "Everything"}, "FilterPolicyScope"),
         ({"dead_letter_queue": "not-an-arn"}, "RedrivePolicy"),
     ],
