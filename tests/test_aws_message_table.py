@@ -199,6 +199,8 @@ SNS_CALLS: dict[str, Callable[[World], Any]] = {
         "a": {"DataType": "Binary", "StringValue": "x"}}),
     "attribute_number": lambda w: w.broker.get_topic("t").publish("x", message_attributes={
         "a": {"DataType": "Number", "StringValue": "x"}}),
+    "attribute_data_type": lambda w: w.sns.publish(TopicArn=TOPIC, Message="x", MessageAttributes={
+        "a": {"DataType": "", "StringValue": "x"}}),
     "attribute_name_length": lambda w: w.broker.get_topic("t").publish("x", message_attributes={"a" * 256: ATTR}),
     "attribute_name_character": lambda w: w.broker.get_topic("t").publish("x", message_attributes={"a^": ATTR}),
     "attribute_name_start": lambda w: w.broker.get_topic("t").publish("x", message_attributes={".a": ATTR}),

@@ -208,3 +208,21 @@ def test_a_bad_filter_policy_is_worded_per_call(sns: Any) -> None:
         sns.set_subscription_attributes(SubscriptionArn=arn, AttributeName="FilterPolicy", AttributeValue=policy)
     assert excinfo.value.response["Error"]["Message"] == (
         'Invalid parameter: FilterPolicy: "key_a" must be an object or an array')
+
+
+def test_message_attributes_without_a_type_or_a_value(sns: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=TOPIC, Message="m", MessageAttributes={"attr1": {"DataType": "", "StringValue": "x"}})
+    assert (excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]) == (
+        "ValidationError", "1 validation error detected: Value null at 'messageAttributes.attr1.member.dataType' "
+        "failed to satisfy constraint: Member must not be null")
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish_batch(TopicArn=TOPIC, PublishBatchRequestEntries=[
+            {"Id": "1", "Message": "m", "MessageAttributes": {"attr1": {"DataType": ""}}}])
+    assert excinfo.value.response["Error"]["Message"].startswith(
+        "1 validation error detected: Value null at 'publishBatchRequestEntries.1.member.messageAttributes.attr1")
+    with pytest.raises(ClientError) as excinfo:
+        sns.publish(TopicArn=TOPIC, Message="m", MessageAttributes={"attr1": {"DataType": "String"}})
+    assert (excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]) == (
+        "ParameterValueInvalid", "The message attribute 'attr1' must contain non-empty message attribute value for "
+        "message attribute type 'String'.")

@@ -194,6 +194,9 @@ SNS: dict[str, Message] = {
     "attribute_field": Message("ParameterValueInvalid",
                                "The message attribute '{name}' with type '{type}' must use field '{field}'."),
     "attribute_number": Message("ParameterValueInvalid", "Could not cast message attribute '{name}' value to number."),
+    "attribute_data_type": Message("ValidationError", "1 validation error detected: Value null at "
+                                   "'{path}.{name}.member.dataType' failed to satisfy constraint: Member must not be "
+                                   "null"),
     "attribute_name_length": Message("ParameterValueInvalid",
                                      "Length of message attribute name must be less than 256 bytes."),
     "attribute_name_character": Message("ParameterValueInvalid", "Invalid non-alphanumeric character '{code}' was "

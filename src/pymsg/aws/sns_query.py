@@ -43,10 +43,15 @@ def _map(node: Any, key: str = "key", value: str = "value") -> dict[str, str]:
     return {str(e.get(key)): str(e.get(value, "")) for e in _entries(node) if isinstance(e, dict) and key in e}
 
 
-def _message_attributes(node: Any) -> dict[str, dict[str, Any]] | None:
+def _message_attributes(node: Any, path: str = "messageAttributes") -> dict[str, dict[str, Any]] | None:
     out = {}
     for e in _entries(node):
         v = e.get("Value", {})
+        if not v.get("DataType"):  # the service model requires it: refused before SNS looks
+            raise messages.error(SNS, "attribute_data_type", path=path, name=e.get("Name"))
+        if "BinaryValue" not in v and "StringValue" not in v:
+            base = str(v["DataType"]).split(".", 1)[0]
+            raise messages.error(SNS, "attribute_empty", name=e.get("Name"), type=base)
         item: dict[str, Any] = {"DataType": v.get("DataType")}
         if "BinaryValue" in v:
             item["BinaryValue"] = base64.b64decode(v["BinaryValue"])
@@ -135,10 +140,10 @@ def _bool(value: Any) -> bool:
     return str(value).lower() == "true"
 
 
-def _publish_kwargs(r: dict[str, Any]) -> dict[str, Any]:
+def _publish_kwargs(r: dict[str, Any], path: str = "messageAttributes") -> dict[str, Any]:
     return {
         "subject": r.get("Subject"),
-        "message_attributes": _message_attributes(r.get("MessageAttributes")),
+        "message_attributes": _message_attributes(r.get("MessageAttributes"), path),
         "message_structure": r.get("MessageStructure"),
         "group_id": r.get("MessageGroupId"),
         "deduplication_id": r.get("MessageDeduplicationId"),
@@ -429,9 +434,10 @@ def publish(broker: Broker, r: dict[str, Any]) -> str:
 def publish_batch(broker: Broker, r: dict[str, Any]) -> str:
     topic = _topic(broker, r)
     entries = []
-    for e in _entries(r.get("PublishBatchRequestEntries")):
+    for i, e in enumerate(_entries(r.get("PublishBatchRequestEntries")), 1):
+        path = f"publishBatchRequestEntries.{i}.member.messageAttributes"
         entry = {"id": e.get("Id"), "message": e.get("Message"),
-                 **{k: v for k, v in _publish_kwargs(e).items() if v is not None}}
+                 **{k: v for k, v in _publish_kwargs(e, path).items() if v is not None}}
         entries.append(entry)
     result = topic.publish_batch(entries)
     successful = [{"Id": i, "MessageId": p.message_id, "SequenceNumber": p.sequence_number} for i, p in result.successful]
