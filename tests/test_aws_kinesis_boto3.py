@@ -244,3 +244,37 @@ def test_enhanced_fan_out_consumers_register_describe_list_deregister(kinesis: A
     with pytest.raises(ClientError) as excinfo:
         kinesis.describe_stream_consumer(StreamARN=arn, ConsumerName="c")
     assert code(excinfo) == "ResourceNotFoundException"
+
+
+def test_subscribe_to_shard_streams_the_records_as_boto3_reads_them(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]["ConsumerARN"]
+    sent = [kinesis.put_record(StreamName="s", Data=f"r{i}".encode(), PartitionKey="k") for i in range(3)]
+    answer = kinesis.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                                        StartingPosition={"Type": "TRIM_HORIZON"})
+    events = [e["SubscribeToShardEvent"] for e in answer["EventStream"]]
+    records = [r for e in events for r in e["Records"]]
+    assert [r["Data"] for r in records] == [b"r0", b"r1", b"r2"]
+    assert events[-1]["ContinuationSequenceNumber"] == sent[-1]["SequenceNumber"]
+    again = kinesis.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000", StartingPosition={
+        "Type": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": events[-1]["ContinuationSequenceNumber"]})
+    (empty,) = [e["SubscribeToShardEvent"] for e in again["EventStream"]]
+    assert empty["Records"] == [] and empty["ContinuationSequenceNumber"] == sent[-1]["SequenceNumber"]
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.subscribe_to_shard(ConsumerARN=arn + "/consumer/nope:1", ShardId="shardId-000000000000",
+                                   StartingPosition={"Type": "LATEST"})
+    assert code(excinfo) == "ResourceNotFoundException"
+
+
+def test_subscribe_to_a_closed_shard_ends_with_its_children(kinesis: Any) -> None:
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]["StreamARN"]
+    consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c")["Consumer"]["ConsumerARN"]
+    kinesis.put_record(StreamName="s", Data=b"before", PartitionKey="k")
+    kinesis.split_shard(StreamName="s", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127))
+    answer = kinesis.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000000",
+                                        StartingPosition={"Type": "TRIM_HORIZON"})
+    events = [e["SubscribeToShardEvent"] for e in answer["EventStream"]]
+    assert [r["Data"] for e in events for r in e["Records"]] == [b"before"]
+    assert sorted(c["ShardId"] for c in events[-1]["ChildShards"]) == ["shardId-000000000001", "shardId-000000000002"]

@@ -10,12 +10,13 @@ from typing import Any, Callable, Mapping, Union
 
 from ..broker import Broker
 from ..errors import PymsgError
-from . import cbor, kinesis_json, sns_query, sqs_json, sqs_query
+from . import cbor, eventstream, kinesis_json, sns_query, sqs_json, sqs_query
 from .forms import MALFORMED, malformed
 from .ids import request_id
 
 Response = tuple[int, dict[str, str], bytes]
-ObjectResponse = tuple[int, dict[str, str], Mapping[str, Any]]  # a JSON-protocol answer before json.dumps
+# A JSON-protocol answer before json.dumps (or, for an event-stream operation, its bytes).
+ObjectResponse = tuple[int, dict[str, str], Union[Mapping[str, Any], bytes]]
 
 _JSON_SERVICES = {
     # target prefix -> (operations, error namespace, content type)
@@ -117,6 +118,9 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
     if lowered.get("content-type", "").startswith(kinesis_json.CBOR_CONTENT_TYPE):
         return _handle_cbor(broker, target, body)
     status, out_headers, answer = handle_json(broker, target, body, endpoint)
+    if isinstance(answer, bytes):  # an event stream (SubscribeToShard)
+        out_headers["Content-Type"] = eventstream.CONTENT_TYPE
+        return status, out_headers, answer
     return status, out_headers, json.dumps(answer).encode()
 
 
@@ -129,6 +133,9 @@ def _handle_cbor(broker: Broker, target: str, body: bytes) -> Response:
         return status, out_headers, json.dumps(answer).encode()
     status, out_headers, answer = _handle_json(broker, target, body,
                                                lambda raw: kinesis_json.from_cbor(cbor.loads(raw) if raw else {}))
+    if isinstance(answer, bytes):  # an event stream, its events in JSON
+        out_headers["Content-Type"] = eventstream.CONTENT_TYPE
+        return status, out_headers, answer
     out_headers["Content-Type"] = kinesis_json.CBOR_CONTENT_TYPE
     return status, out_headers, cbor.dumps(kinesis_json.to_cbor(answer))
 

@@ -13,9 +13,10 @@ import json
 from typing import Any, Callable
 
 from ..broker import Broker
-from ..errors import InvalidArgumentException, ValidationException
+from ..errors import InvalidArgumentException, ProvisionedThroughputExceededException, ValidationException
 from ..kinesis import Stream
 from ..messages import KINESIS, error
+from . import eventstream
 from .cbor import Tag
 
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
@@ -209,18 +210,60 @@ def get_records(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
         iterator = iterator[1:-1]  # Kinesis takes an iterator pasted with its JSON quotes
     stream = _stream_of_iterator(broker, iterator, r)
     page = stream.get_records(iterator, limit=r.get("Limit") or 10_000)
-    out: dict[str, Any] = {
-        "Records": [{"SequenceNumber": x.sequence_number, "ApproximateArrivalTimestamp": x.approximate_arrival_timestamp,
-                     "Data": base64.b64encode(x.data).decode(), "PartitionKey": x.partition_key} for x in page.records],
-        "NextShardIterator": page.next_shard_iterator,
-        "MillisBehindLatest": page.millis_behind_latest,
-    }
+    out: dict[str, Any] = {"Records": _records(page.records), "NextShardIterator": page.next_shard_iterator,
+                           "MillisBehindLatest": page.millis_behind_latest}
     if page.child_shards:
-        out["ChildShards"] = [{"ShardId": c.shard_id, "ParentShards": c.parent_shards,
-                               "HashKeyRange": {"StartingHashKey": c.hash_key_range.starting_hash_key,
-                                                "EndingHashKey": c.hash_key_range.ending_hash_key}}
-                              for c in page.child_shards]
+        out["ChildShards"] = _child_shards(page.child_shards)
     return out
+
+
+def _records(records: Any) -> list[dict[str, Any]]:
+    return [{"SequenceNumber": x.sequence_number, "ApproximateArrivalTimestamp": x.approximate_arrival_timestamp,
+             "Data": base64.b64encode(x.data).decode(), "PartitionKey": x.partition_key} for x in records]
+
+
+def _child_shards(children: Any) -> list[dict[str, Any]]:
+    return [{"ShardId": c.shard_id, "ParentShards": c.parent_shards,
+             "HashKeyRange": {"StartingHashKey": c.hash_key_range.starting_hash_key,
+                              "EndingHashKey": c.hash_key_range.ending_hash_key}} for c in children]
+
+
+def subscribe_to_shard(broker: Broker, r: dict[str, Any]) -> bytes:
+    """SubscribeToShard for an enhanced fan-out consumer, as an event stream: the initial
+    response, then one SubscribeToShardEvent per page of the records there are now (one event,
+    empty, when there are none), with ContinuationSequenceNumber to subscribe again from, and
+    ChildShards once a closed shard is read to its end. AWS keeps a subscription open for five
+    minutes and pushes what arrives; pymsg ends it when the shard is read, so a client's
+    re-subscribe loop (as the KCL runs it) reads on from the continuation."""
+    consumer_arn = _req(r, "ConsumerARN")
+    stream = _stream_of_arn(broker, consumer_arn, "ConsumerARN")
+    stream.describe_stream_consumer(consumer_arn=consumer_arn)
+    position = _req(r, "StartingPosition")
+    if not isinstance(position, dict):
+        raise ValidationException("1 validation error detected: Value at 'startingPosition' failed to satisfy "
+                                  "constraint: Member must not be null")
+    shard_id = _req(r, "ShardId")
+    iterator = stream.get_shard_iterator(shard_id, position.get("Type"),
+                                         starting_sequence_number=position.get("SequenceNumber"),
+                                         timestamp=position.get("Timestamp"))
+    shard = next(s for s in stream.list_shards() if s.shard_id == shard_id)
+    continuation = position.get("SequenceNumber") or shard.sequence_number_range.starting_sequence_number
+    events = [eventstream.event("initial-response", b"{}")]
+    while iterator is not None:
+        try:
+            page = stream.get_records(iterator, limit=10_000)
+        except ProvisionedThroughputExceededException:
+            break  # the shard's read limit: the rest is for the next subscription
+        if page.records:
+            continuation = page.records[-1].sequence_number
+        payload: dict[str, Any] = {"Records": _records(page.records), "ContinuationSequenceNumber": continuation,
+                                   "MillisBehindLatest": page.millis_behind_latest}
+        if page.child_shards:
+            payload["ChildShards"] = _child_shards(page.child_shards)
+        if page.records or page.child_shards or len(events) == 1:
+            events.append(eventstream.event("SubscribeToShardEvent", json.dumps(payload).encode()))
+        iterator = page.next_shard_iterator if page.records else None
+    return b"".join(events)
 
 
 def _stream_of_iterator(broker: Broker, iterator: str, r: dict[str, Any]) -> Stream:
@@ -455,4 +498,5 @@ OPERATIONS: dict[str, Callable[[Broker, dict[str, Any]], dict[str, Any]]] = {
     "DescribeStreamConsumer": describe_stream_consumer,
     "DeregisterStreamConsumer": deregister_stream_consumer,
     "ListStreamConsumers": list_stream_consumers,
+    "SubscribeToShard": subscribe_to_shard,  # answers bytes: an event stream, not a JSON document
 }

@@ -111,6 +111,9 @@ def _make_request(client: Any, operation_model: Any, request_dict: dict, request
         status, out_headers, payload = _dispatch.handle(broker, headers, body)
         return _parsed(client, operation_model, status, out_headers, payload, request_dict)
     status, out_headers, answer = _dispatch.handle_json(broker, target, body)
+    if isinstance(answer, bytes):  # an event stream: botocore's parser reads it as it would a socket
+        out_headers["Content-Type"] = "application/vnd.amazon.eventstream"
+        return _parsed(client, operation_model, status, out_headers, answer, request_dict)
     output = operation_model.output_shape
     try:
         if status != 200:
