@@ -244,6 +244,10 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
     "encryption_type": lambda w: w.broker.get_stream("s").start_encryption("AES", "k"),
     "consumer_missing": lambda w: w.broker.get_stream("s").describe_stream_consumer("nope"),
     "invalid_iterator": lambda w: w.kinesis.get_records(ShardIterator="garbage"),
+    "iterator_shard_missing": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-000000000009", "LATEST"),
+    "partition_key_long": lambda w: w.kinesis.put_record(StreamName="nope", Data=b"x", PartitionKey="k" * 257),
+    "partition_key_short": lambda w: w.broker.get_stream("s").put_record(b"x", ""),
+    "data_too_long": lambda w: w.broker.get_stream("s").put_records([{"data": b"x" * 1_048_576, "partition_key": "k"}]),
 }
 
 TABLES = [("SQS", SQS, SQS_CALLS), ("SNS", SNS, SNS_CALLS), ("KINESIS", KINESIS, KINESIS_CALLS)]

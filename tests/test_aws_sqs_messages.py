@@ -223,3 +223,12 @@ def test_a_trace_header_comes_back_with_its_md5(sqs: Any) -> None:
     assert "MD5OfMessageSystemAttributes" not in by_id["p"]
     (message,) = sqs.receive_message(QueueUrl=url(sqs, "q"), AttributeNames=["AWSTraceHeader"])["Messages"]
     assert message["Attributes"] == {"AWSTraceHeader": trace["StringValue"]}
+
+
+def test_a_bare_queue_name_is_taken_as_its_queue_url(sqs: Any) -> None:
+    sqs.send_message(QueueUrl="q", MessageBody="by name")
+    (message,) = sqs.receive_message(QueueUrl=url(sqs, "q"))["Messages"]
+    assert message["Body"] == "by name"
+    with pytest.raises(ClientError) as excinfo:
+        sqs.send_message(QueueUrl="nope", MessageBody="x")
+    assert excinfo.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"

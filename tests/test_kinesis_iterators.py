@@ -203,7 +203,7 @@ def test_an_unknown_iterator_type_raises_validation_exception(broker: pymsg.Brok
 @pytest.mark.parametrize("shard_id", ["shardId-000000000001", "shardId-999999999999", "shard-0", "shardId-0"])
 def test_an_unknown_shard_raises_resource_not_found(broker: pymsg.Broker, shard_id: str) -> None:
     stream = new_stream(broker)
-    with pytest.raises(pymsg.ResourceNotFoundException, match=f"Could not find shard {shard_id} in stream s"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match=f"^Shard {shard_id} in stream s under account 000000000000 does not exist$"):
         stream.get_shard_iterator(shard_id, "TRIM_HORIZON")
     assert [s.shard_id for s in stream.list_shards()] == [SHARD0]
 

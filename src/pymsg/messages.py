@@ -26,7 +26,7 @@ class Message(NamedTuple):
     def pattern(self) -> re.Pattern[str]:
         """The messages this entry stands for, any value in each field."""
         parts = re.split(r"\{[a-z_]+\}", self.template)
-        return re.compile("(?s)" + "(.+?)".join(re.escape(p) for p in parts) + r"\Z")
+        return re.compile("(?s)" + "(.*?)".join(re.escape(p) for p in parts) + r"\Z")
 
 
 def error(table: dict[str, Message], name: str, /, **fields: Any) -> errors.PymsgError:
@@ -244,4 +244,15 @@ KINESIS: dict[str, Message] = {
     "encryption_type": Message("InvalidArgumentException", "KMS is the only valid EncryptionType for this request."),
     "consumer_missing": Message("ResourceNotFoundException", "Consumer {name}, account {account} not found."),
     "invalid_iterator": Message("InvalidArgumentException", "Invalid ShardIterator."),
+    "iterator_shard_missing": Message("ResourceNotFoundException",
+                                      "Shard {shard} in stream {name} under account {account} does not exist"),
+    "partition_key_long": Message("ValidationException", "1 validation error detected: Value '{key}' at "
+                                  "'{at}partitionKey' failed to satisfy constraint: Member must have length less than "
+                                  "or equal to 256"),
+    "partition_key_short": Message("ValidationException", "1 validation error detected: Value '{key}' at "
+                                   "'{at}partitionKey' failed to satisfy constraint: Member must have length greater "
+                                   "than or equal to 1"),
+    "data_too_long": Message("ValidationException", "1 validation error detected: Value "
+                             "'java.nio.HeapByteBuffer[pos=0 lim={size} cap={size}]' at '{at}data' failed to satisfy "
+                             "constraint: Member must have length less than or equal to {most}"),
 }

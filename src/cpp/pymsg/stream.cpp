@@ -210,17 +210,20 @@ ShardInfo Stream::info(const Shard& s) const {
 bool Stream::validate_put(const PutRecordRequest& r, std::size_t i, uint128& hash_key) const {
   const std::string at = i == SIZE_MAX ? std::string() : "records." + std::to_string(i + 1) + ".member.";
   const std::size_t key_chars = utf8_length(r.partition_key);
-  if (key_chars < 1 || key_chars > kMaxPartitionKeyChars) {
+  if (key_chars < 1 || key_chars > kMaxPartitionKeyChars) {  // AWS echoes the key
     throw Error(ErrorCode::ValidationException,
-                validation_error(at + "partitionKey", key_chars < 1 ? "Member must have length greater than or equal to 1"
-                                                                    : "Member must have length less than or equal to 256"));
+                "1 validation error detected: Value '" + std::string(r.partition_key) + "' at '" + at +
+                    "partitionKey' failed to satisfy constraint: " +
+                    (key_chars < 1 ? "Member must have length greater than or equal to 1"
+                                   : "Member must have length less than or equal to 256"));
   }
   const std::size_t max_bytes = std::size_t{max_record_size_kib_} * 1024;
-  if (r.data.size() + r.partition_key.size() > max_bytes) {
+  if (r.data.size() + r.partition_key.size() > max_bytes) {  // AWS names the data as its Java buffer
+    const std::string size = std::to_string(r.data.size());
     throw Error(ErrorCode::ValidationException,
-                validation_error(at + "data", "Member must have length less than or equal to " + std::to_string(max_bytes) +
-                                                  " (data and partition key together: " +
-                                                  std::to_string(r.data.size() + r.partition_key.size()) + " bytes)"));
+                "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=" + size + " cap=" + size +
+                    "]' at '" + at + "data' failed to satisfy constraint: Member must have length less than or equal "
+                    "to " + std::to_string(max_bytes));
   }
   if (r.explicit_hash_key) {
     if (!parse_hash_key(*r.explicit_hash_key, hash_key)) {
@@ -326,8 +329,13 @@ std::string Stream::get_shard_iterator(std::string_view shard_id, IteratorType t
   std::shared_ptr<Shard> shard;
   {
     std::shared_lock<std::shared_mutex> lock(topology_);
-    shard = find_shard(shard_id);
-    if (expired(*shard, now)) throw_shard_not_found(shard_id);
+    const std::optional<std::uint32_t> index = parse_shard_id(shard_id);
+    if (!index || *index >= shards_.size() || expired(*shards_[*index], now)) {
+      throw Error(ErrorCode::ResourceNotFoundException, "Shard " + std::string(shard_id.substr(0, 128)) +
+                                                            " in stream " + name_ + " under account " + account_id_ +
+                                                            " does not exist");  // GetShardIterator's own words
+    }
+    shard = shards_[*index];
   }
   const TimeUs retention = retention_us();
   std::uint64_t position = 0;

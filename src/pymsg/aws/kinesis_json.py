@@ -169,18 +169,25 @@ def list_shards(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _partition_key(value: Any, at: str = "") -> Any:
+    """A PartitionKey checked against the service model, which AWS does before it looks for the stream."""
+    if isinstance(value, str) and not 1 <= len(value) <= 256:
+        raise error(KINESIS, "partition_key_short" if not value else "partition_key_long", key=value, at=at)
+    return value
+
+
 def put_record(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    result = _stream(broker, r).put_record(
-        _data(r.get("Data")), _req(r, "PartitionKey"), explicit_hash_key=r.get("ExplicitHashKey"),
-        sequence_number_for_ordering=r.get("SequenceNumberForOrdering"),
-    )
+    data, key = _data(r.get("Data")), _partition_key(_req(r, "PartitionKey"))
+    result = _stream(broker, r).put_record(data, key, explicit_hash_key=r.get("ExplicitHashKey"),
+                                           sequence_number_for_ordering=r.get("SequenceNumberForOrdering"))
     return {"ShardId": result.shard_id, "SequenceNumber": result.sequence_number, "EncryptionType": "NONE"}
 
 
 def put_records(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     records = []
-    for entry in r.get("Records") or []:
-        record: dict[str, Any] = {"data": _data(entry.get("Data")), "partition_key": entry.get("PartitionKey")}
+    for i, entry in enumerate(r.get("Records") or [], 1):
+        record: dict[str, Any] = {"data": _data(entry.get("Data")),
+                                  "partition_key": _partition_key(entry.get("PartitionKey"), f"records.{i}.member.")}
         if entry.get("ExplicitHashKey") is not None:
             record["explicit_hash_key"] = entry["ExplicitHashKey"]
         records.append(record)
