@@ -42,6 +42,12 @@ class DedupWindow {
 
   std::size_t size() const noexcept { return entries_.size(); }
 
+  // Forgets every key (PurgeQueue).
+  void clear() noexcept {
+    entries_.clear();
+    order_.clear();
+  }
+
   // Every remembered key with its first send and expiry time, in expiry order (for snapshots).
   template <class F>
   void for_each(F&& f) const {

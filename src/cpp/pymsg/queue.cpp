@@ -725,6 +725,7 @@ void Queue::purge() {
                 "Only one PurgeQueue operation on " + name_ + " is allowed every 60 seconds.");
   }
   free_all();
+  dedup_.clear();  // AWS-recorded runs: a purged FIFO queue takes a deduplication id again at once
   last_purge_us_ = now;
 }
 
