@@ -49,6 +49,18 @@ SQS: dict[str, Message] = {
                             "A queue already exists with the same name and a different value for attribute {name}"),
     "unknown_attribute": Message("InvalidAttributeName", "Unknown Attribute {name}."),
     "attribute_value": Message("InvalidAttributeValue", "Invalid value for the parameter {name}."),
+    "sse_conflict": Message("InvalidAttributeName", "You can use one type of server-side encryption (SSE) at one "
+                            "time. You can either enable KMS SSE or SQS SSE."),
+    "fifo_id": Message("InvalidParameterValue", "Value {value} for parameter {name} is invalid. Reason: {name} can "
+                       "only include alphanumeric and punctuation characters. 1 to 128 in length."),
+    "seconds_range": Message("InvalidParameterValue", "Value {value} for parameter {name} is invalid. Reason: {name} "
+                             "must be >= {low} and <= {high}."),
+    "fifo_delay": Message("InvalidParameterValue", "Value {value} for parameter DelaySeconds is invalid. Reason: The "
+                          "request include parameter that is not valid for this queue type."),
+    "message_too_long": Message("InvalidParameterValue",
+                                "One or more parameters are invalid. Reason: Message must be shorter than {size} bytes."),
+    "invalid_characters": Message("InvalidMessageContents", "Invalid characters found. Valid unicode characters are "
+                                  "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"),
     "modify_queue_type": Message("InvalidAttributeValue",
                                  "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not "
                                  "supported."),

@@ -134,6 +134,8 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
             if not isinstance(value, str):
                 raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
             out[name] = value
+    if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
+        raise error(SQS, "sse_conflict")
     return out
 
 

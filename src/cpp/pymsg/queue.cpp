@@ -322,8 +322,8 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
   }
   if (r.body_kind != BodyKind::kBytes && !is_valid_message_text(r.body)) {
     throw Error(ErrorCode::InvalidMessageContents,
-                "Invalid characters found in MessageBody (allowed: #x9 | #xA | #xD | #x20 to #xD7FF | "
-                "#xE000 to #xFFFD | #x10000 to #x10FFFF).");
+                "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | "
+                "#xE000 to #xFFFD | #x10000 to #x10FFFF");
   }
   SendOutcome outcome;
   if (!r.attributes.empty()) {
@@ -333,18 +333,17 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
   const std::uint64_t max_size =
       limits_.enforce_message_size ? config_.maximum_message_size : limits_.max_message_size_cap;
   if (size > max_size) {
-    throw Error(ErrorCode::InvalidParameterValue,
+    throw Error(ErrorCode::InvalidParameterValue,  // the body and the attributes together
                 "One or more parameters are invalid. Reason: Message must be shorter than " +
-                    std::to_string(max_size) + " bytes (body plus message attributes is " +
-                    std::to_string(size) + ").");
+                    std::to_string(max_size) + " bytes.");
   }
   TimeUs delay = config_.delay;
   if (r.delay_seconds) {
     if (fifo_ && *r.delay_seconds != 0) {  // AWS rejects only a non-zero per-message delay
-      throw Error(ErrorCode::InvalidParameterValue,
-                  "Value " + std::to_string(*r.delay_seconds) +
+      throw Error(ErrorCode::InvalidParameterValue,  // a per-message delay on a FIFO queue
+                  "Value " + format_number(*r.delay_seconds) +
                       " for parameter DelaySeconds is invalid. Reason: The request include parameter "
-                      "that is not valid for this queue type (per-message delay on a FIFO queue).");
+                      "that is not valid for this queue type.");
     }
     check_seconds_range(*r.delay_seconds, 0, kMaxDelayS, "DelaySeconds");
     if (!fifo_) delay = seconds_to_us(*r.delay_seconds);  // FIFO: only the queue delay applies

@@ -25,16 +25,13 @@ constexpr IdCharTable kIdChars;
 
 bool is_id_char(unsigned char c) noexcept { return kIdChars.allowed[c]; }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
+}  // namespace
 
-// A number as AWS echoes it in a message: 2000, not 2000.000000; 2.5 as 2.5.
 std::string format_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.15g", value);
   return text;
 }
-
-}  // namespace
 
 bool is_valid_message_text(std::string_view utf8) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
@@ -109,9 +106,9 @@ void check_fifo_id(std::string_view value, const char* parameter) {
   for (char c : value) ok = ok && c >= 0x21 && c <= 0x7E;  // alphanumerics and punctuation
   if (!ok) {
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + quoted(value) + " for parameter " + parameter +
-                    " is invalid. Reason: must be 1 to 128 characters of alphanumerics and "
-                    "punctuation (!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~).");
+                "Value " + std::string(value.substr(0, 200)) + " for parameter " + parameter +
+                    " is invalid. Reason: " + parameter +
+                    " can only include alphanumeric and punctuation characters. 1 to 128 in length.");
   }
 }
 
@@ -126,9 +123,8 @@ void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const
       seconds > static_cast<double>(hi)) {
     std::string shown = std::isfinite(seconds) ? format_number(seconds) : std::string("nan/inf");
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + shown + " for parameter " + parameter +
-                    " is invalid. Reason: must be between " + std::to_string(lo) + " and " +
-                    std::to_string(hi) + " seconds.");
+                "Value " + shown + " for parameter " + parameter + " is invalid. Reason: " + parameter +
+                    " must be >= " + std::to_string(lo) + " and <= " + std::to_string(hi) + ".");
   }
 }
 

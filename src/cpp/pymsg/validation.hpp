@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "pymsg/errors.hpp"
@@ -27,6 +28,9 @@ void check_fifo_id(std::string_view value, const char* parameter);
 
 // An integer-valued number of seconds in [lo, hi] (InvalidParameterValue naming `parameter`).
 void check_seconds_range(double seconds, std::int64_t lo, std::int64_t hi, const char* parameter);
+
+// A number as AWS echoes it in a message: 2000, not 2000.000000; 2.5 as 2.5.
+std::string format_number(double value);
 
 // ReceiveMessage's MaxNumberOfMessages out of [1, limit], in AWS's words with the value given.
 Error invalid_max_messages(std::int64_t value, std::uint32_t limit);

@@ -295,10 +295,10 @@ def delete_queue(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 def get_queue_attributes(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     attributes = _queue(broker, r).attributes()
     wanted = r.get("AttributeNames") or []
+    for name in wanted:  # every name is checked, beside All too
+        if name not in _QUEUE_ATTRIBUTE_NAMES:
+            raise error(SQS, "unknown_attribute", name=name)
     if "All" not in wanted:
-        for name in wanted:
-            if name not in _QUEUE_ATTRIBUTE_NAMES:
-                raise error(SQS, "unknown_attribute", name=name)
         attributes = {k: v for k, v in attributes.items() if k in wanted}
     return {"Attributes": attributes} if attributes else {}
 
