@@ -75,6 +75,10 @@ def closed_shard(w: World) -> Any:
 
 
 ATTR = {"DataType": "String", "StringValue": "x"}
+# Attributes both services refuse, each in its own words.
+BAD_TYPE = {"a": {"DataType": "Text", "StringValue": "x"}}
+EMPTY_VALUE = {"a": {"DataType": "String", "StringValue": ""}}
+NOT_A_NUMBER = {"a": {"DataType": "Number", "StringValue": "x"}}
 
 SQS_CALLS: dict[str, Callable[[World], Any]] = {
     "queue_does_not_exist": lambda w: w.broker.get_queue("nope"),
@@ -116,12 +120,9 @@ SQS_CALLS: dict[str, Callable[[World], Any]] = {
     "attribute_name_length": lambda w: w.broker.get_queue("q").send("x", message_attributes={"a" * 256: ATTR}),
     "attribute_name_characters": lambda w: w.broker.get_queue("q").send("x", message_attributes={"a b": ATTR}),
     "attribute_name_reserved": lambda w: w.broker.get_queue("q").send("x", message_attributes={"AWS.x": ATTR}),
-    "attribute_type": lambda w: w.broker.get_queue("q").send("x", message_attributes={
-        "a": {"DataType": "Text", "StringValue": "x"}}),
-    "attribute_empty": lambda w: w.broker.get_queue("q").send("x", message_attributes={
-        "a": {"DataType": "String", "StringValue": ""}}),
-    "attribute_number": lambda w: w.broker.get_queue("q").send("x", message_attributes={
-        "a": {"DataType": "Number", "StringValue": "x"}}),
+    "attribute_type": lambda w: w.broker.get_queue("q").send("x", message_attributes=BAD_TYPE),
+    "attribute_empty": lambda w: w.broker.get_queue("q").send("x", message_attributes=EMPTY_VALUE),
+    "attribute_number": lambda w: w.broker.get_queue("q").send("x", message_attributes=NOT_A_NUMBER),
     "label": lambda w: w.broker.get_queue("q").remove_permission("never"),
     "not_a_dead_letter_queue": lambda w: w.broker.start_message_move_task(w.broker.get_queue("q")),
     "task_running": lambda w: [w.broker.get_queue("dlq").send("x"), w.broker.get_queue("dlq").send("y")] and [
@@ -199,14 +200,11 @@ SNS_CALLS: dict[str, Callable[[World], Any]] = {
     "phone_number_format": lambda w: w.sns.check_if_phone_number_is_opted_out(phoneNumber="x"),
     "target_endpoint": lambda w: w.sns.publish(TargetArn=mobile_endpoint(w) + "x", Message="x"),
     "endpoint_disabled": lambda w: disabled_push(w),
-    "attribute_type": lambda w: w.broker.get_topic("t").publish("x", message_attributes={
-        "a": {"DataType": "Text", "StringValue": "x"}}),
-    "attribute_empty": lambda w: w.broker.get_topic("t").publish("x", message_attributes={
-        "a": {"DataType": "String", "StringValue": ""}}),
+    "attribute_type": lambda w: w.broker.get_topic("t").publish("x", message_attributes=BAD_TYPE),
+    "attribute_empty": lambda w: w.broker.get_topic("t").publish("x", message_attributes=EMPTY_VALUE),
     "attribute_field": lambda w: w.broker.get_topic("t").publish("x", message_attributes={
         "a": {"DataType": "Binary", "StringValue": "x"}}),
-    "attribute_number": lambda w: w.broker.get_topic("t").publish("x", message_attributes={
-        "a": {"DataType": "Number", "StringValue": "x"}}),
+    "attribute_number": lambda w: w.broker.get_topic("t").publish("x", message_attributes=NOT_A_NUMBER),
     "attribute_data_type": lambda w: w.sns.publish(TopicArn=TOPIC, Message="x", MessageAttributes={
         "a": {"DataType": "", "StringValue": "x"}}),
     "attribute_name_length": lambda w: w.broker.get_topic("t").publish("x", message_attributes={"a" * 256: ATTR}),

@@ -518,11 +518,16 @@ def set_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> st
     return ""
 
 
+def _arns_with_attributes(wrapper: str, arn_name: str, items: list[tuple[str, dict[str, str]]]) -> str:
+    """A list of (ARN, attributes) members, as ListPlatformApplications and ListEndpoints... answer."""
+    return f"<{wrapper}>" + "".join(
+        f"<member><{arn_name}>{escape(arn)}</{arn_name}><Attributes>{_attributes_xml(a)}</Attributes></member>"
+        for arn, a in items) + f"</{wrapper}>"
+
+
 def list_platform_applications(broker: Broker, r: dict[str, Any]) -> str:
     applications, following = _page(broker._mobile.applications(), r)
-    return "<PlatformApplications>" + "".join(
-        f"<member><PlatformApplicationArn>{escape(arn)}</PlatformApplicationArn><Attributes>{_attributes_xml(a)}"
-        "</Attributes></member>" for arn, a in applications) + "</PlatformApplications>" + following
+    return _arns_with_attributes("PlatformApplications", "PlatformApplicationArn", applications) + following
 
 
 def delete_platform_application(broker: Broker, r: dict[str, Any]) -> str:
@@ -548,9 +553,7 @@ def set_endpoint_attributes(broker: Broker, r: dict[str, Any]) -> str:
 
 def list_endpoints_by_platform_application(broker: Broker, r: dict[str, Any]) -> str:
     endpoints, following = _page(broker._mobile.endpoints(_required(r, "PlatformApplicationArn")), r)
-    return "<Endpoints>" + "".join(
-        f"<member><EndpointArn>{escape(arn)}</EndpointArn><Attributes>{_attributes_xml(a)}</Attributes></member>"
-        for arn, a in endpoints) + "</Endpoints>" + following
+    return _arns_with_attributes("Endpoints", "EndpointArn", endpoints) + following
 
 
 def delete_endpoint(broker: Broker, r: dict[str, Any]) -> str:
