@@ -226,3 +226,11 @@ def test_message_attributes_without_a_type_or_a_value(sns: Any) -> None:
     assert (excinfo.value.response["Error"]["Code"], excinfo.value.response["Error"]["Message"]) == (
         "ParameterValueInvalid", "The message attribute 'attr1' must contain non-empty message attribute value for "
         "message attribute type 'String'.")
+
+
+def test_a_bad_delivery_policy_on_subscribe_makes_no_subscription(sns: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        sns.subscribe(TopicArn=TOPIC, Protocol="sqs", Endpoint=QUEUE, Attributes={"DeliveryPolicy": "{"})
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Invalid parameter: Attributes Reason: DeliveryPolicy: failed to parse JSON.")
+    assert sns.list_subscriptions_by_topic(TopicArn=TOPIC)["Subscriptions"] == []

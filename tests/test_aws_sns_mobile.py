@@ -141,3 +141,15 @@ def test_platform_applications_endpoints_and_push(env: tuple[Any, pymsg.Broker, 
     with pytest.raises(ClientError) as excinfo:
         sns.get_platform_application_attributes(PlatformApplicationArn=app)
     assert error(excinfo) == ("NotFound", "PlatformApplication does not exist")
+
+
+def test_the_recorded_messages_routes_check_signatures_like_every_route(clock: pymsg.ManualClock) -> None:
+    import urllib.error
+
+    with running_server(lambda: pymsg.Broker(clock), access_keys={"AKID": "secret"}) as server:
+        for method in ("GET", "DELETE"):
+            request = urllib.request.Request(server.endpoint + "/_aws/sns/sms-messages", method=method)
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request)
+            with answer.value:
+                assert answer.value.code == 403

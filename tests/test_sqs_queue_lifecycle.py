@@ -498,3 +498,10 @@ def test_invalid_tag_raises_and_changes_nothing(broker: pymsg.Broker, tags: dict
     with pytest.raises(pymsg.InvalidParameterValue, match="Tag"):
         queue.tag(tags)
     assert queue.tags() == {"team": "core"}
+
+
+def test_create_again_with_another_policy_names_the_attribute(broker: pymsg.Broker) -> None:
+    broker.create_queue("jobs", policy={"Version": "2012-10-17"})
+    with pytest.raises(pymsg.QueueNameExists) as excinfo:
+        broker.create_queue("jobs", policy={"Version": "2008-10-17"})
+    assert str(excinfo.value) == "A queue already exists with the same name and a different value for attribute Policy"

@@ -4,6 +4,7 @@ redrive, subscriptions), and a bad state file changes nothing."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -403,3 +404,13 @@ def test_every_account_and_region_is_kept(broker: pymsg.Broker) -> None:
     assert [m.body for m in restored.scope(region="us-west-2").get_queue("q").receive()] == ["in the west"]
     assert restored.list_queues() == []
     assert [t.name for t in restored.scope("111111111111").list_topics()] == ["t"]
+
+
+def test_a_subscription_to_another_accounts_queue_delivers_after_a_restore(broker: pymsg.Broker) -> None:
+    theirs = broker.scope("111111111111").create_queue("inbox")
+    broker.create_topic("t").subscribe(theirs.arn)
+    restored = pymsg.Broker(broker.clock, account_id=broker.account_id)
+    pymsg.state.restore(restored, pymsg.state.snapshot(broker))
+    restored.get_topic("t").publish("after")
+    (message,) = restored.scope("111111111111").get_queue("inbox").receive()
+    assert json.loads(message.body)["Message"] == "after"

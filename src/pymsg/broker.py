@@ -21,18 +21,13 @@ from .errors import (
     ValidationException,
 )
 from .kinesis import Stream
-from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .messages import SQS, error
 from .sns_mobile import Mobile
+from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
 
 _ACCOUNT = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
-
-# The AWS attribute each kept create_queue setting is.
-_SETTING_NAMES = {"policy": "Policy", "redrive_allow_policy": "RedriveAllowPolicy", "kms_master_key_id": "KmsMasterKeyId",
-                  "kms_data_key_reuse_period_seconds": "KmsDataKeyReusePeriodSeconds",
-                  "sqs_managed_sse_enabled": "SqsManagedSseEnabled"}
 
 
 class Broker:
@@ -108,6 +103,13 @@ class Broker:
                 self._family[key] = broker
             return broker
 
+    def find_scope(self, account_id: str | None = None, region: str | None = None) -> Broker | None:
+        """The broker of a scope made before (see scope()), or None: for lookups by a URL or ARN,
+        which must not make a broker for any account a request names."""
+        key = (account_id or self.account_id, region or self.region)
+        with self._family_lock:
+            return self._family.get(key)
+
     def scopes(self) -> list[Broker]:
         """Every broker of the family made so far (this one among them), by (account, region)."""
         with self._family_lock:
@@ -118,8 +120,7 @@ class Broker:
         in this broker's only); raises QueueDoesNotExist."""
         parts = arn.split(":") if isinstance(arn, str) else []
         if len(parts) == 6 and parts[2] == "sqs" and (parts[4], parts[3]) != (self.account_id, self.region):
-            with self._family_lock:
-                owner = self._family.get((parts[4], parts[3]))
+            owner = self.find_scope(parts[4], parts[3])
             if owner is None:
                 raise QueueDoesNotExist("The specified queue does not exist.")
             return owner.get_queue_by_arn(arn)
@@ -218,7 +219,7 @@ class Broker:
             with queue._lock:
                 differs = [k for k, v in settings.items() if queue._settings.get(k, "") != v]
             if differs:
-                raise error(SQS, "queue_exists", name=_SETTING_NAMES[differs[0]])
+                raise error(SQS, "queue_exists", name=differs[0])  # check_settings keys by AWS name
         else:
             queue._apply_settings(settings)
         return queue
@@ -244,7 +245,7 @@ class Broker:
         """StartMessageMoveTask: redrive a dead-letter queue (a Queue or its ARN) to
         ``destination``, or each message back to the queue it came from; at most
         ``max_messages_per_second`` (1-500) of broker-clock time, all at once without one.
-        Returns the TaskHandle. One running task per queue (UnsupportedOperation)."""
+        Returns the TaskHandle. One running task per queue (InvalidParameterValue)."""
         return self._moves.start(_arn(source), None if destination is None else _arn(destination),
                                  max_messages_per_second)
 

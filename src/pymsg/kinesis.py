@@ -233,9 +233,10 @@ class Stream(_core.StreamHandle):
         self._core.merge_shards(self._shard_id(shard_id), self._shard_id(adjacent_shard_id))
 
     def update_shard_count(self, target_shard_count: int, *, scaling_type: str = "UNIFORM_SCALING") -> dict[str, Any]:
-        """UpdateShardCount with UNIFORM_SCALING: splits and merges until ``target_shard_count``
-        open shards cover equal ranges. The target is between half and double the current
-        count; at most 10 scalings a rolling day."""
+        """UpdateShardCount with UNIFORM_SCALING, as AWS scales: to scale up every open shard
+        splits in two, then adjacent pairs merge, lowest hash keys first, until
+        ``target_shard_count`` shards are open (10 to 13 leaves 37 shards in all). The target is
+        between half and double the current count; at most 10 scalings a rolling day."""
         if scaling_type != "UNIFORM_SCALING":
             raise ValidationException(
                 "1 validation error detected: Value at 'scalingType' failed to satisfy constraint: "
@@ -328,13 +329,16 @@ class Stream(_core.StreamHandle):
     def start_encryption(self, encryption_type: str, key_id: str) -> None:
         """StartStreamEncryption: KMS with `key_id` (kept and reported, not applied)."""
         self._check_alive()
-        self._encryption = (_kms(encryption_type, key_id), key_id)
+        kind = _kms(encryption_type, key_id)
+        with self._lock:
+            self._encryption = (kind, key_id)
 
     def stop_encryption(self, encryption_type: str, key_id: str) -> None:
         """StopStreamEncryption."""
         self._check_alive()
         _kms(encryption_type, key_id)
-        self._encryption = ("NONE", None)
+        with self._lock:
+            self._encryption = ("NONE", None)
 
     def put_resource_policy(self, resource_arn: str, policy: str) -> None:
         """PutResourcePolicy for the stream or one of its consumers (kept, not enforced)."""

@@ -51,7 +51,8 @@ class PublishResult(NamedTuple):
 
 
 class Subscription:
-    """A subscription: ``arn``, ``protocol`` (sqs, lambda, http, https), ``endpoint``."""
+    """A subscription: ``arn``, ``protocol`` (sqs, lambda, http, https; sms, email, email-json and
+    application, recorded), ``endpoint``."""
 
     __slots__ = ("_topic", "arn", "protocol", "endpoint", "_target", "_delivery_policy")
 
@@ -104,7 +105,7 @@ class Subscription:
         (JSON; "" removes it) is kept and returned, not applied."""
         _, _, _, raw, policy, scope, dlq, pending = self._topic._core.subscription(self.arn)
         if delivery_policy is not None:
-            self._delivery_policy = _delivery_policy(delivery_policy, "")
+            self._delivery_policy = check_delivery_policy(delivery_policy)
         if raw_message_delivery is not None:
             if raw_message_delivery and self.protocol not in _RAW_PROTOCOLS:
                 raise error(SNS, "raw_delivery_protocol", reason="", protocol=self.protocol)
@@ -234,7 +235,7 @@ class Topic:
         queue_core = None
         if protocol == "sqs":
             try:
-                target = self._broker.get_queue_by_arn(endpoint)
+                target = self._broker.find_queue_by_arn(endpoint)  # in any account and region served
                 queue_core = target._core
             except PymsgError:
                 pass  # the queue is gone: deliveries to it fail as they did before
@@ -538,7 +539,7 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
         raise error(SNS, "attribute_name")  # FifoTopic too: fixed at creation
 
 
-def _delivery_policy(value: Any, reason: str) -> str:
+def check_delivery_policy(value: Any, reason: str = "") -> str:
     """A subscription's DeliveryPolicy, checked to be a JSON object as AWS checks it."""
     if not isinstance(value, str):
         raise InvalidParameter(f"Invalid parameter: {reason}DeliveryPolicy: must be a JSON object.")
@@ -704,7 +705,7 @@ class Deliveries:
     def _dead_letter(self, a: _Attempt) -> None:
         if a.dead_letter_arn:
             try:
-                queue = self._broker.get_queue_by_arn(a.dead_letter_arn)
+                queue = self._broker.find_queue_by_arn(a.dead_letter_arn)
                 if queue.fifo:  # a FIFO topic's copy keeps its group; its message id dedups it
                     queue.send(a.body, group_id=a.group_id or "sns", deduplication_id=a.message_id)
                 else:

@@ -125,8 +125,10 @@ def restore(broker: Broker, data: bytes) -> None:
         pairs = [(target, state)] + [(_scope_of(target, x), x) for x in scopes]
         for owner, part in pairs:
             _check_clashes(owner, part)
+        for owner, part in pairs:  # every scope's queues first: a topic may deliver to another scope's
+            _apply(owner, part, queues=True)
         for owner, part in pairs:
-            _apply(owner, part)
+            _apply(owner, part, queues=False)
 
 
 def _scope_of(broker: Broker, part: dict[str, Any]) -> Broker:
@@ -163,9 +165,12 @@ def _read(data: bytes, broker: Broker) -> dict[str, Any]:
     return state
 
 
-def _apply(broker: Broker, state: dict[str, Any]) -> None:
+def _apply(broker: Broker, state: dict[str, Any], *, queues: bool) -> None:
+    """Restores the snapshot's queues (`queues`), or else its topics and streams."""
     try:
-        _restore_queues(broker, state["queues"])
+        if queues:
+            _restore_queues(broker, state["queues"])
+            return
         for t in state["topics"]:
             topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
                                         attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)

@@ -16,6 +16,19 @@ bool is_fifo_name(const std::string& name) {
   return name.size() > 5 && name.compare(name.size() - 5, 5, ".fifo") == 0;
 }
 
+// The AWS name of the first attribute in which two configurations differ.
+const char* first_difference(const QueueConfig& a, const QueueConfig& b) {
+  if (a.visibility_timeout != b.visibility_timeout) return "VisibilityTimeout";
+  if (a.delay != b.delay) return "DelaySeconds";
+  if (a.retention != b.retention) return "MessageRetentionPeriod";
+  if (a.maximum_message_size != b.maximum_message_size) return "MaximumMessageSize";
+  if (a.receive_wait != b.receive_wait) return "ReceiveMessageWaitTimeSeconds";
+  if (a.content_based_deduplication != b.content_based_deduplication) return "ContentBasedDeduplication";
+  if (a.deduplication_scope != b.deduplication_scope) return "DeduplicationScope";
+  if (a.fifo_throughput_limit != b.fifo_throughput_limit) return "FifoThroughputLimit";
+  return "RedrivePolicy";
+}
+
 }  // namespace
 
 Broker::Broker(std::shared_ptr<Clock> clock, BrokerOptions options)
@@ -41,19 +54,6 @@ std::string Broker::queue_arn(const std::string& name) const {
 std::shared_ptr<Queue> Broker::find_locked(const std::string& name) const {
   auto it = queues_.find(name);
   return it == queues_.end() ? nullptr : it->second;
-}
-
-// The AWS name of the first attribute in which two configurations differ.
-const char* first_difference(const QueueConfig& a, const QueueConfig& b) {
-  if (a.visibility_timeout != b.visibility_timeout) return "VisibilityTimeout";
-  if (a.delay != b.delay) return "DelaySeconds";
-  if (a.retention != b.retention) return "MessageRetentionPeriod";
-  if (a.maximum_message_size != b.maximum_message_size) return "MaximumMessageSize";
-  if (a.receive_wait != b.receive_wait) return "ReceiveMessageWaitTimeSeconds";
-  if (a.content_based_deduplication != b.content_based_deduplication) return "ContentBasedDeduplication";
-  if (a.deduplication_scope != b.deduplication_scope) return "DeduplicationScope";
-  if (a.fifo_throughput_limit != b.fifo_throughput_limit) return "FifoThroughputLimit";
-  return "RedrivePolicy";
 }
 
 std::shared_ptr<Queue> Broker::resolve_dead_letter_target(const QueueConfig& config, bool fifo) const {

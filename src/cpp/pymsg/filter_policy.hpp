@@ -7,9 +7,11 @@
 // {"numeric": ["=", n]} or a range ([">"|">=", low, "<"|"<=", high], either half alone);
 // {"exists": true|false}; {"cidr": "10.0.0.0/24"} (IPv4 or IPv6).
 // Scope MessageAttributes (the default) matches String, String.Array (any element) and Number
-// attributes, and allows no nesting; scope MessageBody matches the JSON body, nested keys
-// included (a body that is not JSON matches nothing). AWS's limits are checked at compile time:
-// 5 keys, 150 combinations, numbers within +-1e9 with 5 decimals, 256 KB of policy.
+// attributes, and allows no nesting; scope MessageBody matches a JSON object body, nested and
+// dotted keys alike ({"a": {"b": ..}} is "a.b") and through arrays of objects (a body that is no
+// JSON object matches nothing). Numbers compare to six decimal places. AWS's limits are checked
+// at compile time: 5 top-level keys, 150 combinations (a list counts its length times its depth,
+// $or branches add), 256 KB of policy.
 #pragma once
 
 #include <memory>

@@ -43,7 +43,7 @@ def _owner(broker: Broker, name_or_arn: Any) -> Broker:
     """The broker of the account a stream or consumer ARN names (a name: `broker` itself)."""
     parts = name_or_arn.split(":") if isinstance(name_or_arn, str) else []
     if len(parts) >= 6 and parts[4] != broker.account_id and len(parts[4]) == 12 and parts[4].isdigit():
-        return broker.scope(parts[4])
+        return broker.find_scope(parts[4]) or broker  # an account nothing was made in: not found here
     return broker
 
 
@@ -235,6 +235,29 @@ def _child_shards(children: Any) -> list[dict[str, Any]]:
                               "EndingHashKey": c.hash_key_range.ending_hash_key}} for c in children]
 
 
+_SUBSCRIPTION_PAGES = 100  # pages of up to 10,000 records one subscription answers; the next one reads on
+
+
+def _last_sequence_number(stream: Stream, shard_id: str) -> str:
+    """Where a subscription that read nothing continues from: the shard's newest record (so
+    AFTER_SEQUENCE_NUMBER from it reads only what comes next), or its first sequence number
+    when it has none. Reads the shard from its start: pymsg keeps no index of its newest record."""
+    shard = next((s for s in stream.list_shards() if s.shard_id == shard_id), None)
+    if shard is None:
+        raise error(KINESIS, "iterator_shard_missing", shard=shard_id, name=stream.name, account=stream.arn.split(":")[4])
+    last = shard.sequence_number_range.starting_sequence_number
+    iterator = stream.get_shard_iterator(shard_id, "TRIM_HORIZON")
+    try:
+        while iterator is not None:
+            page = stream.get_records(iterator, limit=10_000)
+            if not page.records:
+                break
+            last, iterator = page.records[-1].sequence_number, page.next_shard_iterator
+    except ProvisionedThroughputExceededException:
+        pass  # the read limit: the newest record read so far
+    return last
+
+
 def subscribe_to_shard(broker: Broker, r: dict[str, Any]) -> bytes:
     """SubscribeToShard for an enhanced fan-out consumer, as an event stream: the initial
     response, then one SubscribeToShardEvent per page of the records there are now (one event,
@@ -253,10 +276,11 @@ def subscribe_to_shard(broker: Broker, r: dict[str, Any]) -> bytes:
     iterator = stream.get_shard_iterator(shard_id, position.get("Type"),
                                          starting_sequence_number=position.get("SequenceNumber"),
                                          timestamp=position.get("Timestamp"))
-    shard = next(s for s in stream.list_shards() if s.shard_id == shard_id)
-    continuation = position.get("SequenceNumber") or shard.sequence_number_range.starting_sequence_number
+    continuation = position.get("SequenceNumber") or _last_sequence_number(stream, shard_id)
     events = [eventstream.event("initial-response", b"{}")]
-    while iterator is not None:
+    pages = 0
+    while iterator is not None and pages < _SUBSCRIPTION_PAGES:
+        pages += 1
         try:
             page = stream.get_records(iterator, limit=10_000)
         except ProvisionedThroughputExceededException:
@@ -353,7 +377,8 @@ def describe_limits(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_stream_mode(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
-    stream = broker.get_stream(_req(r, "StreamARN"))
+    arn = _req(r, "StreamARN")
+    stream = _owner(broker, arn).get_stream(arn)
     stream.update_mode(_req(r, "StreamModeDetails").get("StreamMode"))
     return {}
 

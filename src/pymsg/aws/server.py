@@ -3,7 +3,9 @@ can use (``--endpoint-url http://127.0.0.1:4566``).
 
 Routing is by ``X-Amz-Target`` (JSON protocols) or the form's ``Action`` (query protocol), as in
 :mod:`pymsg.aws.dispatch`. Also: ``GET /_pymsg/health``; ``POST /moto-api/reset`` (what moto's
-server mode calls between tests) to start over with an empty broker; ``sts:GetCallerIdentity``.
+server mode calls between tests) to start over with an empty broker; ``sts:GetCallerIdentity``;
+``GET`` and ``DELETE`` of ``/_aws/sns/sms-messages`` and ``/_aws/sns/platform-endpoint-messages``
+(what SNS recorded instead of sending).
 HTTP/1.1 keep-alive, a request size cap (413 past it), 400 for requests without a readable
 body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given unless the server
 is given access keys (``--verify-signatures``): then every SigV4 signature is checked and bad
@@ -92,6 +94,12 @@ class Server(ThreadingHTTPServer):
         self.broker = self.make_broker()
 
 
+# What SNS recorded instead of sending, served as LocalStack serves it: route -> (outbox kind,
+# answer member, the field messages are grouped by).
+_OUTBOXES = {"/_aws/sns/sms-messages": ("sms", "sms_messages", "PhoneNumber"),
+             "/_aws/sns/platform-endpoint-messages": ("push", "platform_endpoint_messages", "TargetArn")}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
     # Buffered writes (handle_one_request flushes each answer) send head and body as one segment:
@@ -122,11 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         """GET (or DELETE, which empties it) /_aws/sns/sms-messages or platform-endpoint-messages:
         what SNS recorded instead of sending, by phone number or endpoint ARN, as LocalStack
         answers. `region` and `accountId` query parameters pick the scope; False for other paths."""
-        kinds = {"/_aws/sns/sms-messages": ("sms", "sms_messages", "PhoneNumber"),
-                 "/_aws/sns/platform-endpoint-messages": ("push", "platform_endpoint_messages", "TargetArn")}
-        if path.rstrip("/") not in kinds:
+        if path.rstrip("/") not in _OUTBOXES:
             return False
-        kind, member, key = kinds[path.rstrip("/")]
+        kind, member, key = _OUTBOXES[path.rstrip("/")]
         parameters = dict(urllib.parse.parse_qsl(query))
         try:
             broker = self.server.broker.scope(parameters.get("accountId"), parameters.get("region"))
@@ -144,12 +150,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         path, _, query = self.path.partition("?")
-        if not self._outbox(path, query, clear=True):
+        if path.rstrip("/") in _OUTBOXES:
+            self._serve(path, query, dict(self.headers.items()), b"")
+        else:
             self._json(404, {"message": f"No route for DELETE {path}"})
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
-        if self._outbox(path, query, clear=False):
+        if path.rstrip("/") in _OUTBOXES:  # signed and counted like every other request
+            self._serve(path, query, dict(self.headers.items()), b"")
             return
         if path.rstrip("/") in ("/_pymsg/health", "/health"):
             self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
@@ -200,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
             except PymsgError as exc:
                 self._reply(*reject(headers, body, exc, path))
                 return
+        if self._outbox(path, query, clear=self.command == "DELETE"):
+            return
         if path.startswith("/moto-api/reset"):
             self.server.reset()
             self._json(200, {"status": "ok"})

@@ -16,7 +16,7 @@ from .. import messages
 from ..broker import Broker
 from ..errors import InvalidParameter, NotFound, PymsgError
 from ..messages import SNS
-from ..sns import Subscription, Topic, looks_like_token
+from ..sns import Subscription, Topic, check_delivery_policy, looks_like_token
 from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
 
@@ -110,8 +110,11 @@ def _topic(broker: Broker, r: dict[str, Any], name: str = "TopicArn") -> Topic:
     parts = _arn_parts(arn, name)
     if parts[2] != "sns" or parts[3] != broker.region:
         raise messages.error(SNS, "arn_region", name=name)
+    owner = broker.find_scope(parts[4])  # another account's topic too, as its policy may allow
     try:
-        return broker.scope(parts[4]).get_topic(arn)  # another account's topic too, as its policy may allow
+        if owner is None:
+            raise messages.error(SNS, "topic_missing")
+        return owner.get_topic(arn)
     except PymsgError:
         raise messages.error(SNS, "topic_missing") from None
 
@@ -130,7 +133,10 @@ def _subscription_arn(r: dict[str, Any]) -> str:
 def _subscription(broker: Broker, r: dict[str, Any]) -> Subscription:
     arn = _subscription_arn(r)
     try:
-        topic = broker.scope(arn.split(":")[4]).get_topic(arn.rsplit(":", 1)[0])
+        owner = broker.find_scope(arn.split(":")[4])
+        if owner is None:
+            raise StopIteration
+        topic = owner.get_topic(arn.rsplit(":", 1)[0])
         return next(s for s in topic.subscriptions() if s.arn == arn)
     except (PymsgError, StopIteration):
         raise messages.error(SNS, "subscription_missing") from None
@@ -258,7 +264,8 @@ def _page(items: list[Any], r: dict[str, Any], name: str = "NextToken") -> tuple
 
 def delete_topic(broker: Broker, r: dict[str, Any]) -> str:
     try:
-        broker.delete_topic(_topic(broker, r))
+        topic = _topic(broker, r)
+        topic._broker.delete_topic(topic)  # its own account's broker (another account's topic too)
     except NotFound:
         pass  # deleting a topic that is not there succeeds
     return ""
@@ -306,7 +313,7 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
         elif name == "RedrivePolicy":
             out["dead_letter_queue"] = _dead_letter_arn(value, reason) if value else None
         elif name == "DeliveryPolicy":
-            out["delivery_policy"] = value
+            out["delivery_policy"] = check_delivery_policy(value, reason)  # before anything is made
         elif name not in _SUBSCRIPTION_ATTRIBUTES:
             raise invalid("AttributeName")
     return out

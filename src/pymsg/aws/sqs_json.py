@@ -71,7 +71,10 @@ def _queue(broker: Broker, request: dict[str, Any]) -> Queue:
         raise error(SQS, "queue_does_not_exist")
     segments = url.rstrip("/").rsplit("/", 2)
     if len(segments) == 3 and len(segments[1]) == 12 and segments[1].isdigit():
-        broker = broker.scope(segments[1])
+        owner = broker.find_scope(segments[1])
+        if owner is None:  # an account nothing was made in
+            raise error(SQS, "queue_does_not_exist")
+        broker = owner
     return broker.get_queue(segments[-1])  # any host: the path names it
 
 
@@ -93,7 +96,7 @@ def _redrive_policy(broker: Broker, value: str, fifo: bool) -> tuple[str, int]:
     count = policy["maxReceiveCount"]
     try:
         number = int(count) if not isinstance(count, (bool, float)) else None
-    except ValueError:
+    except (TypeError, ValueError):  # null, a list or an object
         number = None
     if number is None or not 1 <= number <= 1000:
         raise error(SQS, "redrive_max_receive_count", policy=value, value=count)
