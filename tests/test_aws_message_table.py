@@ -226,6 +226,13 @@ SNS_CALLS: dict[str, Callable[[World], Any]] = {
 }
 
 
+def expired_iterator(w: World) -> Any:
+    stream = w.broker.get_stream("s")
+    iterator = stream.get_shard_iterator("shardId-000000000000", "LATEST")
+    w.broker.clock.advance(301)  # type: ignore[attr-defined]
+    return stream.get_records(iterator)
+
+
 def disabled_push(w: World) -> Any:
     arn = mobile_endpoint(w)
     w.sns.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "false"})
@@ -253,6 +260,24 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
     "iterator_shard_missing": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-000000000009", "LATEST"),
     "partition_key_long": lambda w: w.kinesis.put_record(StreamName="nope", Data=b"x", PartitionKey="k" * 257),
     "partition_key_short": lambda w: w.broker.get_stream("s").put_record(b"x", ""),
+    "stream_exists": lambda w: w.broker.create_stream("s"),
+    "iterator_type": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-000000000000", "NOPE"),
+    "sequence_number_required": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-000000000000",
+                                                                                      "AT_SEQUENCE_NUMBER"),
+    "timestamp_required": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-000000000000",
+                                                                                "AT_TIMESTAMP"),
+    "iterator_expired": lambda w: expired_iterator(w),
+    "explicit_hash_key": lambda w: w.broker.get_stream("s").put_record(b"x", "k", explicit_hash_key=str(2**128)),
+    "records_size": lambda w: w.broker.get_stream("s").put_records(
+        [{"data": b"x" * 1_000_000, "partition_key": "k"} for _ in range(11)]),  # over 10 MiB
+    "split_key_range": lambda w: w.broker.get_stream("s").split_shard("shardId-000000000000", "1"),
+    "not_adjacent": lambda w: w.broker.create_stream("three", 3).merge_shards("shardId-000000000000",
+                                                                              "shardId-000000000002"),
+    "retention_too_long": lambda w: w.broker.get_stream("s").increase_retention_period(8761),
+    "retention_too_short": lambda w: w.broker.get_stream("s").decrease_retention_period(23),
+    "retention_decrease": lambda w: [w.broker.get_stream("s").increase_retention_period(48),
+                                     w.broker.get_stream("s").increase_retention_period(30)],
+    "retention_increase": lambda w: w.broker.get_stream("s").decrease_retention_period(48),
     "data_too_long": lambda w: w.broker.get_stream("s").put_records([{"data": b"x" * 1_048_576, "partition_key": "k"}]),
 }
 

@@ -424,15 +424,21 @@ def test_increase_and_decrease_retention_period(broker: pymsg.Broker, clock: pym
     assert stream.retention_period_hours == 8760
 
 
+@pytest.mark.parametrize("call", ["increase", "decrease"])
+def test_the_current_retention_period_again_changes_nothing(broker: pymsg.Broker, call: str) -> None:
+    stream = new_stream(broker, retention_period_hours=48)
+    getattr(stream, f"{call}_retention_period")(48)
+    assert stream.retention_period_hours == 48
+
+
 @pytest.mark.parametrize(
     "start, call, hours, message",
     [
-        (24, "increase", 24, r"can not be shorter than or equal to the existing retention period \(24 hours\)"),
-        (48, "increase", 36, r"can not be shorter than or equal to the existing retention period \(48 hours\)"),
+        (48, "increase", 36, r"can not be shorter than existing retention period \(48 hours\)\. Use "
+                             r"DecreaseRetentionPeriod API\.$"),
         (24, "increase", 8761, "Maximum allowed retention period is 8760 hours"),
-        (48, "decrease", 48, r"can not be longer than or equal to the existing retention period \(48 hours\)"),
-        (48, "decrease", 100, r"can not be longer than or equal to the existing retention period \(48 hours\)"),
-        (24, "decrease", 24, r"can not be longer than or equal to the existing retention period \(24 hours\)"),
+        (48, "decrease", 100, r"can not be longer than existing retention period \(48 hours\)\. Use "
+                              r"IncreaseRetentionPeriod API\.$"),
         (48, "decrease", 23, "Minimum allowed retention period is 24 hours"),
         (48, "decrease", 0, "Minimum allowed retention period is 24 hours"),
     ],

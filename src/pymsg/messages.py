@@ -264,6 +264,35 @@ KINESIS: dict[str, Message] = {
     "partition_key_short": Message("ValidationException", "1 validation error detected: Value '{key}' at "
                                    "'{at}partitionKey' failed to satisfy constraint: Member must have length greater "
                                    "than or equal to 1"),
+    "stream_exists": Message("ResourceInUseException", "Stream {name} under account {account} already exists."),
+    "iterator_type": Message("ValidationException", "1 validation error detected: Value '{value}' at "
+                             "'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]"),
+    "sequence_number_required": Message("InvalidArgumentException", "Must specify StartingSequenceNumber for iterator "
+                                        "type AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER."),
+    "timestamp_required": Message("InvalidArgumentException",
+                                  "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP."),
+    "iterator_expired": Message("ExpiredIteratorException", "Iterator expired. The iterator was created at time "
+                                "{issued} (epoch ms) while right now it is {now} which is further in the future than "
+                                "the tolerated delay of 300000 milliseconds."),
+    "explicit_hash_key": Message("InvalidArgumentException", "Invalid ExplicitHashKey. ExplicitHashKey must be in the "
+                                 "range [0, 2^128-1]. Specified value was {value}"),
+    "records_size": Message("InvalidArgumentException", "Records size exceeds {most} MB limit"),
+    "split_key_range": Message("InvalidArgumentException", "NewStartingHashKey {key} used in SplitShard() on shard "
+                               "{shard} in stream {name} under account {account} is not both greater than one plus the "
+                               "shard's StartingHashKey {start} and less than the shard's EndingHashKey {end}."),
+    "not_adjacent": Message("InvalidArgumentException", "Shards {first} and {second} in stream {name} under account "
+                            "{account} are not an adjacent pair of shards eligible for merging"),
+    "retention_too_long": Message("InvalidArgumentException", "Maximum allowed retention period is 8760 hours. "
+                                  "Requested retention period ({hours} hours) is too long."),
+    "retention_too_short": Message("InvalidArgumentException", "Minimum allowed retention period is 24 hours. "
+                                   "Requested retention period ({hours} hours) is too short."),
+    "retention_decrease": Message("InvalidArgumentException", "Requested retention period ({hours} hours) for stream "
+                                  "{name} can not be shorter than existing retention period ({current} hours). Use "
+                                  "DecreaseRetentionPeriod API."),
+    "retention_increase": Message("InvalidArgumentException", "Requested retention period ({hours} hours) for stream "
+                                  "{name} can not be longer than existing retention period ({current} hours). Use "
+                                  "IncreaseRetentionPeriod API."),
     "data_too_long": Message("ValidationException", "1 validation error detected: Value "
                              "'java.nio.HeapByteBuffer[pos=0 lim={size} cap={size}]' at '{at}data' failed to satisfy "
                              "constraint: Member must have length less than or equal to {most}"),

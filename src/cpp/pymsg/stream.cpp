@@ -277,7 +277,7 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
   if (total > limits_.max_put_request_bytes) {
     throw Error(ErrorCode::InvalidArgumentException,
                 "Records size exceeds " + std::to_string(limits_.max_put_request_bytes >> 20) +
-                    " MB limit (data and partition keys: " + std::to_string(total) + " bytes).");
+                    " MB limit");  // data and partition keys together
   }
   std::vector<U128> digests(keys.size());
   md5_u128_many(keys.data(), keys.size(), digests.data());  // eight at a time
@@ -583,10 +583,10 @@ void Stream::increase_retention_period(std::int64_t hours) {
                 "Maximum allowed retention period is " + std::to_string(kMaxStreamRetentionHours) + " hours. Requested retention period (" +
                     std::to_string(hours) + " hours) is too long.");
   }
-  if (hours <= current) {
+  if (hours < current) {  // the current period again changes nothing
     throw Error(ErrorCode::InvalidArgumentException,
                 "Requested retention period (" + std::to_string(hours) + " hours) for stream " + name_ +
-                    " can not be shorter than or equal to the existing retention period (" + std::to_string(current) +
+                    " can not be shorter than existing retention period (" + std::to_string(current) +
                     " hours). Use DecreaseRetentionPeriod API.");
   }
   retention_hours_.store(hours, std::memory_order_relaxed);
@@ -600,10 +600,10 @@ void Stream::decrease_retention_period(std::int64_t hours) {
                 "Minimum allowed retention period is " + std::to_string(kMinStreamRetentionHours) + " hours. Requested retention period (" +
                     std::to_string(hours) + " hours) is too short.");
   }
-  if (hours >= current) {
+  if (hours > current) {
     throw Error(ErrorCode::InvalidArgumentException,
                 "Requested retention period (" + std::to_string(hours) + " hours) for stream " + name_ +
-                    " can not be longer than or equal to the existing retention period (" + std::to_string(current) +
+                    " can not be longer than existing retention period (" + std::to_string(current) +
                     " hours). Use IncreaseRetentionPeriod API.");
   }
   retention_hours_.store(hours, std::memory_order_relaxed);
