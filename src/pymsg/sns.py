@@ -362,12 +362,7 @@ class Topic:
             if not entry.get("deduplication_id") and not self._core.options()[0]:
                 raise error(SNS, "deduplication_required")
         if entry.get("message_structure") == "json":
-            try:
-                structure = json.loads(entry.get("message") or "")
-            except (TypeError, ValueError):
-                raise error(SNS, "structure_parse") from None
-            if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
-                raise error(SNS, "structure_default")
+            message_structure(entry.get("message"))
         _core.check_sns_message_attributes(entry.get("message_attributes"))
 
     def attributes(self) -> dict[str, str]:
@@ -480,6 +475,18 @@ _DEFAULT_DELIVERY_POLICY = json.dumps({
              "disableSubscriptionOverrides": False, "defaultRequestPolicy": {"headerContentType": "text/plain; charset=UTF-8"}},
 })
 _TOKEN = re.compile(r"(?:[0-9a-f]{2}){32,}")  # what confirmation tokens look like: 64 or more hex digits
+
+
+def message_structure(message: Any) -> dict[str, Any]:
+    """A MessageStructure=json message's entries, refused as AWS refuses one that is not a JSON
+    object or has no string default (what the core checks again when it publishes)."""
+    try:
+        structure = json.loads(message)
+    except (TypeError, ValueError):
+        raise error(SNS, "structure_parse") from None
+    if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
+        raise error(SNS, "structure_default")
+    return structure
 
 
 def looks_like_token(token: object) -> bool:

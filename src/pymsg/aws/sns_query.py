@@ -16,7 +16,7 @@ from .. import messages
 from ..broker import Broker
 from ..errors import InvalidParameter, NotFound, PymsgError
 from ..messages import SNS
-from ..sns import Subscription, Topic, check_delivery_policy, looks_like_token
+from ..sns import Subscription, Topic, check_delivery_policy, looks_like_token, message_structure
 from .forms import MALFORMED, form_action, form_tree, malformed
 from .ids import request_id
 
@@ -71,8 +71,10 @@ def _xml(value: Any) -> str:
     return escape(str(value))
 
 
-def _attributes_xml(attributes: dict[str, str]) -> str:
-    return "".join(f"<entry><key>{escape(k)}</key><value>{escape(v)}</value></entry>" for k, v in attributes.items())
+def _attributes_xml(attributes: dict[str, str], element: str = "Attributes") -> str:
+    """An attribute map as SNS's XML writes it: <Attributes><entry><key>..</key><value>..</value></entry>..."""
+    entries = "".join(f"<entry><key>{escape(k)}</key><value>{escape(v)}</value></entry>" for k, v in attributes.items())
+    return f"<{element}>{entries}</{element}>"
 
 
 def response(action: str, result: str) -> bytes:
@@ -278,7 +280,7 @@ def list_topics(broker: Broker, r: dict[str, Any]) -> str:
 
 
 def get_topic_attributes(broker: Broker, r: dict[str, Any]) -> str:
-    return "<Attributes>" + _attributes_xml(_topic(broker, r).attributes()) + "</Attributes>"
+    return _attributes_xml(_topic(broker, r).attributes())
 
 
 # Every protocol SNS knows; pymsg delivers sqs, http and https over the wire.
@@ -411,7 +413,7 @@ def list_subscriptions_by_topic(broker: Broker, r: dict[str, Any]) -> str:
 
 def get_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
     attrs = _subscription(broker, r).attributes()
-    return "<Attributes>" + _attributes_xml(attrs) + "</Attributes>"
+    return _attributes_xml(attrs)
 
 
 def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
@@ -458,12 +460,7 @@ def _structured(r: dict[str, Any], message: Any, key: str) -> str:
     """The message for one channel: with MessageStructure=json, its `key` entry or the default."""
     if r.get("MessageStructure") != "json":
         return str(message)
-    try:
-        structure = json.loads(message)
-    except (TypeError, ValueError):
-        raise messages.error(SNS, "structure_parse") from None
-    if not isinstance(structure, dict) or not isinstance(structure.get("default"), str):
-        raise messages.error(SNS, "structure_default")
+    structure = message_structure(message)
     chosen = structure.get(key)
     return chosen if isinstance(chosen, str) else structure["default"]
 
@@ -493,7 +490,7 @@ def set_sms_attributes(broker: Broker, r: dict[str, Any]) -> str:
 
 def get_sms_attributes(broker: Broker, r: dict[str, Any]) -> str:
     names = [str(n) for n in _entries(r.get("attributes"))]
-    return "<attributes>" + _attributes_xml(broker._mobile.get_sms_attributes(names)) + "</attributes>"
+    return _attributes_xml(broker._mobile.get_sms_attributes(names), "attributes")
 
 
 def check_if_phone_number_is_opted_out(broker: Broker, r: dict[str, Any]) -> str:
@@ -517,7 +514,7 @@ def create_platform_application(broker: Broker, r: dict[str, Any]) -> str:
 
 def get_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> str:
     attributes = broker._mobile.application_attributes(_required(r, "PlatformApplicationArn"))
-    return "<Attributes>" + _attributes_xml(attributes) + "</Attributes>"
+    return _attributes_xml(attributes)
 
 
 def set_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> str:
@@ -528,7 +525,7 @@ def set_platform_application_attributes(broker: Broker, r: dict[str, Any]) -> st
 def _arns_with_attributes(wrapper: str, arn_name: str, items: list[tuple[str, dict[str, str]]]) -> str:
     """A list of (ARN, attributes) members, as ListPlatformApplications and ListEndpoints... answer."""
     return f"<{wrapper}>" + "".join(
-        f"<member><{arn_name}>{escape(arn)}</{arn_name}><Attributes>{_attributes_xml(a)}</Attributes></member>"
+        f"<member><{arn_name}>{escape(arn)}</{arn_name}>{_attributes_xml(a)}</member>"
         for arn, a in items) + f"</{wrapper}>"
 
 
@@ -550,7 +547,7 @@ def create_platform_endpoint(broker: Broker, r: dict[str, Any]) -> str:
 
 def get_endpoint_attributes(broker: Broker, r: dict[str, Any]) -> str:
     attributes = broker._mobile.endpoint_attributes(_required(r, "EndpointArn"))
-    return "<Attributes>" + _attributes_xml(attributes) + "</Attributes>"
+    return _attributes_xml(attributes)
 
 
 def set_endpoint_attributes(broker: Broker, r: dict[str, Any]) -> str:
