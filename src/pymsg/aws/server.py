@@ -17,9 +17,9 @@ kept). Listens on loopback unless told otherwise.
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import socket
-import sys
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +30,10 @@ from ..broker import Broker
 from ..errors import PymsgError
 from . import sigv4
 from .dispatch import handle, reject
+
+# Failures the endpoint survives (a save that failed, requests cut off at shutdown); with no
+# logging set up, Python's last-resort handler still writes them to stderr.
+_log = logging.getLogger("pymsg.serve")
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
 DRAIN_SECONDS = 25.0  # at shutdown, how long requests in progress may finish (a long poll takes 20)
@@ -237,7 +241,7 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
             try:
                 server.save_state()
             except Exception as exc:  # a full disk must not stop the endpoint or later saves; say so, go on
-                print(f"pymsg: could not save state to {state_path}: {exc!r}", file=sys.stderr, flush=True)
+                _log.error("could not save state to %s: %r", state_path, exc)
 
     def stop(*_: Any) -> None:
         if not stopping.is_set():
@@ -262,8 +266,7 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
     finally:
         stopping.set()
         if not server.drain(DRAIN_SECONDS):
-            print(f"pymsg: requests still running after {DRAIN_SECONDS} s; saving without them", file=sys.stderr,
-                  flush=True)
+            _log.warning("requests still running after %s s; saving without them", DRAIN_SECONDS)
         server.server_close()
         server.save_state()
     return 0
