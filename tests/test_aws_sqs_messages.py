@@ -232,3 +232,14 @@ def test_a_bare_queue_name_is_taken_as_its_queue_url(sqs: Any) -> None:
     with pytest.raises(ClientError) as excinfo:
         sqs.send_message(QueueUrl="nope", MessageBody="x")
     assert excinfo.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_a_lapsed_message_can_be_hidden_again_until_the_next_receive(sqs: Any, clock: pymsg.ManualClock) -> None:
+    sqs.send_message(QueueUrl=url(sqs, "q"), MessageBody="x")
+    (first,) = sqs.receive_message(QueueUrl=url(sqs, "q"), VisibilityTimeout=5)["Messages"]
+    clock.advance(10)
+    sqs.change_message_visibility(QueueUrl=url(sqs, "q"), ReceiptHandle=first["ReceiptHandle"], VisibilityTimeout=60)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url(sqs, "q"))
+    clock.advance(60)
+    (again,) = sqs.receive_message(QueueUrl=url(sqs, "q"), AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert again["Attributes"]["ApproximateReceiveCount"] == "2"

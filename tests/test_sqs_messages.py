@@ -253,15 +253,47 @@ def test_change_visibility_out_of_range_raises(any_queue: pymsg.Queue, seconds: 
     assert counts(any_queue) == (0, 1, 0)
 
 
-def test_change_visibility_after_it_lapsed_raises_message_not_inflight(
-    any_queue: pymsg.Queue, clock: pymsg.ManualClock
+def test_change_visibility_after_it_lapsed_hides_it_again_on_a_standard_queue(
+    broker: pymsg.Broker, clock: pymsg.ManualClock
 ) -> None:
-    send(any_queue, "x")
-    message = receive_one(any_queue)
+    # AWS-recorded runs: until another receive, the lapsed message's handles still change it.
+    queue = broker.create_queue("q")
+    queue.send("x")
+    queue.send("y")
+    first = receive_one(queue)
+    clock.advance(30)
+    first.change_visibility(10)
+    assert counts(queue) == (1, 1, 0)
+    assert [m.body for m in queue.receive(max_messages=10)] == ["y"]
+    clock.advance(10)
+    again = receive_one(queue)
+    assert (again.body, again.receive_count) == ("x", 2)
+    first.delete()  # the first handle still names the message
+    assert counts(queue) == (0, 1, 0)
+
+
+def test_change_visibility_after_it_lapsed_keeps_the_12_hour_cap(
+    broker: pymsg.Broker, clock: pymsg.ManualClock
+) -> None:
+    queue = broker.create_queue("q")
+    queue.send("x")
+    message = receive_one(queue)
+    clock.advance(43_000)
+    with pytest.raises(pymsg.InvalidParameterValue, match="43200 seconds"):
+        message.change_visibility(300)
+    assert counts(queue) == (1, 0, 0)
+
+
+def test_change_visibility_after_it_lapsed_raises_message_not_inflight_on_fifo(
+    broker: pymsg.Broker, clock: pymsg.ManualClock
+) -> None:
+    queue = broker.create_queue("q.fifo", content_based_deduplication=True)
+    queue.send("x", group_id="g")
+    message = receive_one(queue)
     clock.advance(30)
     with pytest.raises(pymsg.MessageNotInflight, match="not in flight"):
-        any_queue.change_visibility(message.receipt_handle, 10)
-    assert counts(any_queue) == (1, 0, 0)
+        message.change_visibility(10)
+    assert counts(queue) == (1, 0, 0)
 
 
 def test_change_visibility_with_superseded_handle_raises_on_fifo(broker: pymsg.Broker,

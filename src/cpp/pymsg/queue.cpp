@@ -650,7 +650,8 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
                     " for parameter ReceiptHandle is invalid. Reason: Message does not exist or is "
                     "not available for visibility timeout change.");
   }
-  if (m->state() != MessageState::kInFlight) {
+  const bool lapsed = m->state() == MessageState::kVisible;  // received, then its timeout ran out
+  if (lapsed && fifo_) {
     throw Error(ErrorCode::MessageNotInflight,
                 "The message referred to by receipt handle " + handle_string(handle) +
                     " is not in flight: its visibility timeout has already expired.");
@@ -663,11 +664,34 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
                     " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for "
                     "the message is beyond the limit [43200 seconds] (counted from the receive).");
   }
-  heap_.update(m->slot, new_deadline);
+  if (lapsed) {
+    rehide_lapsed(m, new_deadline);
+  } else {
+    heap_.update(m->slot, new_deadline);
+  }
   if (new_deadline <= now) {
     promote_due(now);
     if (waiters_ > 0) cv_.notify_all();
   }
+}
+
+void Queue::rehide_lapsed(Message* m, TimeUs deadline) {
+  // A standard queue's message whose visibility ran out is linked in the visible list, which is
+  // singly linked, so it cannot be unlinked in place. It becomes a tombstone there (as a delete
+  // leaves) and a copy, under the same slot and so the same receipt handles, goes in flight.
+  // Rare (AWS allows it until the next receive), so the copy's allocation is no concern.
+  Message* copy = Message::create(m->seq, m->sent_us, m->body_view(), m->body_kind(), std::move(m->extras));
+  copy->first_receive_off = m->first_receive_off;
+  copy->last_receive_off = m->last_receive_off;
+  copy->receive_count = m->receive_count;
+  copy->slot = m->slot;
+  copy->set_state(MessageState::kInFlight);
+  slots_.place(m->slot, copy);
+  m->slot = 0;
+  m->set_state(MessageState::kGone);
+  --counts_.visible;
+  ++counts_.in_flight;
+  heap_.push(copy->slot, deadline);
 }
 
 void Queue::change_visibility(std::string_view receipt_handle, double visibility_timeout_s) {

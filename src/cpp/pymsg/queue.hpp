@@ -250,6 +250,7 @@ class Queue final : public ClockListener {
   Message* find(const ReceiptHandle& handle) const;  // nullptr: gone, or its slot reused
   void delete_locked(const ReceiptHandle& handle, TimeUs now);
   void change_visibility_locked(const ReceiptHandle& handle, double seconds, TimeUs now);
+  void rehide_lapsed(Message* m, TimeUs deadline);
 
   void push_visible_standard(Message* m) noexcept;
   Message* pop_visible_standard() noexcept;
