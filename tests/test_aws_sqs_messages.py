@@ -243,3 +243,16 @@ def test_a_lapsed_message_can_be_hidden_again_until_the_next_receive(sqs: Any, c
     clock.advance(60)
     (again,) = sqs.receive_message(QueueUrl=url(sqs, "q"), AttributeNames=["ApproximateReceiveCount"])["Messages"]
     assert again["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_fifo_groups_served_with_a_zero_timeout_queue_behind_the_others(sqs: Any) -> None:
+    for group, body in [("g1", "g1-m1"), ("g2", "g2-m1"), ("g2", "g2-m2"), ("g3", "g3-m1"), ("g1", "g1-m2")]:
+        sqs.send_message(QueueUrl=url(sqs, "f.fifo"), MessageBody=body, MessageGroupId=group,
+                         MessageDeduplicationId=body)
+
+    def receive(n: int) -> list[str]:
+        answer = sqs.receive_message(QueueUrl=url(sqs, "f.fifo"), MaxNumberOfMessages=n, VisibilityTimeout=0)
+        return [m["Body"] for m in answer["Messages"]]
+
+    assert receive(3) == ["g1-m1", "g1-m2", "g2-m1"]
+    assert receive(10) == ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]

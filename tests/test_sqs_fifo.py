@@ -324,8 +324,8 @@ def test_delayed_message_does_not_block_visible_messages_of_its_group(
     assert a2.body == "a2"
     clock.advance(10)
     assert counts(q) == (1, 1, 0)
-    assert q.receive(10) == []  # a1 is visible now, but a2 (same group) is in flight
-    a2.delete()
+    # a1 comes before a2, the group's first message in flight, so it is served (as a message
+    # whose timeout lapsed ahead of one still in flight is; see the group-order tests below).
     assert bodies(q.receive(10)) == ["a1 (delayed)"]
 
 
@@ -419,3 +419,82 @@ def test_purge_forgets_the_deduplication_ids(clock: pymsg.ManualClock) -> None:
     again = queue.send("a", group_id="g", deduplication_id="d")
     assert again.message_id != first.message_id
     assert [m.body for m in queue.receive()] == ["a"]
+
+
+# --- which group is served next (the orders below are AWS's, from recorded runs) ------------
+
+
+def send_all(queue: pymsg.Queue, *pairs: tuple[str, str]) -> None:
+    for group, body in pairs:
+        queue.send(body, group_id=group)
+
+
+def test_groups_served_with_a_zero_timeout_queue_behind_the_groups_not_served(fifo: pymsg.Queue) -> None:
+    send_all(fifo, ("g1", "g1-m1"), ("g2", "g2-m1"), ("g2", "g2-m2"), ("g3", "g3-m1"), ("g1", "g1-m2"))
+    assert bodies(fifo.receive(3, visibility_timeout=0)) == ["g1-m1", "g1-m2", "g2-m1"]
+    assert bodies(fifo.receive(10, visibility_timeout=0)) == ["g3-m1", "g1-m1", "g1-m2", "g2-m1", "g2-m2"]
+
+
+def test_groups_whose_timeout_lapsed_queue_in_the_order_they_lapsed(broker: pymsg.Broker,
+                                                                     clock: pymsg.ManualClock) -> None:
+    q = broker.create_queue("lapse.fifo", content_based_deduplication=True, visibility_timeout=1)
+    send_all(q, *[("g1", f"g1-m{i}") for i in range(1, 5)], ("g2", "g2-m1"), ("g3", "g3-m1"))
+    assert bodies(q.receive(2)) == ["g1-m1", "g1-m2"]
+    assert bodies(q.receive(1)) == ["g2-m1"]  # the rest of g1 waits behind its messages in flight
+    clock.advance(2)
+    assert bodies(q.receive(10, visibility_timeout=0)) == ["g3-m1", "g1-m1", "g1-m2", "g1-m3", "g1-m4", "g2-m1"]
+
+
+def test_a_group_serves_what_comes_before_its_first_message_in_flight(broker: pymsg.Broker) -> None:
+    q = broker.create_queue("head.fifo", content_based_deduplication=True, visibility_timeout=30)
+    send_all(q, ("g1", "g1-m1"), ("g1", "g1-m2"), ("g2", "g2-m1"))
+    first, _ = q.receive(2)
+    first.change_visibility(0)  # g1-m2 stays in flight
+    assert bodies(q.receive(3)) == ["g2-m1", "g1-m1"]
+
+
+@pytest.mark.parametrize(("extended", "expected"), [(0, []), (1, ["foo"]), (2, ["foo", "bar"])])
+def test_a_longer_timeout_hides_the_messages_after_it_in_its_group(broker: pymsg.Broker, clock: pymsg.ManualClock,
+                                                                   extended: int, expected: list[str]) -> None:
+    q = broker.create_queue("ext.fifo", content_based_deduplication=True, visibility_timeout=1)
+    send_all(q, ("1", "foo"), ("1", "bar"), ("1", "baz"))
+    received = q.receive(5)
+    received[extended].change_visibility(4)
+    clock.advance(2.5)
+    assert bodies(q.receive(5)) == expected
+
+
+def test_a_group_emptied_by_deletes_keeps_its_place(fifo: pymsg.Queue) -> None:
+    send_all(fifo, ("g1", "g1-m1"), ("g2", "g2-m1"), ("g1", "g1-m2"), ("g2", "g2-m2"), ("g1", "g1-m3"),
+             ("g1", "g1-m4"), ("g3", "g3-m1"))
+    for message in fifo.receive(2):
+        message.delete()
+    assert bodies(fifo.receive(10)) == ["g2-m1", "g2-m2", "g1-m3", "g1-m4", "g3-m1"]
+
+
+def test_a_partly_deleted_group_stays_blocked_by_the_rest(fifo: pymsg.Queue) -> None:
+    send_all(fifo, ("g1", "g1-m1"), ("g2", "g2-m1"), ("g1", "g1-m2"), ("g2", "g2-m2"), ("g3", "g3-m1"))
+    fifo.receive(2)[0].delete()
+    assert bodies(fifo.receive(10)) == ["g2-m1", "g2-m2", "g3-m1"]
+
+
+# --- DeduplicationScope changed after creation ------------------------------------------------
+
+
+def test_a_queue_keeps_deduplicating_across_groups_after_switching_to_message_group_scope(
+        explicit: pymsg.Queue) -> None:
+    # AWS-recorded runs: the attribute reads back the new value, deduplication goes on as created.
+    explicit.send("Test1", group_id="group1", deduplication_id="same")
+    explicit.set_attributes(deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
+    assert explicit.attributes()["DeduplicationScope"] == "messageGroup"
+    explicit.send("Test2", group_id="group2", deduplication_id="same")
+    assert bodies(explicit.receive(10)) == ["Test1"]
+
+
+def test_a_queue_keeps_deduplicating_per_group_after_switching_to_queue_scope(broker: pymsg.Broker) -> None:
+    q = broker.create_queue("ht.fifo", deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
+    q.send("Test1", group_id="group1", deduplication_id="same")
+    q.set_attributes(deduplication_scope="queue", fifo_throughput_limit="perQueue")
+    assert q.attributes()["DeduplicationScope"] == "queue"
+    q.send("Test2", group_id="group2", deduplication_id="same")
+    assert sorted(bodies(q.receive(10))) == ["Test1", "Test2"]

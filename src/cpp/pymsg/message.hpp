@@ -40,6 +40,7 @@ struct MessageExtras {
   bool has_original_id = false;        // whether original_id overrides the id derived from seq
   TimeUs enqueued_us = 0;              // retention base when moved to a FIFO DLQ (0: SentTimestamp)
   std::uint64_t sequence_number = 0;   // FIFO SequenceNumber (a FIFO dead-letter queue issues a new one)
+  std::uint64_t place_in_line = 0;     // FIFO: the seq it queues by after coming back from in flight (0: its own)
 };
 
 // What a body holds: raw bytes, or UTF-8 text (ASCII-only text is marked so the binding can

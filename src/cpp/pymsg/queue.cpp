@@ -66,6 +66,7 @@ Queue::Queue(std::string name, std::string arn, std::string url, QueueConfig con
       keys_(identity != nullptr ? identity->keys : QueueKeys::random()),
       created_us_(identity != nullptr ? identity->created_us : clock_->now()),
       config_(std::move(config)),
+      dedup_per_group_(config_.deduplication_scope == DeduplicationScope::kMessageGroup),
       last_modified_us_(created_us_),
       dedup_(kDedupWindowUs) {
   clock_->add_listener(this);
@@ -126,12 +127,13 @@ void Queue::refresh_group(const std::string& group_id) {
     ready_.erase(g.ready_key);
     g.ready_key = 0;
   }
-  if (g.in_flight != 0) return;
-  if (g.pending.empty()) {
+  if (g.pending.empty() && g.in_flight.empty()) {
     groups_.erase(it);
     return;
   }
-  g.ready_key = g.pending.front()->seq;
+  if (!g.receivable()) return;
+  const Message* head = g.pending.front();
+  g.ready_key = head->extras->place_in_line != 0 ? head->extras->place_in_line : head->seq;
   ready_.emplace(g.ready_key, group_id);
 }
 
@@ -199,7 +201,7 @@ void Queue::apply_receive(Message* m, TimeUs visibility, TimeUs now) {
   heap_.push(m->slot, now + visibility);
   --counts_.visible;
   ++counts_.in_flight;
-  if (fifo_) ++groups_[m->extras->group_id].in_flight;
+  if (fifo_) groups_[m->extras->group_id].in_flight.insert(m->seq);
 }
 
 void Queue::apply_delete(Message* m) {
@@ -215,7 +217,7 @@ void Queue::apply_delete(Message* m) {
   --counts_.in_flight;
   if (fifo_) {
     const std::string group_id = m->extras->group_id;
-    --groups_[group_id].in_flight;
+    groups_[group_id].in_flight.erase(m->seq);
     Message::destroy(m);
     refresh_group(group_id);
     if (waiters_ > 0 && !ready_.empty()) cv_.notify_all();
@@ -237,12 +239,13 @@ MessagePtr Queue::apply_detach(Message* m) {
 void Queue::promote_due(TimeUs now) {
   while (!heap_.empty() && heap_.top().deadline <= now) {
     const std::uint32_t slot = heap_.top().id;
+    const TimeUs deadline = heap_.top().deadline;
     heap_.pop();
     Message* m = slots_.get(slot);
     const bool was_in_flight = m->state() == MessageState::kInFlight;
     if (was_in_flight) {
       --counts_.in_flight;
-      if (fifo_) --groups_[m->extras->group_id].in_flight;
+      if (fifo_) groups_[m->extras->group_id].in_flight.erase(m->seq);
     } else {
       --counts_.delayed;
       slots_.release(slot);  // a delayed message has never been received: no handle refers to it
@@ -255,11 +258,27 @@ void Queue::promote_due(TimeUs now) {
       if (fifo_) refresh_group(group_id);
       continue;
     }
-    if (was_in_flight && !fifo_) {
+    if (was_in_flight && fifo_) {
+      fifo_returned_.emplace_back(deadline, m);
+      continue;
+    }
+    if (was_in_flight) {
       returned_.push_back(m);  // back ahead of the newer messages, below
       continue;
     }
     apply_visible(m);
+  }
+  if (!fifo_returned_.empty()) {
+    // Each returned FIFO message takes a new place in line, by when it came back (seq among
+    // equal times), so its group now queues behind the groups that were not served.
+    std::sort(fifo_returned_.begin(), fifo_returned_.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->seq < b.second->seq;
+    });
+    for (const auto& [deadline, m] : fifo_returned_) {
+      m->extras->place_in_line = next_seq_++;
+      apply_visible(m);
+    }
+    fifo_returned_.clear();
   }
   if (returned_.empty()) return;
   // A standard queue serves a message whose visibility lapsed before the messages sent after it,
@@ -366,8 +385,7 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
                   "The queue should either have ContentBasedDeduplication enabled or "
                   "MessageDeduplicationId provided explicitly");
     }
-    dedup_key = DedupWindow::key(dedup_id, *r.group_id,
-                                 config_.deduplication_scope == DeduplicationScope::kMessageGroup);
+    dedup_key = DedupWindow::key(dedup_id, *r.group_id, dedup_per_group_);
     if (const DedupWindow::Original* original = dedup_.find(dedup_key, now)) {
       outcome.message_id = original->message_id;  // a duplicate: accepted, not enqueued
       outcome.sequence_number = original->sequence_number;
@@ -450,7 +468,9 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
     Group& g = groups_[group_id];
     ready_.erase(ready_.begin());
     g.ready_key = 0;
-    while (out.messages.size() < max && !g.pending.empty()) {
+    // Its messages up to the first one in flight (taking one does not block the next here).
+    const std::uint64_t first_in_flight = g.in_flight.empty() ? UINT64_MAX : *g.in_flight.begin();
+    while (out.messages.size() < max && !g.pending.empty() && g.pending.front()->seq < first_in_flight) {
       Message* m = g.pending.front();
       if (!expired(*m, now) && !over_limit(m)) {
         g.pending.pop_front();
@@ -462,7 +482,7 @@ void Queue::take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
       MessagePtr detached = apply_detach(m);
       if (!expired(*detached, now)) to_dead_letter.push_back(std::move(detached));
     }
-    refresh_group(group_id);  // blocked while in flight; ready again only if nothing was taken
+    refresh_group(group_id);  // blocked by what it took; ready again only if nothing was
   }
 }
 
@@ -550,6 +570,7 @@ std::vector<MessagePtr> Queue::accept_dead_letters(std::vector<MessagePtr> messa
       x.has_original_id = true;
     }
     x.dead_letter_source_arn = source_arn;
+    x.place_in_line = 0;  // it queues here by its new seq
     m->seq = next_seq_++;
     if (fifo_) {
       x.enqueued_us = now;  // a FIFO dead-letter queue restarts the retention clock

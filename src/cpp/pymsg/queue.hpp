@@ -3,7 +3,9 @@
 // State machine (1.12): a message is VISIBLE, DELAYED or IN-FLIGHT.
 //   - VISIBLE messages wait in the visible list (standard: an intrusive singly linked list in
 //     roughly send order) or in their group's pending list (FIFO: strict seq order per group,
-//     with `ready_` ordering the receivable groups by the seq of their head).
+//     with `ready_` ordering the receivable groups by their head's place in line: its seq, or a
+//     fresh one taken when it came back from in flight, so a group that was served waits
+//     behind the groups that were not, as AWS serves them).
 //   - DELAYED and IN-FLIGHT messages wait in one deadline heap: a delay ending and a
 //     visibility timeout lapsing are the same event, "becomes visible at t".
 //   - A deleted message that is still linked in a visible list is a tombstone (state kGone): it
@@ -26,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -225,8 +228,13 @@ class Queue final : public ClockListener {
  private:
   struct Group {
     std::deque<Message*> pending;  // visible messages in seq order (tombstones possible)
-    std::uint32_t in_flight = 0;   // received and not yet visible again or deleted
-    std::uint64_t ready_key = 0;   // key in ready_ while the group is there, else 0
+    std::set<std::uint64_t> in_flight;  // seqs received and not yet visible again or deleted
+    std::uint64_t ready_key = 0;        // key in ready_ while the group is there, else 0
+
+    // A group serves its visible messages that come before its first one in flight.
+    bool receivable() const noexcept {
+      return !pending.empty() && (in_flight.empty() || pending.front()->seq < *in_flight.begin());
+    }
   };
 
   void check_alive() const;
@@ -271,16 +279,20 @@ class Queue final : public ClockListener {
   std::uint32_t waiters_ = 0;           // threads waiting on cv_
   std::atomic<bool> deleted_{false};    // DeleteQueue was called (read lock-free by sources)
   QueueConfig config_;                  // current attributes
+  // DeduplicationScope as the queue was created: AWS-recorded runs keep deduplicating that way
+  // after SetQueueAttributes changes the attribute (which then reads back the new value).
+  bool dedup_per_group_;
   TimeUs last_modified_us_;             // LastModifiedTimestamp
   TimeUs last_purge_us_ = 0;            // when PurgeQueue last ran; 0 = never
   std::weak_ptr<Queue> dead_letter_queue_;  // resolved redrive target
 
   std::uint64_t next_seq_ = 1;          // seq of the next message
   std::vector<Message*> returned_;      // promote_due's scratch: in-flight messages visible again
+  std::vector<std::pair<TimeUs, Message*>> fifo_returned_;  // the same for FIFO, with when
   Message* visible_head_ = nullptr;     // standard visible list
   Message* visible_tail_ = nullptr;
   std::unordered_map<std::string, Group> groups_;   // FIFO groups with messages
-  std::map<std::uint64_t, std::string> ready_;      // FIFO receivable groups by head seq
+  std::map<std::uint64_t, std::string> ready_;      // FIFO receivable groups by head's place
   SlotTable slots_;                     // received or delayed messages by slot
   DeadlineHeap heap_;                   // delayed and in-flight messages by visible-at time
   DedupWindow dedup_;                   // FIFO deduplication ids

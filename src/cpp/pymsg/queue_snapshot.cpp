@@ -175,7 +175,7 @@ void Queue::restore(std::string_view dump) {
       ++counts_.delayed;
     } else {
       ++counts_.in_flight;
-      if (fifo_) ++groups_[m->extras->group_id].in_flight;
+      if (fifo_) groups_[m->extras->group_id].in_flight.insert(m->seq);
     }
   }
   slots_.reindex_free();
