@@ -157,7 +157,8 @@ def test_list_shards_and_streams_page_and_filter(kinesis: Any) -> None:
     assert page["StreamNames"] == ["s1", "s2"] and page["HasMoreStreams"] is True
     assert kinesis.list_streams(NextToken=page["NextToken"])["StreamNames"] == ["wide"]
     assert kinesis.list_streams(ExclusiveStartStreamName="s1")["StreamNames"] == ["s2", "wide"]
-    with pytest.raises(kinesis.exceptions.InvalidArgumentException):
+    with pytest.raises(kinesis.exceptions.ValidationException, match="at 'limit' failed to satisfy constraint: "
+                       "Member must have value less than or equal to 10000"):
         kinesis.list_streams(Limit=10_001)
 
 

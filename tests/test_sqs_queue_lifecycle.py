@@ -464,7 +464,7 @@ def test_tags_returns_a_copy(broker: pymsg.Broker) -> None:
 
 def test_untag_with_no_keys_raises(broker: pymsg.Broker) -> None:
     queue = broker.create_queue("jobs", tags={"team": "core"})
-    with pytest.raises(pymsg.InvalidParameterValue, match="at least one"):
+    with pytest.raises(pymsg.MissingParameter, match="must contain the parameter TagKeys"):  # as UntagQueue answers
         queue.untag([])
     assert queue.tags() == {"team": "core"}
 
@@ -479,13 +479,13 @@ def test_more_than_50_tags_raises_and_changes_nothing(broker: pymsg.Broker) -> N
     queue = broker.create_queue("jobs")
     queue.tag({f"k{i}": "v" for i in range(49)})
     before = queue.tags()
-    with pytest.raises(pymsg.InvalidParameterValue, match="50"):
+    with pytest.raises(pymsg.InvalidParameterValue, match="Too many tags added for queue jobs"):
         queue.tag({"x": "1", "y": "2"})
     assert queue.tags() == before
 
 
 def test_create_with_more_than_50_tags_raises(broker: pymsg.Broker) -> None:
-    with pytest.raises(pymsg.InvalidParameterValue, match="50"):
+    with pytest.raises(pymsg.InvalidParameterValue, match="Too many tags added for queue jobs"):
         broker.create_queue("jobs", tags={f"k{i}": "v" for i in range(51)})
     assert broker.list_queues() == []
 

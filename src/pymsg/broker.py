@@ -11,17 +11,11 @@ from .cache import Cache, MsgpackCache
 from .clock import ManualClock, _Hook
 from .sns import Deliveries, Topic
 from .errors import (
-    CacheClusterNotFound,
-    InvalidParameter,
-    NotFound,
-    InvalidArgumentException,
-    InvalidParameterValue,
     QueueDoesNotExist,
     ResourceNotFoundException,
-    ValidationException,
 )
 from .kinesis import Stream
-from .messages import SQS, error
+from .messages import BROKER, CACHE, KINESIS, SNS, SQS, error
 from .sns_mobile import Mobile
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
@@ -93,8 +87,7 @@ class Broker:
         if key == (self.account_id, self.region):
             return self
         if not (_ACCOUNT.fullmatch(key[0]) and _REGION.fullmatch(key[1])):
-            raise InvalidParameterValue(f"No such account and region: {key[0]!r}, {key[1]!r} (an account is 12 "
-                                        "digits, a region like us-west-2).")
+            raise error(BROKER, "no_such_scope", account=repr(key[0]), region=repr(key[1]))
         with self._family_lock:
             broker = self._family.get(key)
             if broker is None:
@@ -122,7 +115,7 @@ class Broker:
         if len(parts) == 6 and parts[2] == "sqs" and (parts[4], parts[3]) != (self.account_id, self.region):
             owner = self.find_scope(parts[4], parts[3])
             if owner is None:
-                raise QueueDoesNotExist("The specified queue does not exist.")
+                raise error(SQS, "queue_does_not_exist")
             return owner.get_queue_by_arn(arn)
         return self.get_queue_by_arn(arn)
 
@@ -181,10 +174,8 @@ class Broker:
         the RedrivePolicy, which the target's ``redrive_allow_policy`` may refuse. ``policy``
         and the SSE settings are kept and returned by ``attributes()``, not enforced."""
         if not isinstance(name, str):
-            from .errors import InvalidParameterValue
-
-            raise InvalidParameterValue(f"QueueName must be a str, not {type(name).__name__}.")
-        checked_tags = check_tags(tags)
+            raise error(SQS, "str_type", name="QueueName", type=type(name).__name__)
+        checked_tags = check_tags(tags, name=name)
         settings = check_settings({k: v for k, v in (
             ("policy", policy), ("redrive_allow_policy", redrive_allow_policy), ("kms_master_key_id", kms_master_key_id),
             ("kms_data_key_reuse_period_seconds", kms_data_key_reuse_period_seconds),
@@ -269,7 +260,7 @@ class Broker:
     @staticmethod
     def _name(value: Any) -> str:
         if not isinstance(value, str):
-            raise QueueDoesNotExist(f"The specified queue does not exist ({value!r} is not a str).")
+            raise error(SQS, "queue_name_type", value=repr(value))
         return value
 
     # --- Kinesis --------------------------------------------------------------------------
@@ -299,8 +290,8 @@ class Broker:
         ResourceInUseException when the name exists. The stream is ACTIVE at once."""
         for value, what in ((name, "streamName"), (mode, "streamModeDetails.streamMode")):
             if not isinstance(value, str):
-                raise ValidationException(f"1 validation error detected: Value at '{what}' must be a str.")
-        checked_tags = check_tags(tags, None, InvalidArgumentException)
+                raise error(KINESIS, "wrong_type", at=what, kind="a str", type=type(value).__name__)
+        checked_tags = check_tags(tags, None, KINESIS, name=name, account=self.account_id)
         core = self._core.create_stream(
             name,
             _count(shard_count, "shardCount"),
@@ -349,16 +340,16 @@ class Broker:
         the same topic; with other settings it raises InvalidParameter. ``attributes`` takes
         AWS names (DisplayName, FifoTopic, ContentBasedDeduplication)."""
         if not isinstance(name, str):
-            raise InvalidParameter(f"Invalid parameter: Topic Name must be a str, not {type(name).__name__}.")
+            raise error(SNS, "topic_name_type", type=type(name).__name__)
         attrs = dict(attributes or {})
         display_name = attrs.pop("DisplayName", "")
         if "ContentBasedDeduplication" in attrs:
             content_based_deduplication = str(attrs.pop("ContentBasedDeduplication")).lower() == "true"
         fifo = attrs.pop("FifoTopic", None)
         if fifo is not None and (str(fifo).lower() == "true") != name.endswith(".fifo"):
-            raise InvalidParameter("Invalid parameter: Fifo Topic names must end with .fifo and FifoTopic must be true.")
+            raise error(SNS, "topic_name")  # as CreateTopic answers either mismatch
         if attrs:
-            raise InvalidParameter(f"Invalid parameter: Attributes Reason: unknown attribute {sorted(attrs)[0]}.")
+            raise error(SNS, "topic_attribute_unknown", name=sorted(attrs)[0])
         core = self._core.create_topic(name, bool(content_based_deduplication), str(display_name))
         return self._wrap_topic(core)
 
@@ -387,7 +378,7 @@ class Broker:
     def get_topic(self, name_or_arn: str) -> Topic:
         """The topic a name or ARN names; raises NotFound."""
         if not isinstance(name_or_arn, str):
-            raise NotFound("Topic does not exist")
+            raise error(SNS, "topic_missing")
         return self._wrap_topic(self._core.get_topic(name_or_arn))
 
     def list_topics(self) -> list[Topic]:
@@ -425,15 +416,15 @@ class Broker:
         ``codec="msgpack"`` stores any msgpack-serialisable value. Raises
         CacheClusterAlreadyExists when the name is taken."""
         if not isinstance(name, str):
-            raise InvalidParameterValue(f"A cache name must be a str, not {type(name).__name__}.")
+            raise error(CACHE, "cache_name_type", type=type(name).__name__)
         if codec not in (None, "msgpack"):
-            raise InvalidParameterValue(f"Unknown codec {codec!r} (use None or 'msgpack').")
+            raise error(CACHE, "codec", codec=repr(codec))
         if default_ttl is not None and (
             isinstance(default_ttl, bool) or not isinstance(default_ttl, (int, float)) or not default_ttl > 0
         ):
-            raise InvalidParameterValue(f"default_ttl must be a positive number of seconds or None, not {default_ttl!r}.")
+            raise error(CACHE, "default_ttl", ttl=repr(default_ttl))
         if not isinstance(eviction_policy, str):
-            raise InvalidParameterValue(f"eviction_policy must be a str, not {type(eviction_policy).__name__}.")
+            raise error(CACHE, "eviction_policy_type", type=type(eviction_policy).__name__)
         core = self._core.create_cache(
             name,
             _cache_count(max_memory, "max_memory"),
@@ -452,14 +443,14 @@ class Broker:
         with self._lock:
             cache = self._caches.get(name) if isinstance(name, str) else None
         if cache is None or cache._core is not self._core.get_cache(name):
-            raise CacheClusterNotFound(f"Cache {name} not found.")
+            raise error(CACHE, "cache_not_found", name=name)
         return cache
 
     def delete_cache(self, cache: Cache | str = "default") -> None:
         """Deletes a cache and frees its entries; later calls on it raise CacheClusterNotFound."""
         name = cache.name if isinstance(cache, Cache) else cache
         if not isinstance(name, str):
-            raise CacheClusterNotFound(f"Cache {name!r} not found.")
+            raise error(CACHE, "cache_not_found", name=name)
         self._core.delete_cache(name)
         with self._lock:
             self._caches.pop(name, None)
@@ -467,7 +458,7 @@ class Broker:
     @staticmethod
     def _stream_name(value: Any) -> str:
         if not isinstance(value, str):
-            raise ResourceNotFoundException(f"Stream {value!r} not found (a stream name must be a str).")
+            raise error(KINESIS, "stream_name_type", name=repr(value))
         return value
 
 
@@ -479,14 +470,14 @@ def _cache_count(value: Any, name: str) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidParameterValue(f"{name} must be a positive int or None, not {value!r}.")
+        raise error(CACHE, "cache_limit", name=name, value=repr(value))
     return min(value, 2**63)
 
 
 def _count(value: Any, name: str) -> int:
     """An int parameter clamped into the core's unsigned range (its own checks name the limits)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationException(f"1 validation error detected: Value at '{name}' must be an int, not {type(value).__name__}.")
+        raise error(KINESIS, "wrong_type", at=name, kind="an int", type=type(value).__name__)
     return min(max(value, 0), 2**31 - 1)
 
 
@@ -494,11 +485,10 @@ def _check_quotas(quotas: Mapping[str, int] | None) -> dict[str, int]:
     if quotas is None:
         return {}
     if not isinstance(quotas, Mapping):
-        raise InvalidParameterValue(f"quotas must be a mapping of quota names to counts, not {type(quotas).__name__}.")
+        raise error(BROKER, "quotas_type", type=type(quotas).__name__)
     for name, value in quotas.items():
         if not isinstance(name, str):
-            raise InvalidParameterValue(f"Quota names are str (queues, topics, fifo_topics, on_demand_streams, "
-                                        f"shards), not {name!r}.")
+            raise error(BROKER, "quota_name_type", name=repr(name))
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
-            raise InvalidParameterValue(f"Quota {name!r} must be a count from 0 to 2**32 - 1, not {value!r}.")
+            raise error(BROKER, "quota_value", name=repr(name), value=repr(value))
     return dict(quotas)

@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, TypeVar, Union
 
 from . import _core
-from .errors import InvalidParameterValue
+from .messages import CACHE, error
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -36,7 +36,7 @@ def _key_bytes(key: Key) -> bytes:
         return key
     if isinstance(key, str):
         return key.encode()
-    raise InvalidParameterValue(f"Cache keys are str or bytes, not {type(key).__name__}.")
+    raise error(CACHE, "key_type", type=type(key).__name__)
 
 
 _MAX_TTL = 1e12  # seconds (about 31,700 years): beyond it the microsecond clock would overflow
@@ -44,16 +44,20 @@ _MAX_KEY_BYTES = 65_535
 
 
 def _check_key(key: Key) -> None:
-    if len(_key_bytes(key)) > _MAX_KEY_BYTES:
-        raise InvalidParameterValue(f"Cache keys are at most {_MAX_KEY_BYTES} bytes.")
+    size = len(_key_bytes(key))
+    if size > _MAX_KEY_BYTES:
+        raise error(CACHE, "key_too_long", most=_MAX_KEY_BYTES, size=size)
 
 
 def _check_ttl(ttl: Optional[float]) -> None:
-    """The rule the C set() applies: None, or a positive number of seconds."""
+    """The rule the C set() applies: None, or a positive number of seconds (refused in Redis's
+    words for SET ... EX)."""
     if ttl is None:
         return
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl <= _MAX_TTL:
-        raise InvalidParameterValue(f"ttl must be a positive number of seconds, not {ttl!r} (persist() removes a TTL).")
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise error(CACHE, "not_an_integer")
+    if not 0 < ttl <= _MAX_TTL:
+        raise error(CACHE, "invalid_expire_time", command="set")
 
 
 class _Flight:
@@ -116,8 +120,10 @@ class Cache(_core.CacheHandle):
     def expire(self, key: Key, ttl: float) -> bool:
         """EXPIRE: the key expires `ttl` seconds from now (<= 0 deletes it, as Redis). Whether
         the key was there."""
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not -_MAX_TTL <= ttl <= _MAX_TTL:
-            raise InvalidParameterValue(f"ttl must be a number of seconds up to {_MAX_TTL:.0e}, not {ttl!r}.")
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+            raise error(CACHE, "not_an_integer")
+        if not -_MAX_TTL <= ttl <= _MAX_TTL:  # NaN too
+            raise error(CACHE, "invalid_expire_time", command="expire")
         return self._core.expire(_key_bytes(key), float(ttl))
 
     def persist(self, key: Key) -> bool:
@@ -220,10 +226,7 @@ class Cache(_core.CacheHandle):
 
     def _check_value(self, value: Any) -> None:
         if not isinstance(value, bytes):
-            raise InvalidParameterValue(
-                f"Cache values are bytes, not {type(value).__name__} (create the cache with codec='msgpack' "
-                "to store other values)."
-            )
+            raise error(CACHE, "value_type", type=type(value).__name__)
 
 
 class MsgpackCache(Cache):
@@ -250,7 +253,7 @@ class MsgpackCache(Cache):
         super().mset({k: _pack(v) for k, v in mapping.items()}, ttl=ttl)
 
     def incr(self, key: Key, amount: int = 1) -> int:  # type: ignore[override]
-        raise InvalidParameterValue("incr works on caches without a codec (values are decimal strings there).")
+        raise error(CACHE, "incr_codec")
 
     def _peek(self, key: bytes) -> Any:
         raw = self._core.peek(key)
@@ -266,7 +269,7 @@ def _pack(value: Any) -> bytes:
     try:
         return msgpack.packb(value, use_bin_type=True)
     except (TypeError, ValueError, OverflowError) as exc:
-        raise InvalidParameterValue(f"The value cannot be packed with msgpack: {exc}.") from None
+        raise error(CACHE, "msgpack_value", reason=exc) from None
 
 
 def _unpack(raw: bytes) -> Any:

@@ -15,12 +15,6 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import _core
-from .errors import (
-    InvalidArgumentException,
-    LimitExceededException,
-    ResourceInUseException,
-    ValidationException,
-)
 from .kinesis_consumer import Consumer, LeaseTable, Processor
 from .messages import KINESIS, error
 from .sqs import MAX_TAGS, check_tags
@@ -35,16 +29,18 @@ SHARD_LEVEL_METRICS = ("IncomingBytes", "IncomingRecords", "OutgoingBytes", "Out
                        "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
                        "IteratorAgeMilliseconds")
 MAX_STREAM_CONSUMERS = 20  # enhanced fan-out consumers a stream may have
-CONSUMER_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,128}")
+CONSUMER_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 
 
 def _kms(encryption_type: Any, key_id: Any) -> str:
     """The EncryptionType Start/StopStreamEncryption take: KMS, with a KeyId."""
     if encryption_type != "KMS":
         raise error(KINESIS, "encryption_type")
-    if not isinstance(key_id, str) or not 1 <= len(key_id) <= 2048:
-        raise ValidationException("1 validation error detected: Value at 'keyId' failed to satisfy constraint: "
-                                  "Member must have length between 1 and 2048")
+    if not isinstance(key_id, str):
+        raise error(KINESIS, "wrong_type", at="keyId", kind="a str", type=type(key_id).__name__)
+    if not 1 <= len(key_id) <= 2048:
+        raise error(KINESIS, "length_least" if not key_id else "length_most", value=key_id, at="keyId", least=1,
+                    most=2048)
     return "KMS"
 
 
@@ -128,16 +124,14 @@ def _epoch_seconds(timestamp: Any) -> float:
     if isinstance(timestamp, datetime.datetime):
         return timestamp.timestamp()
     if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float)):
-        raise InvalidArgumentException(
-            f"Timestamp must be epoch seconds or a datetime, not {type(timestamp).__name__}."
-        )
+        raise error(KINESIS, "timestamp_type", type=type(timestamp).__name__)
     return float(timestamp)
 
 
 def _int_argument(value: Any, name: str, low: int, high: int) -> int:
     """An int parameter in [low, high] for the core (range errors beyond it are the core's)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationException(f"1 validation error detected: Value at '{name}' must be an int, not {type(value).__name__}.")
+        raise error(KINESIS, "wrong_type", at=name, kind="an int", type=type(value).__name__)
     return min(max(value, low), high)
 
 
@@ -204,11 +198,11 @@ class Stream(_core.StreamHandle):
         AFTER_SEQUENCE_NUMBER (with ``starting_sequence_number``), TRIM_HORIZON (the oldest
         retained record), LATEST (after the newest) or AT_TIMESTAMP (with ``timestamp``, epoch
         seconds or a datetime). The iterator expires 5 minutes after it is issued."""
-        for value, what in ((shard_id, "ShardId"), (iterator_type, "ShardIteratorType")):
+        for value, what in ((shard_id, "shardId"), (iterator_type, "shardIteratorType")):
             if not isinstance(value, str):
-                raise ValidationException(f"1 validation error detected: {what} must be a str, not {type(value).__name__}.")
+                raise error(KINESIS, "wrong_type", at=what, kind="a str", type=type(value).__name__)
         if starting_sequence_number is not None and not isinstance(starting_sequence_number, str):
-            raise InvalidArgumentException("StartingSequenceNumber must be a str of decimal digits.")
+            raise error(KINESIS, "sequence_number_type")
         seconds = None if timestamp is None else _epoch_seconds(timestamp)
         return self._core.get_shard_iterator(shard_id, iterator_type, starting_sequence_number, seconds)
 
@@ -238,10 +232,7 @@ class Stream(_core.StreamHandle):
         ``target_shard_count`` shards are open (10 to 13 leaves 37 shards in all). The target is
         between half and double the current count; at most 10 scalings a rolling day."""
         if scaling_type != "UNIFORM_SCALING":
-            raise ValidationException(
-                "1 validation error detected: Value at 'scalingType' failed to satisfy constraint: "
-                "Member must satisfy enum value set: [UNIFORM_SCALING]"
-            )
+            raise error(KINESIS, "enum", value=scaling_type, at="scalingType", values="UNIFORM_SCALING")
         current = self._core.open_shard_count()
         self._core.update_shard_count(_int_argument(target_shard_count, "targetShardCount", 0, 2**32 - 1))
         return {
@@ -271,16 +262,20 @@ class Stream(_core.StreamHandle):
         """AddTagsToStream: adds or overwrites tags (at most 50 per stream)."""
         self._check_alive()
         if not tags:
-            raise InvalidArgumentException("AddTagsToStream needs at least one tag.")
+            raise error(KINESIS, "length_least", value="{}", at="tags", least=1)
         with self._lock:
-            self._tags = check_tags(tags, self._tags, InvalidArgumentException)
+            self._tags = check_tags(tags, self._tags, KINESIS, name=self.name, account=self._broker.account_id)
 
     def remove_tags(self, keys: Iterable[str]) -> None:
         """RemoveTagsFromStream: 1-50 keys; keys the stream does not have are ignored."""
         self._check_alive()
         keys = list(keys)
-        if not 1 <= len(keys) <= MAX_TAGS or not all(isinstance(k, str) for k in keys):
-            raise InvalidArgumentException(f"RemoveTagsFromStream takes 1 to {MAX_TAGS} tag keys (str).")
+        for key in keys:
+            if not isinstance(key, str):
+                raise error(KINESIS, "wrong_type", at="tagKeys.member", kind="a str", type=type(key).__name__)
+        if not 1 <= len(keys) <= MAX_TAGS:
+            raise error(KINESIS, "length_least" if not keys else "length_most", value=f"[{', '.join(keys)}]",
+                        at="tagKeys", least=1, most=MAX_TAGS)
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)
@@ -297,7 +292,8 @@ class Stream(_core.StreamHandle):
         """UpdateStreamMode: PROVISIONED or ON_DEMAND; the shards stay as they are."""
         self._check_alive()
         if not isinstance(mode, str):
-            raise ValidationException("1 validation error detected: Value at 'streamModeDetails.streamMode' must be a str.")
+            raise error(KINESIS, "wrong_type", at="streamModeDetails.streamMode", kind="a str",
+                        type=type(mode).__name__)
         self._core.set_mode(mode)
 
     def enable_enhanced_monitoring(self, metrics: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -311,15 +307,14 @@ class Stream(_core.StreamHandle):
 
     def _set_metrics(self, metrics: Sequence[str], *, enable: bool) -> tuple[list[str], list[str]]:
         self._check_alive()
-        if not isinstance(metrics, (list, tuple)) or not metrics:
-            raise ValidationException("1 validation error detected: Value at 'shardLevelMetrics' failed to satisfy "
-                                      "constraint: Member must have length greater than or equal to 1")
+        if not isinstance(metrics, (list, tuple)):
+            raise error(KINESIS, "wrong_type", at="shardLevelMetrics", kind="a list", type=type(metrics).__name__)
+        if not metrics:
+            raise error(KINESIS, "length_least", value="[]", at="shardLevelMetrics", least=1)
         for metric in metrics:
             if metric not in SHARD_LEVEL_METRICS and metric != "ALL":
-                raise ValidationException(
-                    f"1 validation error detected: Value '[{', '.join(map(str, metrics))}]' at 'shardLevelMetrics' "
-                    "failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value "
-                    f"set: [{', '.join(SHARD_LEVEL_METRICS + ('ALL',))}]]")
+                raise error(KINESIS, "metrics_enum", value=", ".join(map(str, metrics)),
+                            values=", ".join(SHARD_LEVEL_METRICS + ("ALL",)))
         named = set(SHARD_LEVEL_METRICS) if "ALL" in metrics else set(metrics)
         with self._lock:
             current = sorted(self._metrics)
@@ -345,7 +340,7 @@ class Stream(_core.StreamHandle):
         self._check_alive()
         self._policy_owner(resource_arn)
         if not isinstance(policy, str):
-            raise ValidationException("1 validation error detected: Value at 'policy' must be a str.")
+            raise error(KINESIS, "wrong_type", at="policy", kind="a str", type=type(policy).__name__)
         with self._lock:
             self._policies[resource_arn] = policy
 
@@ -371,18 +366,20 @@ class Stream(_core.StreamHandle):
         """RegisterStreamConsumer: a named consumer (at most 20 a stream), ACTIVE at once; its
         description (ConsumerName, ConsumerARN, ConsumerStatus, ConsumerCreationTimestamp)."""
         self._check_alive()
-        if not isinstance(consumer_name, str) or not CONSUMER_NAME.fullmatch(consumer_name):
-            raise ValidationException(f"1 validation error detected: Value '{consumer_name}' at 'consumerName' failed "
-                                      "to satisfy constraint: Member must satisfy regular expression pattern: "
-                                      "[a-zA-Z0-9_.-]+")
+        if not isinstance(consumer_name, str):
+            raise error(KINESIS, "wrong_type", at="consumerName", kind="a str", type=type(consumer_name).__name__)
+        if not CONSUMER_NAME.fullmatch(consumer_name):
+            raise error(KINESIS, "pattern", value=consumer_name, at="consumerName", pattern="[a-zA-Z0-9_.-]+")
+        if len(consumer_name) > 128:
+            raise error(KINESIS, "length_most", value=consumer_name, at="consumerName", most=128)
         now = self._broker.clock.now()
         with self._lock:
             if consumer_name in self._fan_out:
-                raise ResourceInUseException(f"Consumer {consumer_name} under stream {self.name} already exists for "
-                                             f"account {self._broker.account_id}.")
+                raise error(KINESIS, "consumer_exists", name=consumer_name, stream=self.name,
+                            account=self._broker.account_id)
             if len(self._fan_out) >= MAX_STREAM_CONSUMERS:
-                raise LimitExceededException(f"Consumer limit of {MAX_STREAM_CONSUMERS} reached for stream "
-                                             f"{self.name} under account {self._broker.account_id}.")
+                raise error(KINESIS, "consumer_limit", most=MAX_STREAM_CONSUMERS, name=self.name,
+                            account=self._broker.account_id)
             consumer = {"ConsumerName": consumer_name, "ConsumerARN": f"{self.arn}/consumer/{consumer_name}:{int(now)}",
                         "ConsumerStatus": "ACTIVE", "ConsumerCreationTimestamp": now}
             self._fan_out[consumer_name] = consumer
@@ -431,7 +428,7 @@ class Stream(_core.StreamHandle):
         order; ``context.checkpoint()`` records progress, done for you when ``auto_checkpoint``),
         resumes from checkpoints, and follows resharding (parents before children)."""
         if not isinstance(application_name, str) or not application_name:
-            raise InvalidArgumentException("application_name must be a non-empty str.")
+            raise error(KINESIS, "application_name")
         with self._lock:
             table = self._lease_tables.setdefault(application_name, LeaseTable())
         return Consumer(
@@ -499,13 +496,13 @@ class Stream(_core.StreamHandle):
     @staticmethod
     def _shard_id(value: Any) -> str:
         if not isinstance(value, str):
-            raise ValidationException(f"1 validation error detected: ShardId must be a str, not {type(value).__name__}.")
+            raise error(KINESIS, "wrong_type", at="shardId", kind="a str", type=type(value).__name__)
         return value
 
 
 def _hash_key_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidArgumentException(f"A hash key must be a decimal str or an int, not {type(value).__name__}.")
+        raise error(KINESIS, "hash_key_type", type=type(value).__name__)
     return str(value)
 
 

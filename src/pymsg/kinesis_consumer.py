@@ -27,12 +27,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from .errors import (
-    ExpiredIteratorException,
-    InvalidArgumentException,
-    ProvisionedThroughputExceededException,
-    ResourceNotFoundException,
-)
+from .errors import ExpiredIteratorException, ProvisionedThroughputExceededException, ResourceNotFoundException
+from .messages import KINESIS, error
 
 if TYPE_CHECKING:
     from .kinesis import Stream
@@ -105,9 +101,9 @@ class Consumer:
         auto_checkpoint: bool = True,
     ) -> None:
         if initial_position not in ("TRIM_HORIZON", "LATEST"):
-            raise InvalidArgumentException("initial_position must be TRIM_HORIZON or LATEST.")
+            raise error(KINESIS, "initial_position")
         if not (isinstance(lease_duration, (int, float)) and lease_duration > 0):
-            raise InvalidArgumentException("lease_duration must be a positive number of seconds.")
+            raise error(KINESIS, "lease_duration")
         self.stream = stream
         self.application_name = application_name
         self.worker_id = worker_id

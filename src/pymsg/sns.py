@@ -20,7 +20,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
 
 from . import _core
-from .errors import InvalidBatchEntryId, InvalidParameter, PymsgError
+from .errors import PymsgError
 from .messages import SNS, error
 from .policy import ALREADY_EXISTS, add_statement, remove_statement
 from .sns_mobile import EMAIL, PHONE_NUMBER
@@ -115,7 +115,7 @@ class Subscription:
         if filter_policy_scope is not None:
             scope = filter_policy_scope
         if dead_letter_queue is not False and dead_letter_queue is not True:
-            self._topic._check_dead_letter_queue(dead_letter_queue)
+            self._topic._check_dead_letter_queue(dead_letter_queue, "")
             dlq = _queue_arn(dead_letter_queue)
         self._topic._core.set_subscription(self.arn, raw, policy, scope, dlq, pending)
 
@@ -192,15 +192,13 @@ class Topic:
             name = getattr(endpoint, "__qualname__", type(endpoint).__name__)
             protocol, endpoint_text, queue_core = "lambda", f"{name}@{id(endpoint):x}", None
         else:
-            raise InvalidParameter(
-                f"Invalid parameter: Endpoint must be a Queue, a callable or an http(s) URL, not {endpoint!r}."
-            )
+            raise error(SNS, "endpoint_type", endpoint=repr(endpoint))
         if raw_message_delivery and protocol not in _RAW_PROTOCOLS:
             raise error(SNS, "raw_delivery_protocol", reason="Attributes Reason: ", protocol=protocol)
         if not isinstance(filter_policy_scope, str):
-            raise InvalidParameter("Invalid parameter: FilterPolicyScope must be a str.")
+            raise error(SNS, "filter_policy_scope_type")
         pending = protocol in ("http", "https", "email", "email-json")
-        self._check_dead_letter_queue(dead_letter_queue)
+        self._check_dead_letter_queue(dead_letter_queue, "Attributes Reason: ")
         arn = self._core.subscribe(
             protocol, endpoint_text, queue_core, bool(raw_message_delivery), _policy_text(filter_policy),
             filter_policy_scope, _queue_arn(dead_letter_queue), pending,
@@ -224,7 +222,7 @@ class Topic:
             if not isinstance(endpoint, str) or not EMAIL.fullmatch(endpoint):
                 raise error(SNS, "email_endpoint")
         elif not isinstance(endpoint, str) or not self._broker._mobile.has_endpoint(endpoint):
-            raise InvalidParameter(f"Invalid parameter: Endpoint Reason: Endpoint does not exist for endpoint {endpoint}")
+            raise error(SNS, "application_endpoint", endpoint=endpoint)
         return endpoint
 
     def _restore_subscription(self, arn: str, protocol: str, endpoint: str, raw: bool, policy: str, scope: str,
@@ -244,13 +242,12 @@ class Topic:
             self._subscriptions[arn] = Subscription(self, arn, protocol, endpoint, target)
             self._tokens.update({token: arn for token in tokens})
 
-    def _check_dead_letter_queue(self, queue: Union[Queue, str, None]) -> None:
-        """A FIFO topic's subscriptions need a FIFO dead-letter queue."""
+    def _check_dead_letter_queue(self, queue: Union[Queue, str, None], reason: str) -> None:
+        """A FIFO topic's subscriptions need a FIFO dead-letter queue (`reason` prefixes the
+        message as in _subscription_settings)."""
         arn = _queue_arn(queue)
         if arn and self.fifo and not arn.endswith(".fifo"):
-            raise InvalidParameter(
-                "Invalid parameter: RedrivePolicy: the dead-letter queue of a FIFO topic subscription must be a FIFO queue."
-            )
+            raise error(SNS, "fifo_dead_letter_queue", reason=reason)
 
     def confirm_subscription(self, token: str) -> Subscription:
         """ConfirmSubscription with the Token an HTTP endpoint received; confirming again is no
@@ -299,11 +296,11 @@ class Topic:
         for value, what in ((message, "Message"), (subject, "Subject"), (group_id, "MessageGroupId"),
                             (deduplication_id, "MessageDeduplicationId")):
             if value is not None and not isinstance(value, str):
-                raise InvalidParameter(f"Invalid parameter: {what} must be a str, not {type(value).__name__}.")
+                raise error(SNS, "message_type", name=what, type=type(value).__name__)
         if message is None:
-            raise InvalidParameter("Invalid parameter: Message")
+            raise error(SNS, "parameter", name="Message")
         if message_structure not in (None, "json"):
-            raise InvalidParameter("Invalid parameter: MessageStructure must be 'json' or None.")
+            raise error(SNS, "message_structure_value")
         message_id, sequence, duplicate, _delivered, pending = self._core.publish(
             message, subject, message_attributes, message_structure == "json", group_id, deduplication_id
         )
@@ -319,7 +316,7 @@ class Topic:
         published; other faults (an empty message, a bad subject) fail their entry alone
         (``failed``). ``successful`` holds (id, PublishResult) pairs."""
         if not isinstance(entries, (list, tuple)):
-            raise InvalidParameter("Invalid parameter: PublishBatchRequestEntries must be a list of dicts.")
+            raise error(SNS, "batch_entries_type")
         if not entries:
             raise error(SNS, "batch_empty")
         if len(entries) > 10:
@@ -328,7 +325,7 @@ class Topic:
         for entry in entries:
             entry_id = entry.get("id") if isinstance(entry, Mapping) else None
             if not isinstance(entry_id, str) or not entry_id:
-                raise InvalidBatchEntryId("The Id of a batch entry in a batch request doesn't abide by the specification.")
+                raise error(SNS, "batch_id_invalid")
             if len(entry_id) > 80:
                 raise error(SNS, "batch_id_too_long", id=entry_id)
             if not all(c.isascii() and (c.isalnum() or c in "-_") for c in entry_id):
@@ -347,7 +344,7 @@ class Topic:
             try:
                 unknown = set(entry) - allowed
                 if unknown:
-                    raise InvalidParameter(f"Invalid parameter: unknown entry key {sorted(unknown)[0]!r}.")
+                    raise error(SNS, "batch_entry_key", key=repr(sorted(unknown)[0]))
                 kwargs = {k: v for k, v in entry.items() if k not in ("id", "message")}
                 successful.append((entry["id"], self.publish(entry.get("message"), **kwargs)))
             except PymsgError as exc:
@@ -397,17 +394,16 @@ class Topic:
         a string. InvalidParameter for any other name or a value AWS refuses."""
         self._check_alive()
         if not isinstance(name, str) or not isinstance(value, str):
-            raise InvalidParameter("Invalid parameter: AttributeName and AttributeValue must be str.")
+            raise error(SNS, "attribute_types")
         if name in ("DisplayName", "ContentBasedDeduplication"):
             content_based, display_name = self._core.options()
             if name == "DisplayName":
                 if len(value) > 100:
-                    raise InvalidParameter("Invalid parameter: DisplayName (at most 100 characters)")
+                    raise error(SNS, "display_name")
                 display_name = value
             else:
                 if not self.fifo or value.lower() not in ("true", "false"):
-                    raise InvalidParameter("Invalid parameter: ContentBasedDeduplication Reason: true or false, "
-                                           "for FIFO topics only")
+                    raise error(SNS, "content_based_deduplication")
                 content_based = value.lower() == "true"
             self._core.set_options(content_based, display_name)
             return
@@ -448,7 +444,7 @@ class Topic:
         """TagResource: adds or overwrites tags, at most 50 (TagLimitExceeded past them)."""
         self._check_alive()
         with self._lock:
-            merged = check_tags(tags, self._tags, InvalidParameter, limit=None)
+            merged = check_tags(tags, self._tags, SNS, limit=None)
             if len(merged) > MAX_TAGS:
                 raise error(SNS, "tag_quota")
             self._tags = merged
@@ -458,7 +454,7 @@ class Topic:
         self._check_alive()
         keys = list(keys)
         if not keys or not all(isinstance(k, str) for k in keys):
-            raise InvalidParameter("Invalid parameter: TagKeys needs at least one str.")
+            raise error(SNS, "tag_keys")
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)
@@ -498,7 +494,7 @@ _FEEDBACK = re.compile(r"(HTTP|Firehose|Lambda|Application|SQS)(SuccessFeedbackR
 
 
 def _invalid_permission(label: str, reason: str) -> Exception:
-    return error(SNS, "statement_exists") if reason == ALREADY_EXISTS else InvalidParameter(f"Invalid parameter: {reason}")
+    return error(SNS, "statement_exists") if reason == ALREADY_EXISTS else error(SNS, "parameter", name=reason)
 
 
 # The actions a topic policy can grant (what AddPermission's ActionName may name).
@@ -517,7 +513,7 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
     """InvalidParameter unless SetTopicAttributes takes `value` for `name` (beyond DisplayName
     and ContentBasedDeduplication, which the core holds)."""
     def refuse(reason: str) -> None:
-        raise InvalidParameter(f"Invalid parameter: {name} Reason: {reason}")
+        raise error(SNS, "topic_attribute_value", name=name, reason=reason)
 
     if name in ("Policy", "DeliveryPolicy", "ArchivePolicy"):
         if name == "ArchivePolicy" and not fifo:
@@ -541,21 +537,21 @@ def _check_topic_setting(name: str, value: str, fifo: bool) -> None:
         pass
     elif _FEEDBACK.fullmatch(name):
         if name.endswith("SampleRate") and not (value.isdigit() and 0 <= int(value) <= 100):
-            refuse("must be an integer from 0 to 100")
+            raise error(SNS, "sample_rate", name=name, value=value)
     else:
-        raise error(SNS, "attribute_name")  # FifoTopic too: fixed at creation
+        raise error(SNS, "attribute_name", reason="")  # FifoTopic too: fixed at creation
 
 
 def check_delivery_policy(value: Any, reason: str = "") -> str:
     """A subscription's DeliveryPolicy, checked to be a JSON object as AWS checks it."""
     if not isinstance(value, str):
-        raise InvalidParameter(f"Invalid parameter: {reason}DeliveryPolicy: must be a JSON object.")
+        raise error(SNS, "delivery_policy_type", reason=reason)
     if value:
         try:
             if not isinstance(json.loads(value), dict):
                 raise ValueError
         except ValueError:
-            raise InvalidParameter(f"Invalid parameter: {reason}DeliveryPolicy: failed to parse JSON.") from None
+            raise error(SNS, "delivery_policy_json", reason=reason) from None
     return value
 
 
@@ -566,7 +562,7 @@ def _policy_text(policy: Union[str, Mapping[str, Any], None]) -> str:
         return policy
     if isinstance(policy, Mapping):
         return json.dumps(policy)
-    raise InvalidParameter("Invalid parameter: FilterPolicy must be a dict or a JSON str.")
+    raise error(SNS, "filter_policy_type")
 
 
 def _queue_arn(queue: Union[Queue, str, None]) -> str:
@@ -576,7 +572,7 @@ def _queue_arn(queue: Union[Queue, str, None]) -> str:
         return queue.arn
     if isinstance(queue, str) and queue.startswith("arn:aws:sqs:"):
         return queue
-    raise InvalidParameter("Invalid parameter: RedrivePolicy: dead_letter_queue must be a Queue or an SQS queue ARN.")
+    raise error(SNS, "dead_letter_queue_type")
 
 
 # ---------------------------------------------------------------------------------------------

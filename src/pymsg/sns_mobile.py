@@ -15,7 +15,7 @@ import threading
 import uuid
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from .errors import InvalidParameter, NotFound
+from .errors import NotFound
 from .messages import SNS, error
 
 if TYPE_CHECKING:
@@ -65,9 +65,11 @@ class Mobile:
 
     # --- SMS ------------------------------------------------------------------------------
 
-    def check_phone_number(self, number: Any, reason: str) -> str:
+    def check_phone_number(self, number: Any, entry: str = "phone_number_format") -> str:
+        """`number` when it is an E.164 phone number; else SNS's `entry` (phone_number_format,
+        or phone_number where Publish refuses it)."""
         if not isinstance(number, str) or not PHONE_NUMBER.fullmatch(number):
-            raise InvalidParameter(f"Invalid parameter: PhoneNumber Reason: {reason.format(number=number)}")
+            raise error(SNS, entry, number=number)
         return number
 
     def set_sms_attributes(self, attributes: Mapping[str, str]) -> None:
@@ -81,10 +83,10 @@ class Mobile:
     def opt_out(self, number: str) -> None:
         """Marks a number opted out (what a recipient replying STOP does on AWS)."""
         with self._lock:
-            self._opted_out.add(self.check_phone_number(number, "input incorrectly formatted"))
+            self._opted_out.add(self.check_phone_number(number))
 
     def is_opted_out(self, number: str) -> bool:
-        self.check_phone_number(number, "input incorrectly formatted")
+        self.check_phone_number(number)
         with self._lock:
             return number in self._opted_out
 
@@ -93,7 +95,7 @@ class Mobile:
             return sorted(self._opted_out)
 
     def opt_in(self, number: str) -> None:
-        self.check_phone_number(number, "input incorrectly formatted")
+        self.check_phone_number(number)
         with self._lock:
             self._opted_out.discard(number)
 
@@ -101,9 +103,9 @@ class Mobile:
 
     def create_application(self, name: Any, platform: Any, attributes: Mapping[str, str]) -> str:
         if not isinstance(name, str) or not APPLICATION_NAME.fullmatch(name):
-            raise InvalidParameter("Invalid parameter: Name")
+            raise error(SNS, "parameter", name="Name")
         if platform not in PLATFORMS:
-            raise InvalidParameter(f"Invalid parameter: Platform Reason: {platform} is not supported")
+            raise error(SNS, "platform", platform=platform)
         arn = f"arn:aws:sns:{self._broker.region}:{self._broker.account_id}:app/{platform}/{name}"
         with self._lock:
             existing = self._applications.get(arn)
@@ -138,7 +140,7 @@ class Mobile:
     def create_endpoint(self, application_arn: str, token: Any, custom_user_data: Optional[str],
                         attributes: Mapping[str, str]) -> str:
         if not isinstance(token, str) or not token:
-            raise InvalidParameter("Invalid parameter: Token Reason: Token must be a non-empty str")
+            raise error(SNS, "endpoint_token_empty")
         wanted = {"Token": token, "Enabled": "true", **dict(attributes)}
         if custom_user_data:
             wanted["CustomUserData"] = custom_user_data

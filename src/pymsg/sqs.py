@@ -14,8 +14,9 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Sequence, Union
 
 from . import _core
-from .errors import InvalidAttributeName, InvalidAttributeValue, InvalidParameterValue, OverLimit, QueueDoesNotExist
+from .errors import QueueDoesNotExist
 from .messages import SQS, error
+from .messages import Message as TableEntry
 from .policy import add_statement, remove_statement
 
 if TYPE_CHECKING:
@@ -59,9 +60,7 @@ collections.abc.Sequence.register(_core.LazyResults)
 
 def _seconds(value: Any, attribute: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidAttributeValue(
-            f"Invalid value for the parameter {attribute}: {value!r} is not a number of seconds."
-        )
+        raise error(SQS, "seconds_type", name=attribute, value=repr(value))
     return float(value)
 
 
@@ -111,28 +110,29 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
             except ValueError:
                 parsed = None
             if not isinstance(parsed, dict):
-                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a JSON object.")
+                raise error(SQS, "attribute_value" if name == "Policy" else "redrive_allow_policy", name=name)
             if name == "RedriveAllowPolicy":
                 permission = parsed.get("redrivePermission")
                 sources = parsed.get("sourceQueueArns", [])
-                if permission not in ("allowAll", "denyAll", "byQueue") or not isinstance(sources, list) or (
-                        permission == "byQueue" and not 1 <= len(sources) <= 10):
-                    raise InvalidAttributeValue(
-                        "Invalid value for the parameter RedriveAllowPolicy: redrivePermission must be allowAll, "
-                        "denyAll or byQueue, byQueue with 1 to 10 sourceQueueArns.")
+                if permission not in ("allowAll", "denyAll", "byQueue") or not isinstance(sources, list):
+                    raise error(SQS, "redrive_allow_policy")
+                if permission == "byQueue" and not sources:
+                    raise error(SQS, "redrive_allow_by_queue", policy=text)
+                if permission == "byQueue" and len(sources) > 10:
+                    raise error(SQS, "redrive_allow_too_many", policy=text)
             out[name] = text
         elif name == "KmsDataKeyReusePeriodSeconds":
             if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).isdigit() or not (
                     60 <= int(value) <= 86400):
-                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: 60 to 86400 seconds.")
+                raise error(SQS, "attribute_value", name=name)
             out[name] = str(int(value))
         elif name == "SqsManagedSseEnabled":
             if not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
-                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: true or false.")
+                raise error(SQS, "attribute_value", name=name)
             out[name] = "true" if value is True or str(value).lower() == "true" else "false"
         else:
             if not isinstance(value, str):
-                raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
+                raise error(SQS, "setting_type", name=name)
             out[name] = value
     if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
         raise error(SQS, "sse_conflict")
@@ -152,9 +152,7 @@ def redrive_allowed(target: Queue, source_arn: str) -> None:
     policy = json.loads(text)
     permission = policy.get("redrivePermission")
     if permission == "denyAll" or (permission == "byQueue" and source_arn not in policy.get("sourceQueueArns", [])):
-        raise InvalidParameterValue(
-            f"Value {target.arn} for parameter RedrivePolicy is invalid. Reason: Dead-letter target does not allow "
-            f"this queue ({source_arn}) as a source (its RedriveAllowPolicy).")
+        raise error(SQS, "redrive_not_allowed", arn=target.arn, source=source_arn)
 
 
 def config_arguments(
@@ -176,33 +174,24 @@ def config_arguments(
     elif isinstance(dead_letter_queue, str) or dead_letter_queue is None:
         target_arn = dead_letter_queue or ""
     else:
-        raise InvalidAttributeValue(
-            "Invalid value for the parameter RedrivePolicy: dead_letter_queue must be a Queue or "
-            f"a queue ARN, not {type(dead_letter_queue).__name__}."
-        )
+        raise error(SQS, "dead_letter_queue_type", type=type(dead_letter_queue).__name__)
     if max_receive_count is not None and (
         isinstance(max_receive_count, bool) or not isinstance(max_receive_count, int)
     ):
-        raise InvalidAttributeValue(
-            "Invalid value for the parameter RedrivePolicy: maxReceiveCount must be an int (1-1000)."
-        )
+        raise error(SQS, "max_receive_count_type")
     if target_arn and max_receive_count is None:
         max_receive_count = 10  # AWS's documented default
     if not target_arn and max_receive_count is not None:
-        raise InvalidAttributeValue(
-            "Invalid value for the parameter RedrivePolicy: max_receive_count needs a dead_letter_queue."
-        )
+        raise error(SQS, "max_receive_count_alone")
     if (
         isinstance(maximum_message_size, bool)
         or not isinstance(maximum_message_size, int)
         or maximum_message_size < 0
     ):
-        raise InvalidAttributeValue(
-            "Invalid value for the parameter MaximumMessageSize: must be an int number of bytes."
-        )
+        raise error(SQS, "maximum_message_size_type")
     for name, value in (("DeduplicationScope", deduplication_scope), ("FifoThroughputLimit", fifo_throughput_limit)):
         if not isinstance(value, str):
-            raise InvalidAttributeValue(f"Invalid value for the parameter {name}: must be a str.")
+            raise error(SQS, "setting_type", name=name)
     return dict(
         visibility_timeout=_seconds(visibility_timeout, "VisibilityTimeout"),
         delay_seconds=_seconds(delay_seconds, "DelaySeconds"),
@@ -223,23 +212,25 @@ def config_arguments(
 def check_tags(
     tags: Mapping[str, str] | None,
     existing: Mapping[str, str] | None = None,
-    error: type[Exception] = InvalidParameterValue,
+    table: dict[str, TableEntry] = SQS,
     limit: int | None = MAX_TAGS,
+    **resource: str,
 ) -> dict[str, str]:
     """Validates tags (keys 1-128, values 0-256 characters, at most `limit` per resource, None
-    for the caller to check) and returns `existing` updated with them; raises `error` (the
-    service's validation error)."""
+    for the caller to check) and returns `existing` updated with them. Raises the service's
+    entries of `table` (tags_type, tag_key, tag_value, tags_limit; `resource` fills in the
+    names the limit's message gives)."""
     if tags is not None and not isinstance(tags, Mapping):
-        raise error(f"Tags must be a mapping of str to str, not {type(tags).__name__}.")
+        raise error(table, "tags_type", type=type(tags).__name__)
     merged = dict(existing or {})
     for key, value in (tags or {}).items():
         if not isinstance(key, str) or not 1 <= len(key) <= 128:
-            raise error(f"Tag key {key!r} must be a str of 1 to 128 characters.")
+            raise error(table, "tag_key", key=repr(key))
         if not isinstance(value, str) or len(value) > 256:
-            raise error(f"Tag value for {key!r} must be a str of at most 256 characters.")
+            raise error(table, "tag_value", key=repr(key))
         merged[key] = value
     if limit is not None and len(merged) > limit:
-        raise error(f"Too many tags: {len(merged)} (at most {limit} per resource).")
+        raise error(table, "tags_limit", limit=limit, **resource)
     return merged
 
 
@@ -335,8 +326,7 @@ class Queue(_core.QueueHandle):
         ``tags``); unnamed attributes keep their values. Validates all before changing any."""
         unknown = sorted(set(attributes) - set(_ATTRIBUTE_NAMES) - set(_SETTING_NAMES))
         if unknown:
-            names = [*_ATTRIBUTE_NAMES, *_SETTING_NAMES]
-            raise InvalidAttributeName(f"Unknown Attribute {unknown[0]} (settable: {', '.join(names)}).")
+            raise error(SQS, "unknown_attribute", name=unknown[0])
         settings = check_settings({k: attributes.pop(k) for k in list(attributes) if k in _SETTING_NAMES})
         target = attributes.get("dead_letter_queue")
         if target:
@@ -361,7 +351,7 @@ class Queue(_core.QueueHandle):
         call `actions` (SQS action names such as "SendMessage", or "*"; at most 7, OverLimit)."""
         self._check_alive()
         if isinstance(actions, Sequence) and len(actions) > MAX_PERMISSION_ACTIONS:
-            raise OverLimit(f"{len(actions)} Actions were found, maximum allowed is {MAX_PERMISSION_ACTIONS}.")
+            raise error(SQS, "permission_actions", count=len(actions), most=MAX_PERMISSION_ACTIONS)
         with self._lock:
             current = self._settings.get("Policy") or json.dumps(
                 {"Version": "2012-10-17", "Id": f"{self.arn}/SQSDefaultPolicy", "Statement": []})
@@ -401,7 +391,7 @@ class Queue(_core.QueueHandle):
 
     def _check_alive(self) -> None:
         if self._core.deleted:
-            raise QueueDoesNotExist("The specified queue does not exist.")
+            raise error(SQS, "queue_does_not_exist")
 
     def tags(self) -> dict[str, str]:
         """ListQueueTags."""
@@ -413,14 +403,14 @@ class Queue(_core.QueueHandle):
         """TagQueue: add or overwrite tags."""
         self._check_alive()
         with self._lock:
-            self._tags = check_tags(tags, self._tags)
+            self._tags = check_tags(tags, self._tags, name=self.name)
 
     def untag(self, keys: Iterable[str]) -> None:
         """UntagQueue: remove tags by key."""
         self._check_alive()
         keys = list(keys)
         if not keys:
-            raise InvalidParameterValue("UntagQueue needs at least one tag key.")
+            raise error(SQS, "missing_parameter", name="TagKeys")
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from .clock import ManualClock, _Hook
 from .errors import (
-    InvalidParameterValue,
     PymsgError,
     QueueDoesNotExist,
     ResourceNotFoundException,
@@ -105,12 +104,10 @@ class MoveTasks:
         if destination_arn is not None:
             destination = self._queue(destination_arn, "DestinationArn")
             if destination.fifo != source.fifo:
-                raise InvalidParameterValue("The source and destination queues must be of the same type (both FIFO "
-                                            "or both standard).")
+                raise error(SQS, "move_task_types")
         rate = max_messages_per_second
         if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= MAX_RATE):
-            raise InvalidParameterValue(f"Value {rate} for parameter MaxNumberOfMessagesPerSecond is invalid. "
-                                        f"Reason: must be an integer from 1 to {MAX_RATE}.")
+            raise error(SQS, "move_task_rate", value=rate, most=MAX_RATE)
         self.run_due()
         with self._lock:
             busy = {t.source.arn for t in self._tasks if t.status == "RUNNING"} | {
@@ -130,8 +127,7 @@ class MoveTasks:
         """ListMessageMoveTasks: the most recent tasks of a source queue, newest first."""
         source = self._queue(source_arn, "SourceArn")
         if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= 10:
-            raise InvalidParameterValue(f"Value {max_results} for parameter MaxResults is invalid. "
-                                        "Reason: must be between 1 and 10.")
+            raise error(SQS, "move_task_max_results", value=max_results)
         self.run_due()
         with self._lock:
             tasks = sorted((t for t in self._tasks if t.source.arn == source.arn), key=lambda t: -t.order)
@@ -228,7 +224,7 @@ class MoveTasks:
 
     def _queue(self, arn: Any, parameter: str) -> "Queue":
         if not isinstance(arn, str):
-            raise InvalidParameterValue(f"Value for parameter {parameter} must be a queue ARN.")
+            raise error(SQS, "move_task_arn_type", name=parameter)
         try:
             return self._broker.get_queue_by_arn(arn)
         except QueueDoesNotExist:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgpack
 
-from .errors import InvalidParameterValue
+from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
@@ -115,7 +115,7 @@ def restore(broker: Broker, data: bytes) -> None:
     state = _read(data, broker)
     scopes = state.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(x, dict) for x in scopes):
-        raise InvalidParameterValue("Not a pymsg state file: its scopes are not a list of maps.")
+        raise error(BROKER, "not_a_snapshot", what="state file", why="its scopes are not a list of maps")
     from .broker import Broker as _Broker
 
     scratch = _Broker(broker.clock, region=broker.region, account_id=broker.account_id,
@@ -134,7 +134,7 @@ def restore(broker: Broker, data: bytes) -> None:
 def _scope_of(broker: Broker, part: dict[str, Any]) -> Broker:
     missing = sorted({"region", "account_id", "queues", "topics", "streams"} - set(part))
     if missing:
-        raise InvalidParameterValue(f"Not a pymsg state file: a scope has no {missing[0]}.")
+        raise error(BROKER, "not_a_snapshot", what="state file", why=f"a scope has no {missing[0]}")
     return broker.scope(str(part["account_id"]), str(part["region"]))
 
 
@@ -143,7 +143,7 @@ def _check_clashes(broker: Broker, state: dict[str, Any]) -> None:
                            ("streams", broker.list_streams())):
         clash = sorted({item.name for item in existing} & {item["name"] for item in state[kind]})
         if clash:
-            raise InvalidParameterValue(f"Cannot restore {kind[:-1]} {clash[0]}: the broker already has one.")
+            raise error(BROKER, "state_clash", kind=kind[:-1], name=clash[0])
 
 
 def _read(data: bytes, broker: Broker) -> dict[str, Any]:
@@ -153,15 +153,15 @@ def _read(data: bytes, broker: Broker) -> dict[str, Any]:
         if not isinstance(state, dict) or "format" not in state:
             raise ValueError("not a map with a format")
     except ValueError as exc:
-        raise InvalidParameterValue(f"Not a pymsg state file: {exc}.") from None
+        raise error(BROKER, "not_a_snapshot", what="state file", why=exc) from None
     if state["format"] != FORMAT:
-        raise InvalidParameterValue(f"pymsg state format {state['format']} is not {FORMAT}; this pymsg cannot read it.")
+        raise error(BROKER, "state_format", format=state["format"], expected=FORMAT)
     missing = sorted({"region", "account_id", "queues", "topics", "streams"} - set(state))
     if missing:
-        raise InvalidParameterValue(f"Not a pymsg state file: it has no {missing[0]}.")
+        raise error(BROKER, "not_a_snapshot", what="state file", why=f"it has no {missing[0]}")
     for key, value in (("region", broker.region), ("account_id", broker.account_id)):
         if state[key] != value:
-            raise InvalidParameterValue(f"The state was saved for {key} {state[key]}, not {value}.")
+            raise error(BROKER, "state_scope", key=key, saved=state[key], value=value)
     return state
 
 
@@ -185,7 +185,7 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool) -> None:
                                                st["enforce_limits"], st["max_record_size_kib"])
             broker._wrap_stream(core, st["tags"])
     except (KeyError, TypeError, AttributeError) as exc:  # a member missing or of the wrong type
-        raise InvalidParameterValue(f"Not a pymsg state file: a malformed entry ({exc!r}).") from None
+        raise error(BROKER, "not_a_snapshot", what="state file", why=f"a malformed entry ({exc!r})") from None
 
 
 def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:

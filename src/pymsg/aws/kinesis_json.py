@@ -13,29 +13,38 @@ import json
 from typing import Any, Callable
 
 from ..broker import Broker
-from ..errors import InvalidArgumentException, ProvisionedThroughputExceededException, ValidationException
+from ..errors import ProvisionedThroughputExceededException
 from ..kinesis import Stream
 from ..messages import KINESIS, error
 from . import eventstream
 from .cbor import Tag
 
 CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"
+# The service model's patterns for the ARN members, which AWS quotes when one does not match.
+_ARN_PATTERNS = {
+    "StreamARN": r"arn:aws.*:kinesis:.*:\d{12}:stream/\S+",
+    "ConsumerARN": r"^(arn):aws.*:kinesis:.*:\d{12}:.*stream\/[a-zA-Z0-9_.-]+\/consumer\/[a-zA-Z0-9_.-]+:[0-9]+",
+    "ResourceARN": r"arn:aws.*:kinesis:.*:\d{12}:.*(stream|channel|queue)/\S+",
+}
 
 
-def _req(r: dict[str, Any], key: str) -> Any:
+def _member(key: str) -> str:
+    """A member's name as AWS's validation messages give it: lowerCamelCase."""
+    return key[:1].lower() + key[1:]
+
+
+def _req(r: dict[str, Any], key: str, parent: str = "") -> Any:
     """A required member (botocore checks these too; other clients may not)."""
     value = r.get(key)
     if value is None:
-        raise ValidationException(
-            f"1 validation error detected: Value null at '{key}' failed to satisfy constraint: Member must not be null"
-        )
+        raise error(KINESIS, "not_null", at=parent + _member(key))
     return value
 
 
 def _stream(broker: Broker, r: dict[str, Any]) -> Stream:
     name = r.get("StreamARN") or _req(r, "StreamName")
     if not name:
-        raise ValidationException("1 validation error detected: either StreamName or StreamARN is required.")
+        raise error(KINESIS, "stream_name_empty")
     return _owner(broker, name).get_stream(name)
 
 
@@ -53,7 +62,7 @@ def _data(value: Any) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, TypeError, ValueError):
-        raise ValidationException("1 validation error detected: Value at 'data' is not valid base64.") from None
+        raise error(KINESIS, "base64") from None
 
 
 def _shard(s: Any) -> dict[str, Any]:
@@ -89,8 +98,11 @@ def delete_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 def _bounded(r: dict[str, Any], name: str, default: int, most: int) -> int:
     value = r.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        raise InvalidArgumentException(f"{name} {value!r} is out of range: 1 to {most}.")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise error(KINESIS, "wrong_type", at=_member(name), kind="an int", type=type(value).__name__)
+    if not 1 <= value <= most:
+        raise error(KINESIS, "value_least" if value < 1 else "value_most", value=value, at=_member(name), least=1,
+                    most=most)
     return value
 
 
@@ -104,7 +116,7 @@ def _untoken(token: Any) -> tuple[str, str]:
         stream, after = json.loads(base64.urlsafe_b64decode(token))
         return str(stream), str(after)
     except (ValueError, TypeError, binascii.Error):
-        raise InvalidArgumentException(f"Invalid NextToken: {token!r}.") from None
+        raise error(KINESIS, "next_token", token=repr(token)) from None
 
 
 def list_streams(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -148,19 +160,18 @@ def list_shards(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
         # same stream is let through.
         given = r.get("StreamName") or str(r.get("StreamARN") or "").rsplit("/", 1)[-1]
         if given and given != stream.name:
-            raise InvalidArgumentException("NextToken and StreamName cannot be provided together.")
+            raise error(KINESIS, "next_token_and_stream_name")
     else:
         stream, after = _stream(broker, r), r.get("ExclusiveStartShardId") or ""
     shards = stream.list_shards()
     shard_filter = r.get("ShardFilter") or {}
     kind = shard_filter.get("Type")
     if kind == "AFTER_SHARD_ID":
-        after = max(after, _req(shard_filter, "ShardId"))
+        after = max(after, _req(shard_filter, "ShardId", "shardFilter."))
     elif kind == "AT_LATEST":
         shards = [s for s in shards if not s.sequence_number_range.ending_sequence_number]
     elif kind not in (None, "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON"):
-        raise InvalidArgumentException(f"ShardFilter type {kind} is not served by pymsg (AFTER_SHARD_ID, AT_LATEST, "
-                                       "AT_TRIM_HORIZON and FROM_TRIM_HORIZON are).")
+        raise error(KINESIS, "shard_filter", kind=kind)
     shards = [s for s in shards if s.shard_id > after]
     page = shards[:limit]
     out: dict[str, Any] = {"Shards": [_shard(s) for s in page]}
@@ -270,8 +281,7 @@ def subscribe_to_shard(broker: Broker, r: dict[str, Any]) -> bytes:
     stream.describe_stream_consumer(consumer_arn=consumer_arn)
     position = _req(r, "StartingPosition")
     if not isinstance(position, dict):
-        raise ValidationException("1 validation error detected: Value at 'startingPosition' failed to satisfy "
-                                  "constraint: Member must not be null")
+        raise error(KINESIS, "wrong_type", at="startingPosition", kind="a structure", type=type(position).__name__)
     shard_id = _req(r, "ShardId")
     iterator = stream.get_shard_iterator(shard_id, position.get("Type"),
                                          starting_sequence_number=position.get("SequenceNumber"),
@@ -305,7 +315,7 @@ def _stream_of_iterator(broker: Broker, iterator: str, r: dict[str, Any]) -> Str
     for stream in broker.list_streams():
         if stream._core.owns_iterator(iterator):
             return stream
-    raise InvalidArgumentException("Invalid ShardIterator.")
+    raise error(KINESIS, "invalid_iterator")
 
 
 def split_shard(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
@@ -344,9 +354,10 @@ def remove_tags_from_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]
 
 def list_tags_for_stream(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     limit = r.get("Limit", 50)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
-        raise ValidationException(f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
-                                  "constraint: Member must have value between 1 and 50")
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise error(KINESIS, "wrong_type", at="limit", kind="an int", type=type(limit).__name__)
+    if not 1 <= limit <= 50:
+        raise error(KINESIS, "value_least" if limit < 1 else "value_most", value=limit, at="limit", least=1, most=50)
     tags = sorted(_stream(broker, r).list_tags().items())
     start = r.get("ExclusiveStartTagKey")
     if start is not None:
@@ -411,8 +422,10 @@ def stop_stream_encryption(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
 
 def _stream_of_arn(broker: Broker, arn: Any, member: str) -> Stream:
     """The stream a stream or consumer ARN (".../stream/<name>[/consumer/<c>:<t>]") belongs to."""
-    if not isinstance(arn, str) or ":stream/" not in arn:
-        raise InvalidArgumentException(f"Invalid {member}: {arn}")
+    if not isinstance(arn, str):
+        raise error(KINESIS, "wrong_type", at=_member(member), kind="a str", type=type(arn).__name__)
+    if ":stream/" not in arn:
+        raise error(KINESIS, "pattern", value=arn, at=_member(member), pattern=_ARN_PATTERNS[member])
     return _owner(broker, arn).get_stream(arn.split(":stream/", 1)[1].split("/", 1)[0])
 
 
@@ -442,7 +455,7 @@ def _consumer_stream(broker: Broker, r: dict[str, Any]) -> Stream:
     if r.get("ConsumerARN"):
         return _stream_of_arn(broker, r["ConsumerARN"], "ConsumerARN")
     if not r.get("StreamARN") or not r.get("ConsumerName"):
-        raise InvalidArgumentException("Either ConsumerARN or both ConsumerName and StreamARN must be provided.")
+        raise error(KINESIS, "consumer_selector")
     return _stream_of_arn(broker, r["StreamARN"], "StreamARN")
 
 
@@ -472,7 +485,7 @@ def from_cbor(value: Any) -> Any:
     if isinstance(value, Tag):
         if value.tag == 1 and isinstance(value.value, (int, float)):
             return value.value / 1000 if abs(value.value) >= 1e11 else value.value
-        raise ValidationException(f"1 validation error detected: CBOR tag {value.tag} is not served.")
+        raise error(KINESIS, "cbor_tag", tag=value.tag)
     if isinstance(value, dict):
         return {k: from_cbor(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -16,11 +16,11 @@ import time
 from typing import Callable, Mapping, Optional
 from urllib.parse import parse_qsl, quote
 
-from ..errors import IncompleteSignature, InvalidClientTokenId, MissingAuthenticationToken, SignatureDoesNotMatch
+from ..messages import AUTH, error
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60  # AWS refuses a signature made more than 15 minutes from its own clock
-_AUTHORIZATION = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)")
+_SEPARATORS = re.compile(r"[,\s]+")  # between an Authorization header's key=value pairs
 _SPACES = re.compile(r"\s+")
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 
@@ -69,43 +69,73 @@ def verify(method: str, path: str, query: str, headers: Mapping[str, str], body:
     authorization = lowered.get("authorization")
     amz_date = lowered.get("x-amz-date")
     if not authorization:
-        raise MissingAuthenticationToken("Request is missing Authentication Token")
-    match = _AUTHORIZATION.fullmatch(authorization.strip())
-    if match is None:
-        raise IncompleteSignature(f"Authorization header requires Credential, SignedHeaders and Signature of "
-                                  f"{ALGORITHM}; got '{authorization[:120]}'.")
-    credential, signed_text, signature = match.groups()
+        raise error(AUTH, "missing_token")
+    params = _parameters(authorization)
+    requirements = [f"'{name}' parameter" for name in ("Credential", "Signature", "SignedHeaders")
+                    if not params.get(name)]
+    if not amz_date:
+        requirements.append("existence of either a 'X-Amz-Date' or a 'Date' header")
+    if requirements:
+        raise error(AUTH, "incomplete_authorization", requirements=". Authorization header requires ".join(requirements),
+                    authorization=authorization)
+    algorithm = authorization.split(None, 1)[0]
+    if algorithm != ALGORITHM:
+        raise error(AUTH, "unsupported_algorithm", algorithm=algorithm)
+    credential, signed_text, signature = params["Credential"], params["SignedHeaders"], params["Signature"]
     scope = credential.split("/")
-    if len(scope) != 5 or scope[4] != "aws4_request":
-        raise IncompleteSignature(f"Credential should be scoped to a valid date, region and service: '{credential}'.")
+    if len(scope) != 5:
+        raise error(AUTH, "credential_elements", credential=credential)
+    if scope[4] != "aws4_request":
+        raise error(AUTH, "credential_terminator", terminator=scope[4])
     key_id, date, region, service, _ = scope
     secret = secret_for(key_id)
     if secret is None:
-        raise InvalidClientTokenId("The security token included in the request is invalid.")
-    if not amz_date:
-        raise IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+        raise error(AUTH, "invalid_token")
     if _AMZ_DATE.fullmatch(amz_date) is None:
-        raise IncompleteSignature(f"X-Amz-Date '{amz_date}' is not of the form YYYYMMDD'T'HHMMSS'Z'.")
+        raise error(AUTH, "date_format", date=amz_date)
     d = amz_date  # strptime costs a quarter of a verify; the fields are at fixed places
     signed_at = calendar.timegm((int(d[0:4]), int(d[4:6]), int(d[6:8]), int(d[9:11]), int(d[11:13]), int(d[13:15]), 0, 0, 0))
     if date != amz_date[:8]:
-        raise SignatureDoesNotMatch(f"Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-                                    f"from HTTP: '{date}' != '{amz_date[:8]}'.")
+        raise error(AUTH, "credential_date", date=date, expected=amz_date[:8], amz_date=amz_date)
     signed = signed_text.split(";")
     if "host" not in signed:
-        raise SignatureDoesNotMatch("'Host' must be a signed header.")
+        raise error(AUTH, "host_not_signed")
     body_hash = hashlib.sha256(body).hexdigest()
     payload_hash = lowered.get("x-amz-content-sha256") or body_hash
     request = canonical_request(method, path, query, lowered, signed, payload_hash)
     string_to_sign = "\n".join([ALGORITHM, amz_date, "/".join(scope[1:]), hashlib.sha256(request.encode()).hexdigest()])
     expected = hmac.new(signing_key(secret, date, region, service), string_to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
-        raise SignatureDoesNotMatch("The request signature we calculated does not match the signature you provided. "
-                                    "Check your AWS Secret Access Key and signing method.")
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "backslashreplace")):
+        raise error(AUTH, "signature_mismatch")
     current = time.time() if now is None else now
     if abs(current - signed_at) > MAX_SKEW_SECONDS:
-        raise SignatureDoesNotMatch(f"Signature expired: {amz_date} is now earlier than "
-                                    f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(current - MAX_SKEW_SECONDS))}.")
+        if signed_at < current:
+            raise error(AUTH, "signature_expired", date=amz_date, earliest=_stamp(current - MAX_SKEW_SECONDS),
+                        now=_stamp(current))
+        raise error(AUTH, "signature_not_yet_current", date=amz_date, latest=_stamp(current + MAX_SKEW_SECONDS),
+                    now=_stamp(current))
     if body_hash != payload_hash:  # UNSIGNED-PAYLOAD is for S3 alone
-        raise SignatureDoesNotMatch("The provided 'x-amz-content-sha256' header does not match what was computed.")
+        raise error(AUTH, "payload_hash")
     return key_id
+
+
+def _stamp(seconds: float) -> str:
+    """A time as X-Amz-Date writes it."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(seconds))
+
+
+def _parameters(authorization: str) -> dict[str, str]:
+    """The key=value pairs of an AWS4 Authorization header, split at commas and spaces as AWS
+    does (IncompleteSignature at a piece with no "="); none for another scheme (Basic, Bearer)."""
+    algorithm, _, rest = authorization.strip().partition(" ")
+    if not algorithm.startswith("AWS4-"):
+        return {}
+    params: dict[str, str] = {}
+    for pair in _SEPARATORS.split(rest):
+        if not pair:
+            continue
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise error(AUTH, "missing_equal_sign", pair=pair, authorization=authorization)
+        params[name] = value
+    return params

@@ -91,7 +91,7 @@ def error(status: int, code: str, message: str) -> bytes:
 
 def _required(r: dict[str, Any], name: str) -> Any:
     if r.get(name) in (None, ""):
-        raise InvalidParameter(f"Invalid parameter: {name}")
+        raise messages.error(SNS, "parameter", name=name)
     return r[name]
 
 
@@ -111,7 +111,7 @@ def _topic(broker: Broker, r: dict[str, Any], name: str = "TopicArn") -> Topic:
         raise messages.error(SNS, "no_value", name=name)
     parts = _arn_parts(arn, name)
     if parts[2] != "sns" or parts[3] != broker.region:
-        raise messages.error(SNS, "arn_region", name=name)
+        raise messages.error(SNS, "parameter", name=name)
     owner = broker.find_scope(parts[4])  # another account's topic too, as its policy may allow
     try:
         if owner is None:
@@ -258,7 +258,7 @@ def _page(items: list[Any], r: dict[str, Any], name: str = "NextToken") -> tuple
         try:
             start = int(base64.b64decode(token, validate=True).decode())
         except (ValueError, UnicodeDecodeError):
-            raise InvalidParameter("Invalid parameter: NextToken") from None
+            raise messages.error(SNS, "parameter", name="NextToken") from None
     end = start + PAGE
     following = f"<{name}>{base64.b64encode(str(end).encode()).decode()}</{name}>" if end < len(items) else ""
     return items[start:end], following
@@ -292,9 +292,6 @@ _SUBSCRIPTION_ATTRIBUTES = frozenset({"RawMessageDelivery", "FilterPolicy", "Fil
 def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str, Any]:
     """Topic.subscribe / Subscription.set_attributes keywords from subscription attributes,
     refused in AWS's words; `reason` prefixes each message ("Attributes Reason: " on Subscribe)."""
-    def invalid(message: str) -> InvalidParameter:
-        return InvalidParameter(f"Invalid parameter: {reason}{message}")
-
     out: dict[str, Any] = {}
     for name, value in attributes.items():
         if name == "RawMessageDelivery":
@@ -310,14 +307,15 @@ def _subscription_settings(attributes: dict[str, str], reason: str) -> dict[str,
                 try:
                     json.loads(value)
                 except ValueError:
-                    raise invalid("FilterPolicy: failed to parse JSON.") from None
+                    raise messages.error(SNS, "filter_policy_on_subscribe" if reason else "filter_policy",
+                                         why="failed to parse JSON.") from None
             out["filter_policy"] = value or None
         elif name == "RedrivePolicy":
             out["dead_letter_queue"] = _dead_letter_arn(value, reason) if value else None
         elif name == "DeliveryPolicy":
             out["delivery_policy"] = check_delivery_policy(value, reason)  # before anything is made
         elif name not in _SUBSCRIPTION_ATTRIBUTES:
-            raise invalid("AttributeName")
+            raise messages.error(SNS, "attribute_name", reason=reason)
     return out
 
 
@@ -325,7 +323,7 @@ def _dead_letter_arn(value: str, reason: str) -> str:
     try:
         policy = json.loads(value)
     except ValueError:
-        raise InvalidParameter(f"Invalid parameter: {reason}RedrivePolicy: failed to parse JSON.") from None
+        raise messages.error(SNS, "redrive_json", reason=reason) from None
     arn = policy.get("deadLetterTargetArn") if isinstance(policy, dict) else None
     if not isinstance(arn, str) or len(arn.split(":")) < 6 or not arn.startswith("arn:"):
         raise messages.error(SNS, "redrive_arn", reason=reason)
@@ -342,8 +340,7 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
     if protocol == "sqs" and (len(str(endpoint).split(":")) != 6 or not str(endpoint).startswith("arn:")):
         raise messages.error(SNS, "sqs_endpoint")
     if protocol in ("lambda", "firehose"):
-        raise InvalidParameter(f"Invalid parameter: Protocol {protocol} (pymsg delivers to Python callables in "
-                               "process; it cannot call AWS Lambda or Firehose)")
+        raise messages.error(SNS, "protocol_unsupported", protocol=protocol)
     if protocol == "sqs" and endpoint.endswith(".fifo") and not topic.fifo:
         raise messages.error(SNS, "fifo_queue_on_standard_topic")
     attributes = _map(r.get("Attributes"))
@@ -361,10 +358,11 @@ def subscribe(broker: Broker, r: dict[str, Any]) -> str:
     try:
         subscription = topic.subscribe(endpoint, **settings, **recorded)  # an SQS ARN: the queue need not exist
     except InvalidParameter as exc:  # Subscribe words a bad filter policy as one of its Attributes
-        message = str(exc)
-        if message.startswith(("Invalid parameter: FilterPolicy: ", "Invalid parameter: Filter policy ")):
-            raise InvalidParameter(message.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: ", 1)) \
-                from None
+        message, policy = str(exc), str(messages.error(SNS, "filter_policy", why=""))
+        if message.startswith(policy):
+            raise messages.error(SNS, "filter_policy_on_subscribe", why=message[len(policy):]) from None
+        if message == str(messages.error(SNS, "filter_policy_nested")):
+            raise messages.error(SNS, "filter_policy_nested_on_subscribe") from None
         raise
     if delivery_policy:
         subscription.set_attributes(delivery_policy=delivery_policy)
@@ -420,7 +418,7 @@ def set_subscription_attributes(broker: Broker, r: dict[str, Any]) -> str:
     subscription = _subscription(broker, r)
     name, value = _required(r, "AttributeName"), r.get("AttributeValue", "")
     if name not in _SUBSCRIPTION_ATTRIBUTES:
-        raise messages.error(SNS, "attribute_name")
+        raise messages.error(SNS, "attribute_name", reason="")
     subscription.set_attributes(**_subscription_settings({name: value}, ""))
     return ""
 
@@ -431,7 +429,7 @@ def publish(broker: Broker, r: dict[str, Any]) -> str:
     if r.get("PhoneNumber") and not r.get(name):
         return _xml({"MessageId": _send_sms(broker, r, message)})
     if not r.get(name):
-        raise InvalidParameter("Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+        raise messages.error(SNS, "no_value", name="TopicArn or TargetArn")
     if message is None or message == "":
         raise messages.error(SNS, "empty_message")
     if name == "TargetArn" and ":endpoint/" in str(r[name]):
@@ -466,7 +464,7 @@ def _structured(r: dict[str, Any], message: Any, key: str) -> str:
 
 
 def _send_sms(broker: Broker, r: dict[str, Any], message: Any) -> str:
-    number = broker._mobile.check_phone_number(r.get("PhoneNumber"), "{number} is not valid to publish to")
+    number = broker._mobile.check_phone_number(r.get("PhoneNumber"), "phone_number")
     if message in (None, ""):
         raise messages.error(SNS, "empty_message")
     message_id = str(uuid.uuid4())

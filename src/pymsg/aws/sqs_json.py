@@ -14,7 +14,7 @@ import json
 from typing import Any, Callable, Optional
 
 from ..broker import Broker
-from ..errors import InvalidParameterValue, QueueDoesNotExist
+from ..errors import QueueDoesNotExist
 from ..messages import SQS, error
 from ..sqs import Queue
 
@@ -279,7 +279,7 @@ def list_queues(broker: Broker, r: dict[str, Any]) -> dict[str, Any]:
     urls = [_url(q) for q in broker.list_queues(r.get("QueueNamePrefix") or "")]
     limit = r.get("MaxResults")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000):
-        raise InvalidParameterValue(f"Value {limit} for parameter MaxResults is invalid. Reason: 1 to 1000.")
+        raise error(SQS, "list_queues_max_results", value=limit)
     start = int(r["NextToken"]) if r.get("NextToken") else 0
     out: dict[str, Any] = {}
     page = urls[start:start + limit] if limit else urls[:1000]  # without MaxResults AWS answers 1,000 at most

@@ -16,7 +16,8 @@ from typing import Any, Mapping, Optional
 from xml.sax.saxutils import escape
 
 from ..broker import Broker
-from ..errors import InvalidParameterValue, PymsgError
+from .. import messages
+from ..errors import PymsgError
 from ..messages import SQS
 from . import sqs_json
 from .forms import MALFORMED, form_action, form_tree, malformed
@@ -49,7 +50,7 @@ _INTEGERS = {"DelaySeconds", "MaxNumberOfMessages", "VisibilityTimeout", "WaitTi
 
 def _numbered(node: Any) -> list[Any]:
     if not isinstance(node, dict):
-        raise InvalidParameterValue(f"Expected numbered members, got {node!r}.")
+        raise messages.error(SQS, "query_numbered", node=repr(node))
     return [node[k] for k in sorted(k for k in node if isinstance(k, int))]
 
 
@@ -68,8 +69,7 @@ def _members(node: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[name] = int(value)
             except ValueError:
-                raise InvalidParameterValue(f"Value {value} for parameter {name} is invalid. "
-                                            "Reason: must be an integer.") from None
+                raise messages.error(SQS, "query_integer", value=value, name=name) from None
         else:
             out[name] = _members(value) if isinstance(value, dict) else value
     return out
