@@ -192,8 +192,6 @@ SQS_CALLS: dict[str, Callable[[World], Any]] = {
     "task_missing": lambda w: w.broker.cancel_message_move_task(base64.b64encode(json.dumps(
         {"taskId": "x", "sourceArn": w.broker.get_queue("dlq").arn}).encode()).decode()),
     "queue_deleted_recently": lambda w: [w.broker.delete_queue("q"), w.broker.create_queue("q")],
-    "deduplication_scope": lambda w: w.broker.create_queue("x.fifo", deduplication_scope="global"),
-    "fifo_throughput_limit": lambda w: w.broker.create_queue("x.fifo", fifo_throughput_limit="fast"),
     "redrive_allow_policy": lambda w: w.sqs.create_queue(QueueName="x", Attributes={
         "RedriveAllowPolicy": '{"redrivePermission": "some"}'}),
     "redrive_allow_by_queue": lambda w: w.broker.create_queue("x", redrive_allow_policy={
@@ -267,6 +265,7 @@ SQS_CALLS: dict[str, Callable[[World], Any]] = {
     "tag_key": lambda w: w.broker.get_queue("q").tag({"k" * 129: "v"}),
     "tag_value": lambda w: w.broker.get_queue("q").tag({"k": None}),
     "tags_limit": lambda w: w.broker.get_queue("q").tag({f"k{i}": "v" for i in range(51)}),
+    "entry_body": lambda w: w.broker.get_queue("q").send_batch([{"id": "a"}]),
 }
 
 
@@ -381,7 +380,6 @@ SNS_CALLS: dict[str, Callable[[World], Any]] = {
     "batch_id_invalid": lambda w: w.broker.get_topic("t").publish_batch([{"id": "", "message": "x"}]),
     "platform": lambda w: w.sns.create_platform_application(Name="a", Platform="PIGEON", Attributes={}),
     "topic_limit": lambda w: sns_topic_limit("t"),
-    "topic_limit_fifo": lambda w: sns_topic_limit("t.fifo"),
     "topic_name_type": lambda w: w.broker.create_topic(5),  # type: ignore[arg-type]
     "topic_attribute_unknown": lambda w: w.broker.create_topic("x", attributes={"Colour": "blue"}),
     "content_based_deduplication_standard": lambda w: w.broker.create_topic("x", content_based_deduplication=True),
@@ -533,7 +531,9 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
     "stream_name": lambda w: w.broker.create_stream("a b"),
     "stream_mode": lambda w: w.broker.create_stream("x", mode="NOPE"),
     "shard_count_least": lambda w: w.broker.create_stream("x", 0),
-    "max_record_size": lambda w: w.broker.create_stream("x", max_record_size_kib=1),
+    "max_record_size_least": lambda w: w.broker.create_stream("x", max_record_size_kib=1),
+    "max_record_size_most": lambda w: w.broker.create_stream("x", max_record_size_kib=10241),
+    "stream_name_length": lambda w: w.broker.create_stream("a" * 129),
     "shard_limit": lambda w: pymsg.Broker(w.broker.clock, quotas={"shards": 10}).create_stream("big", 11),
     "stream_name_empty": kinesis_json_call("DescribeStreamSummary", {"StreamName": ""}),
     "rate_exceeded": kinesis_rate_exceeded,
@@ -547,7 +547,7 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
     "sequence_number_invalid": lambda w: w.broker.get_stream("s").get_shard_iterator(
         SHARD0, "AT_SEQUENCE_NUMBER", starting_sequence_number="1"),
     "get_records_limit": lambda w: w.broker.get_stream("s").get_records(
-        w.broker.get_stream("s").get_shard_iterator(SHARD0, "LATEST"), limit=0),
+        w.broker.get_stream("s").get_shard_iterator(SHARD0, "LATEST"), limit=10_001),
     "hash_key": lambda w: w.broker.get_stream("s").split_shard(SHARD0, "abc"),
     "merge_closed_shard": kinesis_merge_closed,
     "target_shard_count_least": lambda w: w.broker.get_stream("s").update_shard_count(0),
@@ -589,6 +589,11 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
                                                                     initial_position="X"),
     "lease_duration": lambda w: w.broker.get_stream("s").consumer("app", "w", print,  # type: ignore[arg-type]
                                                                   lease_duration=0),
+    "data_type": lambda w: w.broker.get_stream("s").put_record(1, "k"),
+    "records_type": lambda w: w.broker.get_stream("s").put_records("x"),
+    "record_type": lambda w: w.broker.get_stream("s").put_records([1]),
+    "record_key": lambda w: w.broker.get_stream("s").put_records([{"data": b"x", "partition_key": "k", "other": 1}]),
+    "record_fields": lambda w: w.broker.get_stream("s").put_records([{"data": b"x"}]),
 }
 
 def cache_full(w: World) -> Any:
@@ -603,11 +608,6 @@ def cache_deleted(w: World) -> Any:
     return cache.get("k")
 
 
-def cache_with_negative_default_ttl(w: World) -> Any:
-    core = w.broker._core.create_cache("negative", 0, 0, -1.0, "allkeys-lru", 16)  # create_cache refuses it first
-    return pymsg.Cache(w.broker, core).set("k", b"v")
-
-
 def cache_incr_of(w: World, value: bytes) -> Any:
     cache = w.broker.get_cache("c")
     cache.set("n", value)
@@ -619,17 +619,11 @@ CACHE_CALLS: dict[str, Callable[[World], Any]] = {
     "not_an_integer": lambda w: cache_incr_of(w, b"x"),
     "increment_overflow": lambda w: cache_incr_of(w, str(2**63 - 1).encode()),
     "invalid_expire_time": lambda w: w.broker.get_cache("c").write_through("k", b"v", lambda k, v: None, ttl=0),
-    "cache_not_found": lambda w: w.broker.get_cache("nope"),
-    "core_cache_not_found": lambda w: w.broker.delete_cache("nope"),
-    "core_cache_deleted": cache_deleted,
-    "core_cache_exists": lambda w: w.broker.create_cache("c"),
-    "core_cache_name": lambda w: w.broker.create_cache(""),
-    "core_eviction_policy": lambda w: w.broker.create_cache("x", eviction_policy="lru"),
-    "core_entry_too_large": lambda w: w.broker.get_cache("c").set("big", b"x" * (2 << 20)),
-    "core_ttl": lambda w: w.broker.get_cache("c").set("k", b"v", ttl=0),
-    "core_negative_ttl": cache_with_negative_default_ttl,
-    "core_nx_and_xx": lambda w: w.broker.get_cache("c").set("k", b"v", nx=True, xx=True),
-    "core_incr_amount": lambda w: w.broker.get_cache("c").incr("k", 1.5),
+    "syntax_error": lambda w: w.broker.get_cache("c").set("k", b"v", nx=True, xx=True),
+    "cache_not_found": cache_deleted,
+    "cache_exists": lambda w: w.broker.create_cache("c"),
+    "cache_name": lambda w: w.broker.create_cache(""),
+    "eviction_policy": lambda w: w.broker.create_cache("x", eviction_policy="lru"),
     "key_type": lambda w: w.broker.get_cache("c").get(1),
     "key_unicode": lambda w: w.broker.get_cache("c").set("\ud800", b"v"),
     "key_too_long": lambda w: w.broker.get_cache("c").set(b"k" * 65_536, b"v"),

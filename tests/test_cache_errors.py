@@ -99,9 +99,10 @@ BAD_TTLS = [0, 0.0, -1, -0.001, math.nan, math.inf, -math.inf, "10", True, [10]]
 
 @pytest.mark.parametrize("ttl", BAD_TTLS, ids=repr)
 def test_set_with_a_bad_ttl_raises(cache: pymsg.Cache, ttl: Any) -> None:
-    refused(cache, lambda: cache.set("new", b"v", ttl=ttl), match="ttl")
-    refused(cache, lambda: cache.set("present", b"changed", ttl=ttl), match="ttl")
-    refused(cache, lambda: cache.set("volatile", b"changed", ttl=ttl), match="ttl")
+    redis_words = "ERR (invalid expire time in 'set' command|value is not an integer or out of range)"
+    refused(cache, lambda: cache.set("new", b"v", ttl=ttl), match=redis_words)
+    refused(cache, lambda: cache.set("present", b"changed", ttl=ttl), match=redis_words)
+    refused(cache, lambda: cache.set("volatile", b"changed", ttl=ttl), match=redis_words)
 
 
 @pytest.mark.parametrize("ttl", BAD_TTLS, ids=repr)
@@ -277,7 +278,7 @@ def test_write_through_with_a_bad_key_refuses_before_the_writer(cache: pymsg.Cac
 
 @pytest.mark.parametrize("key", ["present", "volatile", "new"])
 def test_nx_and_xx_together_raise(cache: pymsg.Cache, key: str) -> None:
-    refused(cache, lambda: cache.set(key, b"changed", nx=True, xx=True), match="nx and xx")
+    refused(cache, lambda: cache.set(key, b"changed", nx=True, xx=True), match="ERR syntax error")
 
 
 def test_nx_and_xx_together_raise_with_a_codec(broker: pymsg.Broker) -> None:
@@ -309,7 +310,7 @@ def test_an_entry_larger_than_max_memory_is_refused(broker: pymsg.Broker) -> Non
     c = broker.create_cache("small", max_memory=4_096)
     c.set("a", b"v")
     before = snapshot(c, ("a", "big"))
-    with pytest.raises((pymsg.OutOfMemoryError, pymsg.InvalidParameterValue), match="max_memory"):
+    with pytest.raises(pymsg.OutOfMemoryError, match="OOM command not allowed when used memory > 'maxmemory'."):
         c.set("big", b"x" * 10_000)
     assert snapshot(c, ("a", "big")) == before
 

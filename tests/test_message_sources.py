@@ -65,16 +65,30 @@ def _error_arguments(text: str, start: int) -> tuple[list[str], int]:
     return pieces, i
 
 
+# Where the core makes a pymsg error: Error(ErrorCode::X, text) in the core, and in the bindings
+# raise(ErrorCode::X, text) and PyErr_Format(error_class(ErrorCode::X), format, ...).
+_MAKERS = re.compile(r"\b(?:Error|raise)\(ErrorCode::(\w+),|\berror_class\(ErrorCode::(\w+)\),")
+_PRINTF = re.compile(r"%(?:[-+ #0-9.]*)(?:z|l|ll)?[a-zA-Z]")  # a printf conversion: a value goes there
+
+
 def _core_messages() -> list[tuple[str, str, list[str]]]:
-    """(where, code, literal pieces) for each Error(ErrorCode::X, ...) the core builds."""
+    """(where, code, literal pieces) for each error the core and its bindings build."""
     found = []
     for path in sorted(CPP.rglob("*.[ch]pp")):
         text = path.read_text()
-        for match in re.finditer(r"\bError\(ErrorCode::(\w+),", text):
-            pieces, _ = _error_arguments(text, match.end())
+        for match in _MAKERS.finditer(text):
+            literals, _ = _error_arguments(text, match.end())
+            if match.group(2):  # a format: its conversions stand for values
+                literals = [piece for literal in literals for piece in _PRINTF.split(literal)]
             line = text.count("\n", 0, match.start()) + 1
-            found.append((f"{path.relative_to(ROOT)}:{line}", match.group(1), [p for p in pieces if p.strip(" .:'()")]))
+            pieces = [p for p in literals if p.strip(" .:'()")]
+            found.append((f"{path.relative_to(ROOT)}:{line}", match.group(1) or match.group(2), pieces))
     return found
+
+
+def _covered(piece: str, templates: list[str]) -> bool:
+    """Whether `piece` is part of an entry's text, or a whole message of one (any field's value)."""
+    return any(piece in t or messages.Message("", t).pattern().match(piece) for t in templates)
 
 
 def test_core_messages_have_table_entries() -> None:
@@ -87,5 +101,16 @@ def test_core_messages_have_table_entries() -> None:
     # Each piece of literal text must stand in a template of the same code (a message that picks
     # one of two texts has its pieces in two entries).
     missing = [f"{where} {code}: {piece!r}" for where, code, pieces in core for piece in pieces
-               if not any(piece in t for t in templates.get(code, []))]
+               if not _covered(piece, templates.get(code, []))]
     assert not missing, "core messages with no table entry:\n" + "\n".join(missing)
+
+
+def test_no_table_names_an_entry_twice() -> None:
+    # A dict literal keeps the last of two equal keys without a word: the first entry would be lost.
+    twice = []
+    for path in (PYTHON / "messages.py", Path(__file__).parent / "test_aws_message_table.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Dict):
+                keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+                twice += [f"{path.name}: {key!r}" for key in set(keys) if keys.count(key) > 1]
+    assert not twice

@@ -39,9 +39,9 @@ def test_standard_and_fifo_topics_have_quotas_of_their_own(clock: pymsg.ManualCl
     broker = pymsg.Broker(clock, quotas={"topics": 1, "fifo_topics": 1})
     broker.create_topic("t")
     broker.create_topic("f.fifo")
-    with pytest.raises(pymsg.TopicLimitExceeded, match="1 standard topics exist"):
+    with pytest.raises(pymsg.TopicLimitExceeded, match="^Topic limit exceeded$"):
         broker.create_topic("u")
-    with pytest.raises(pymsg.TopicLimitExceeded, match="1 FIFO topics exist"):
+    with pytest.raises(pymsg.TopicLimitExceeded, match="^Topic limit exceeded$"):
         broker.create_topic("g.fifo")
     assert sorted(t.name for t in broker.list_topics()) == ["f.fifo", "t"]
     assert broker.create_topic("t").name == "t"  # idempotent at the quota

@@ -65,13 +65,8 @@ SQS: dict[str, Message] = {
     "modify_queue_type": Message("InvalidAttributeValue",
                                  "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not "
                                  "supported."),
-    # The core's words for these three today; AWS's end before the parenthesis (and the colon).
     "queue_deleted_recently": Message("QueueDeletedRecently", "You must wait 60 seconds after deleting a queue before "
-                                      "you can create another with the same name ({name})."),
-    "deduplication_scope": Message("InvalidAttributeValue", "Invalid value for the parameter DeduplicationScope: "
-                                   "'{value}' (use 'queue' or 'messageGroup')."),
-    "fifo_throughput_limit": Message("InvalidAttributeValue", "Invalid value for the parameter FifoThroughputLimit: "
-                                     "'{value}' (use 'perQueue' or 'perMessageGroupId')."),
+                                      "you can create another with the same name."),
     # RedriveAllowPolicy
     "redrive_allow_policy": Message("InvalidAttributeValue", "Invalid value for the parameter RedriveAllowPolicy. "
                                     "Reason: Amazon SQS can't create the redrive allow policy, as it’s in an "
@@ -121,10 +116,9 @@ SQS: dict[str, Message] = {
     "deduplication_on_standard": Message("InvalidParameterValue", "Value {value} for parameter MessageDeduplicationId "
                                          "is invalid. Reason: The request include parameter that is not valid for "
                                          "this queue type."),
-    # The core adds " (counted from the receive)" to AWS's words (see the report).
     "visibility_beyond_limit": Message("InvalidParameterValue", "Value {value} for parameter VisibilityTimeout is "
                                        "invalid. Reason: Total VisibilityTimeout for the message is beyond the limit "
-                                       "[43200 seconds] (counted from the receive)."),
+                                       "[43200 seconds]."),
     "purge_in_progress": Message("PurgeQueueInProgress",
                                  "Only one PurgeQueue operation on {name} is allowed every 60 seconds."),
     # batches
@@ -175,6 +169,10 @@ SQS: dict[str, Message] = {
     # pymsg's own: the Python API's types and arguments, the broker's quotas and state files, and
     # cases AWS has no recorded words for.
     "str_type": Message("InvalidParameterValue", "{name} must be a str, not {type}."),
+    # The braces are the text's, not fields: the core words this one, error() never formats it.
+    "attributes_type": Message("InvalidParameterValue", "MessageAttributes must be a dict of name -> {'DataType': ..., "
+                               "'StringValue' or 'BinaryValue': ...}, not {type}."),
+    "entry_body": Message("MissingParameter", "The request must contain the parameter MessageBody (entry {id})."),
     "queue_name_type": Message("QueueDoesNotExist", "The specified queue does not exist ({value} is not a str)."),
     "queue_restored_over": Message("QueueNameExists", "A queue named {name} already exists."),
     "queue_quota": Message("OverLimit", "Cannot create queue {name}: {count} queues exist under account {account} in "
@@ -209,8 +207,6 @@ SQS: dict[str, Message] = {
     "seconds_out_of_range": Message("InvalidParameterValue", "{name} is out of range."),
     "max_number_of_messages_type": Message("InvalidParameterValue", "Value for parameter MaxNumberOfMessages is "
                                            "invalid. Reason: must be an int between 1 and 10."),
-    "attributes_type": Message("InvalidParameterValue",
-                               "MessageAttributes must be a dict of name -> {shape}, not {type}."),
     "attribute_shape": Message("InvalidParameterValue", "Message attribute '{name}' must be a dict with DataType and "
                                "StringValue or BinaryValue."),
     "attribute_binary_type": Message("InvalidParameterValue",
@@ -379,9 +375,8 @@ SNS: dict[str, Message] = {
     "endpoint_token": Message("InvalidParameter", "Invalid parameter: Token Reason: Endpoint {arn} already exists "
                               "with the same Token, but different attributes."),
     "platform": Message("InvalidParameter", "Invalid parameter: Platform Reason: {platform} is not supported"),
-    # quotas (the core's words: AWS answers "Topic limit exceeded")
-    "topic_limit": Message("TopicLimitExceeded", "Topic limit exceeded: {quota} standard topics exist{where}."),
-    "topic_limit_fifo": Message("TopicLimitExceeded", "Topic limit exceeded: {quota} FIFO topics exist{where}."),
+    # quotas (the broker's topics and fifo_topics quotas)
+    "topic_limit": Message("TopicLimitExceeded", "Topic limit exceeded"),
     # pymsg's own: the Python API's types and settings AWS has no answer for
     "topic_name_type": Message("InvalidParameter", "Invalid parameter: Topic Name must be a str, not {type}."),
     "topic_attribute_unknown": Message("InvalidParameter",
@@ -401,8 +396,8 @@ SNS: dict[str, Message] = {
     "fifo_topic_protocol": Message("InvalidParameter", "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO "
                                    "topics accept only sqs subscriptions (got {protocol})."),
     "filter_policy_scope_type": Message("InvalidParameter", "Invalid parameter: FilterPolicyScope must be a str."),
-    "filter_policy_scope_value": Message("InvalidParameter", "Invalid parameter: FilterPolicyScope: must be "
-                                         "MessageAttributes or MessageBody (got {scope})."),
+    "filter_policy_scope_value": Message("InvalidParameter", "Invalid parameter: FilterPolicyScope: Invalid value "
+                                         "[{scope}]. Please use either MessageBody or MessageAttributes"),
     "filter_policy_type": Message("InvalidParameter", "Invalid parameter: FilterPolicy must be a dict or a JSON str."),
     "delivery_policy_type": Message("InvalidParameter", "Invalid parameter: {reason}DeliveryPolicy: must be a JSON "
                                     "object."),
@@ -483,15 +478,20 @@ KINESIS: dict[str, Message] = {
                              "constraint: Member must have length less than or equal to {most}"),
     # streams (the C++ core words these)
     "stream_name": Message("ValidationException", "1 validation error detected: Value '{name}' at 'streamName' failed "
-                           "to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+ (1 "
-                           "to 128 characters)"),
+                           "to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+    "stream_name_length": Message("ValidationException", "1 validation error detected: Value '{name}' at 'streamName' "
+                                  "failed to satisfy constraint: Member must have length less than or equal to 128"),
     "stream_mode": Message("ValidationException", "1 validation error detected: Value '{value}' at "
                            "'streamModeDetails.streamMode' failed to satisfy constraint: Member must satisfy enum "
                            "value set: [PROVISIONED, ON_DEMAND]"),
-    "shard_count_least": Message("ValidationException", "1 validation error detected: Value at 'shardCount' failed to "
-                                 "satisfy constraint: Member must have value greater than or equal to 1"),
-    "max_record_size": Message("ValidationException", "1 validation error detected: Value at 'maxRecordSizeInKiB' "
-                               "failed to satisfy constraint: Member must have value between 1024 and 10240"),
+    "shard_count_least": Message("ValidationException", "1 validation error detected: Value '{value}' at 'shardCount' "
+                                 "failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    "max_record_size_least": Message("ValidationException", "1 validation error detected: Value '{value}' at "
+                                     "'maxRecordSizeInKiB' failed to satisfy constraint: Member must have value "
+                                     "greater than or equal to 1024"),
+    "max_record_size_most": Message("ValidationException", "1 validation error detected: Value '{value}' at "
+                                    "'maxRecordSizeInKiB' failed to satisfy constraint: Member must have value less "
+                                    "than or equal to 10240"),
     "shard_limit": Message("LimitExceededException", "This request would exceed the shard limit for the account "
                            "{account}: {open} open shards and {more} more asked for, {limit} allowed."),
     "stream_name_empty": Message("ValidationException", "2 validation errors detected: Value '' at 'streamName' failed "
@@ -512,7 +512,7 @@ KINESIS: dict[str, Message] = {
     "records_too_many": Message("ValidationException", "1 validation error detected: Value at 'records' failed to "
                                 "satisfy constraint: Member must have length less than or equal to {most}"),
     # {0,128} is the pattern's, not a field: the core words this one, error() never formats it.
-    "sequence_number_for_ordering": Message("ValidationException", "1 validation error detected: Value at "
+    "sequence_number_for_ordering": Message("ValidationException", "1 validation error detected: Value '{value}' at "
                                             "'{at}sequenceNumberForOrdering' failed to satisfy constraint: Member "
                                             "must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"),
     # iterators
@@ -531,7 +531,7 @@ KINESIS: dict[str, Message] = {
     "merge_closed_shard": Message("ResourceInUseException", "Shard {shard} in stream {name} under account {account} "
                                   "has already been merged or split, and thus is not eligible for merging or "
                                   "splitting."),
-    "target_shard_count_least": Message("ValidationException", "1 validation error detected: Value at "
+    "target_shard_count_least": Message("ValidationException", "1 validation error detected: Value '{value}' at "
                                         "'targetShardCount' failed to satisfy constraint: Member must have value "
                                         "greater than or equal to 1"),
     "shard_count_most": Message("LimitExceededException", "Target shard count or number of open shards cannot be "
@@ -559,6 +559,13 @@ KINESIS: dict[str, Message] = {
                             "must satisfy enum value set: [{values}]]"),
     # pymsg's own: pymsg's Python API (types, the KCL-style consumer), what pymsg does not serve,
     # and refusals AWS makes in words not on record
+    "data_type": Message("InvalidArgumentException", "Data must be bytes, bytearray or str, not {type}."),
+    "records_type": Message("InvalidArgumentException", "Records must be a list, not {type}."),
+    "record_type": Message("InvalidArgumentException",
+                           "Each record must be a (data, partition_key) tuple or a dict, not {type}."),
+    "record_key": Message("InvalidArgumentException",
+                          "Unknown record key {key} (use data, partition_key, explicit_hash_key)."),
+    "record_fields": Message("InvalidArgumentException", "Each record needs data and partition_key."),
     "retention_out_of_range": Message("InvalidArgumentException", "RetentionPeriodHours {hours} is out of range: it "
                                       "must be {low} to {high} hours."),
     "on_demand_limit": Message("LimitExceededException", "Cannot create ON_DEMAND stream {name}: the account has "
@@ -597,24 +604,15 @@ CACHE: dict[str, Message] = {
     "not_an_integer": Message("InvalidParameterValue", "ERR value is not an integer or out of range"),
     "increment_overflow": Message("InvalidParameterValue", "ERR increment or decrement would overflow"),
     "invalid_expire_time": Message("InvalidParameterValue", "ERR invalid expire time in '{command}' command"),
+    "syntax_error": Message("InvalidParameterValue", "ERR syntax error"),  # SET's NX with XX
     # ElastiCache's control plane
     "cache_not_found": Message("CacheClusterNotFound", "CacheCluster not found: {name}"),
-    # the core's words where Redis's or ElastiCache's differ (to be reworded in the core)
-    "core_cache_not_found": Message("CacheClusterNotFound", "Cache {name} not found."),
-    "core_cache_deleted": Message("CacheClusterNotFound", "Cache {name} not found (it was deleted)."),
-    "core_cache_exists": Message("CacheClusterAlreadyExists", "Cache {name} already exists."),
-    "core_cache_name": Message("InvalidParameterValue", "A cache name must have 1 to 40 characters (got '{name}')."),
-    "core_eviction_policy": Message("InvalidParameterValue", "Unknown eviction policy '{policy}' (use allkeys-lru, "
-                                    "volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, "
-                                    "volatile-ttl or noeviction)."),
-    "core_entry_too_large": Message("OutOfMemoryError",
-                                    "OOM the entry ({size} bytes) is larger than max_memory ({most})."),
-    "core_ttl": Message("InvalidParameterValue",
-                        "ttl must be a positive number of seconds, not {ttl} (persist() removes a TTL)."),
-    "core_negative_ttl": Message("InvalidParameterValue", "A TTL cannot be negative."),
-    "core_nx_and_xx": Message("InvalidParameterValue", "nx and xx cannot both be set (as Redis's SET)."),
-    "core_incr_amount": Message("InvalidParameterValue", "amount must be an int64, not {amount}."),
+    "cache_exists": Message("CacheClusterAlreadyExists", "Cache cluster already exists"),
     # pymsg's own: the Python API's types, pymsg's size limits and the cache's settings
+    "cache_name": Message("InvalidParameterValue", "A cache name must have 1 to 40 characters (got '{name}')."),
+    "eviction_policy": Message("InvalidParameterValue", "Unknown eviction policy '{policy}' (use allkeys-lru, "
+                               "volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, "
+                               "volatile-ttl or noeviction)."),
     "key_type": Message("InvalidParameterValue", "Cache keys are str or bytes, not {type}."),
     "key_unicode": Message("InvalidParameterValue", "A cache key must be valid Unicode (it holds lone surrogates)."),
     "key_too_long": Message("InvalidParameterValue", "Cache keys are at most {most} bytes (got {size})."),

@@ -64,13 +64,17 @@ bool get_value(PyObject* o, std::string_view& out) {
 }
 
 // A TTL argument in seconds: nullopt for None (the cache's default), else a positive number.
-bool get_ttl(PyObject* o, std::optional<TimeUs>& out) {
+// Refused in Redis's words for `command`: not a number, or no time Redis would take.
+bool get_ttl(PyObject* o, std::optional<TimeUs>& out, const char* command) {
   if (o == nullptr || o == Py_None) return true;
-  const double seconds = PyBool_Check(o) || !(PyLong_Check(o) || PyFloat_Check(o)) ? -1 : PyFloat_AsDouble(o);
+  if (PyBool_Check(o) || !(PyLong_Check(o) || PyFloat_Check(o))) {
+    PyErr_SetString(error_class(ErrorCode::InvalidParameterValue), "ERR value is not an integer or out of range");
+    return false;
+  }
+  const double seconds = PyFloat_AsDouble(o);
   if (seconds == -1 && PyErr_Occurred()) PyErr_Clear();
   if (!(seconds > 0) || seconds > 1e12) {  // NaN fails too
-    PyErr_Format(error_class(ErrorCode::InvalidParameterValue),
-                 "ttl must be a positive number of seconds, not %R (persist() removes a TTL).", o);
+    PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "ERR invalid expire time in '%s' command", command);
     return false;
   }
   out = seconds_to_us(seconds);
@@ -111,12 +115,12 @@ PyObject* cache_set(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
   if (cache == nullptr ||
       !bind_arguments("set", args, nargs, kwnames, {g_names.key, g_names.value, g_names.ttl, g_names.nx, g_names.xx},
                       2, 2, a) ||
-      !get_key(a[0], key) || !get_value(a[1], value) || !get_ttl(a[2], ttl)) {
+      !get_key(a[0], key) || !get_value(a[1], value) || !get_ttl(a[2], ttl, "set")) {
     return nullptr;
   }
   const bool nx = a[3] != nullptr && PyObject_IsTrue(a[3]) == 1;
   const bool xx = a[4] != nullptr && PyObject_IsTrue(a[4]) == 1;
-  if (nx && xx) return raise(ErrorCode::InvalidParameterValue, "nx and xx cannot both be set (as Redis's SET).");
+  if (nx && xx) return raise(ErrorCode::InvalidParameterValue, "ERR syntax error");  // SET k v NX XX
   try {
     const bool stored =
         cache->set(key, value, ttl, nx ? SetCondition::kIfAbsent : xx ? SetCondition::kIfPresent : SetCondition::kAlways);
@@ -202,7 +206,7 @@ PyObject* cache_mset(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   PyObject* a[2];
   std::optional<TimeUs> ttl;
   if (cache == nullptr || !bind_arguments("mset", args, nargs, kwnames, {g_names.mapping, g_names.ttl}, 1, 1, a) ||
-      !get_ttl(a[1], ttl)) {
+      !get_ttl(a[1], ttl, "mset")) {
     return nullptr;
   }
   if (!PyDict_Check(a[0])) {
@@ -240,7 +244,7 @@ PyObject* cache_incr(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
     int overflow = 0;
     amount = PyBool_Check(a[1]) || !PyLong_Check(a[1]) ? 0 : PyLong_AsLongLongAndOverflow(a[1], &overflow);
     if (PyBool_Check(a[1]) || !PyLong_Check(a[1]) || overflow != 0) {
-      PyErr_Format(error_class(ErrorCode::InvalidParameterValue), "amount must be an int64, not %R.", a[1]);
+      PyErr_SetString(error_class(ErrorCode::InvalidParameterValue), "ERR value is not an integer or out of range");
       return nullptr;
     }
   }

@@ -19,8 +19,8 @@ namespace {
 FilterPolicy::Scope parse_scope(const std::string& scope) {
   if (scope == "MessageAttributes") return FilterPolicy::Scope::kMessageAttributes;
   if (scope == "MessageBody") return FilterPolicy::Scope::kMessageBody;
-  throw Error(ErrorCode::InvalidParameter,
-              "Invalid parameter: FilterPolicyScope: must be MessageAttributes or MessageBody (got " + scope + ").");
+  throw Error(ErrorCode::InvalidParameter, "Invalid parameter: FilterPolicyScope: Invalid value [" + scope +
+                                               "]. Please use either MessageBody or MessageAttributes");
 }
 
 const char* scope_name(FilterPolicy::Scope scope) {

@@ -21,16 +21,13 @@ namespace {
 DeduplicationScope parse_scope(const std::string& s) {
   if (s == "queue") return DeduplicationScope::kQueue;
   if (s == "messageGroup") return DeduplicationScope::kMessageGroup;
-  throw Error(ErrorCode::InvalidAttributeValue,
-              "Invalid value for the parameter DeduplicationScope: '" + s + "' (use 'queue' or 'messageGroup').");
+  throw Error(ErrorCode::InvalidAttributeValue, "Invalid value for the parameter DeduplicationScope.");
 }
 
 FifoThroughputLimit parse_throughput(const std::string& s) {
   if (s == "perQueue") return FifoThroughputLimit::kPerQueue;
   if (s == "perMessageGroupId") return FifoThroughputLimit::kPerMessageGroupId;
-  throw Error(ErrorCode::InvalidAttributeValue,
-              "Invalid value for the parameter FifoThroughputLimit: '" + s +
-                  "' (use 'perQueue' or 'perMessageGroupId').");
+  throw Error(ErrorCode::InvalidAttributeValue, "Invalid value for the parameter FifoThroughputLimit.");
 }
 
 QueueConfig make_config(double visibility_timeout, double delay_seconds, double message_retention_period,

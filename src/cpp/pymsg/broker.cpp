@@ -104,7 +104,7 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
     if (options_.strict_timing && now - deleted->second < kDeletedRecentlyUs) {
       throw Error(ErrorCode::QueueDeletedRecently,
                   "You must wait 60 seconds after deleting a queue before you can create another "
-                  "with the same name (" + name + ").");
+                  "with the same name.");
     }
     deleted_at_.erase(deleted);
   }
@@ -221,9 +221,10 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
                           });
   if (!valid_name) {
     throw Error(ErrorCode::ValidationException,
-                "1 validation error detected: Value '" + name.substr(0, 200) +
-                    "' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: "
-                    "[a-zA-Z0-9_.-]+ (1 to 128 characters)");
+                "1 validation error detected: Value '" + name + "' at 'streamName' failed to satisfy constraint: " +
+                    (name.size() > kMaxStreamNameLength ? "Member must have length less than or equal to 128"
+                     : name.empty()                     ? "Member must have length greater than or equal to 1"
+                                                        : "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
   }
   auto stream = std::make_shared<Stream>(name, stream_arn(name), options_.account_id, options, clock_,
                                          kinesis_limits_, shard_quota_, dump);  // validates, reserves shards
@@ -294,7 +295,7 @@ std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const Cache
   auto cache = std::make_shared<Cache>(name, options, clock_);
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (caches_.count(name) != 0) {
-    throw Error(ErrorCode::CacheClusterAlreadyExists, "Cache " + name + " already exists.");
+    throw Error(ErrorCode::CacheClusterAlreadyExists, "Cache cluster already exists");
   }
   caches_[name] = cache;
   return cache;
@@ -303,7 +304,7 @@ std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const Cache
 std::shared_ptr<Cache> Broker::get_cache(const std::string& name) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   const auto it = caches_.find(name);
-  if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name + " not found.");
+  if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "CacheCluster not found: " + name);
   return it->second;
 }
 
@@ -319,7 +320,7 @@ void Broker::delete_cache(const std::string& name) {
   {
     std::unique_lock<std::shared_mutex> lock(mutex_);
     const auto it = caches_.find(name);
-    if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name + " not found.");
+    if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "CacheCluster not found: " + name);
     cache = std::move(it->second);
     caches_.erase(it);
   }
@@ -360,8 +361,7 @@ std::shared_ptr<Topic> Broker::create_topic(const std::string& name, const Topic
   const std::uint32_t same_kind = fifo ? fifo_topics_ : static_cast<std::uint32_t>(topics_.size()) - fifo_topics_;
   const std::uint32_t quota = fifo ? options_.quotas.fifo_topics : options_.quotas.topics;
   if (same_kind >= quota) {
-    throw Error(ErrorCode::TopicLimitExceeded, "Topic limit exceeded: " + std::to_string(quota) +
-                                                   (fifo ? " FIFO" : " standard") + " topics exist" + quota_note() + ".");
+    throw Error(ErrorCode::TopicLimitExceeded, "Topic limit exceeded");
   }
   auto topic = std::make_shared<Topic>(name, topic_arn(name), options_.region, options_.account_id, options, clock_);
   topics_[name] = topic;

@@ -239,7 +239,7 @@ Cache::Shard& Cache::shard_of(std::uint64_t h) const noexcept {
 
 void Cache::check_alive() const {
   if (deleted_.load(std::memory_order_relaxed)) {
-    throw Error(ErrorCode::CacheClusterNotFound, "Cache " + name_ + " not found (it was deleted).");
+    throw Error(ErrorCode::CacheClusterNotFound, "CacheCluster not found: " + name_);
   }
 }
 
@@ -367,9 +367,8 @@ void Cache::check_value(std::string_view value) const {
 std::int64_t Cache::check_charge(std::string_view key, std::size_t value_size) const {
   const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value_size);
   if (options_.max_memory != 0 && static_cast<std::uint64_t>(charge) > options_.max_memory) {
-    throw Error(ErrorCode::OutOfMemoryError, "OOM the entry (" + std::to_string(charge) +
-                                                 " bytes) is larger than max_memory (" +
-                                                 std::to_string(options_.max_memory) + ").");
+    // Larger than the whole limit: no eviction can make room, so Redis's refusal.
+    throw Error(ErrorCode::OutOfMemoryError, "OOM command not allowed when used memory > 'maxmemory'.");
   }
   return charge;
 }
@@ -424,7 +423,7 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
   check_key(key);
   check_value(value);
   const TimeUs life = ttl ? *ttl : options_.default_ttl;
-  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "A TTL cannot be negative.");
+  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "ERR invalid expire time in 'set' command");
   const std::vector<PlannedWrite> writes = {{key, hash(key), check_charge(key, value.size())}};
   if (limited() && (condition == SetCondition::kAlways || exists(key) == (condition == SetCondition::kIfPresent))) {
     make_room(writes);  // Redis makes room before a write: nothing is written when it cannot
@@ -436,7 +435,7 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
 
 void Cache::mset(const std::vector<std::pair<std::string_view, std::string_view>>& pairs, std::optional<TimeUs> ttl) {
   const TimeUs life = ttl ? *ttl : options_.default_ttl;
-  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "A TTL cannot be negative.");
+  if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "ERR invalid expire time in 'mset' command");
   std::vector<PlannedWrite> writes;
   writes.reserve(pairs.size());
   for (const auto& [key, value] : pairs) {  // every pair is checked before any is written

@@ -681,9 +681,9 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
   const TimeUs received = m->at_offset(m->last_receive_off);
   if (new_deadline - received > kMaxVisibilityTimeoutS * kUsPerSecond + kUsPerMilli) {
     throw Error(ErrorCode::InvalidParameterValue,
-                "Value " + std::to_string(seconds) +
+                "Value " + format_number(seconds) +
                     " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for "
-                    "the message is beyond the limit [43200 seconds] (counted from the receive).");
+                    "the message is beyond the limit [43200 seconds].");
   }
   if (lapsed) {
     rehide_lapsed(m, new_deadline);

@@ -40,8 +40,9 @@ std::optional<std::uint32_t> parse_shard_id(std::string_view id) noexcept {
   return static_cast<std::uint32_t>(n);
 }
 
-std::string validation_error(const std::string& value_at, const std::string& constraint) {
-  return "1 validation error detected: Value at '" + value_at + "' failed to satisfy constraint: " + constraint;
+// AWS's answer to a value outside the service model's constraints.
+std::string validation_error(const std::string& value, const std::string& at, const std::string& constraint) {
+  return "1 validation error detected: Value '" + value + "' at '" + at + "' failed to satisfy constraint: " + constraint;
 }
 
 IteratorKeys random_iterator_keys() {
@@ -95,7 +96,10 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
   }
   if (options.max_record_size_kib < kMinMaxRecordSizeKib || options.max_record_size_kib > kMaxMaxRecordSizeKib) {
     throw Error(ErrorCode::ValidationException,
-                validation_error("maxRecordSizeInKiB", "Member must have value between 1024 and 10240"));
+                validation_error(std::to_string(options.max_record_size_kib), "maxRecordSizeInKiB",
+                                 options.max_record_size_kib < kMinMaxRecordSizeKib
+                                     ? "Member must have value greater than or equal to 1024"
+                                     : "Member must have value less than or equal to 10240"));
   }
   if (dump) {
     restore_shards(*dump);
@@ -104,7 +108,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
   const std::uint32_t count = mode() == StreamMode::kOnDemand ? kOnDemandShards : options.shard_count;
   if (count < 1) {
     throw Error(ErrorCode::ValidationException,
-                validation_error("shardCount", "Member must have value greater than or equal to 1"));
+                validation_error(std::to_string(count), "shardCount", "Member must have value greater than or equal to 1"));
   }
   if (!quota_->try_reserve(count)) throw_shard_limit(count);
   const std::uint64_t stamp = second_of(created_us_);
@@ -234,7 +238,8 @@ bool Stream::validate_put(const PutRecordRequest& r, std::size_t i, uint128& has
   }
   if (r.sequence_number_for_ordering && !is_sequence_number_syntax(*r.sequence_number_for_ordering)) {
     throw Error(ErrorCode::ValidationException,
-                validation_error(at + "sequenceNumberForOrdering", "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"));
+                validation_error(std::string(*r.sequence_number_for_ordering), at + "sequenceNumberForOrdering",
+                                 "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})"));
   }
   return r.explicit_hash_key.has_value();
 }
@@ -258,10 +263,11 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
   check_alive();
   const std::size_t n = requests.size();
   if (n < 1 || n > limits_.max_put_records) {
+    // AWS would print the list itself where the value goes; pymsg leaves it out.
     throw Error(ErrorCode::ValidationException,
-                validation_error("records", n < 1 ? "Member must have length greater than or equal to 1"
-                                                  : "Member must have length less than or equal to " +
-                                                        std::to_string(limits_.max_put_records)));
+                std::string("1 validation error detected: Value at 'records' failed to satisfy constraint: ") +
+                    (n < 1 ? "Member must have length greater than or equal to 1"
+                           : "Member must have length less than or equal to " + std::to_string(limits_.max_put_records)));
   }
   std::vector<uint128> hash_keys(n);
   std::vector<std::string_view> keys;  // partition keys to hash (records without an explicit key)
@@ -375,8 +381,10 @@ std::string Stream::get_shard_iterator(std::string_view shard_id, IteratorType t
 GetRecordsResult Stream::get_records(std::string_view iterator, std::uint32_t limit, RecordsBatch& out) {
   check_alive();
   if (limit < 1 || limit > limits_.max_get_records) {
+    // AWS documents InvalidArgumentException here (not the ValidationException of other limits).
     throw Error(ErrorCode::InvalidArgumentException,
-                validation_error("limit", "Member must have value between 1 and " + std::to_string(limits_.max_get_records)));
+                "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value "
+                "between 1 and " + std::to_string(limits_.max_get_records));
   }
   IteratorFields f;
   if (!decode_shard_iterator(keys_, iterator, f)) {
@@ -527,7 +535,8 @@ void Stream::update_shard_count(std::uint32_t target) {
   const auto current = static_cast<std::uint32_t>(open_.size());
   if (target < 1) {
     throw Error(ErrorCode::ValidationException,
-                validation_error("targetShardCount", "Member must have value greater than or equal to 1"));
+                validation_error(std::to_string(target), "targetShardCount",
+                                 "Member must have value greater than or equal to 1"));
   }
   const std::string counts =
       " Current open shard count: " + std::to_string(current) + ", Target shard count: " + std::to_string(target);
