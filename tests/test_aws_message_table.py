@@ -647,6 +647,7 @@ def broker_restore(w: World, state: Any) -> Any:
 
 
 BROKER_CALLS: dict[str, Callable[[World], Any]] = {
+    "account_id": lambda w: pymsg.Broker(account_id="0"),
     "no_such_scope": lambda w: w.broker.scope("x", "y"),
     "quotas_type": lambda w: pymsg.Broker(quotas=[("queues", 1)]),
     "quota_name_type": lambda w: pymsg.Broker(quotas={1: 1}),

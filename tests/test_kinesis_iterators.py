@@ -134,7 +134,7 @@ def test_a_sequence_number_of_another_shard_raises_invalid_argument(broker: pyms
             with pytest.raises(
                 pymsg.InvalidArgumentException,
                 match=f"StartingSequenceNumber {number} used in GetShardIterator on shard {SHARD0} in stream s "
-                "under account 000000000000 is invalid",
+                "under account 123456789012 is invalid",
             ):
                 stream.get_shard_iterator(SHARD0, kind, starting_sequence_number=number)
     assert trim_horizon_datas(stream) == [b"a"]
@@ -203,7 +203,7 @@ def test_an_unknown_iterator_type_raises_validation_exception(broker: pymsg.Brok
 @pytest.mark.parametrize("shard_id", ["shardId-000000000001", "shardId-999999999999", "shard-0", "shardId-0"])
 def test_an_unknown_shard_raises_resource_not_found(broker: pymsg.Broker, shard_id: str) -> None:
     stream = new_stream(broker)
-    with pytest.raises(pymsg.ResourceNotFoundException, match=f"^Shard {shard_id} in stream s under account 000000000000 does not exist$"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match=f"^Shard {shard_id} in stream s under account 123456789012 does not exist$"):
         stream.get_shard_iterator(shard_id, "TRIM_HORIZON")
     assert [s.shard_id for s in stream.list_shards()] == [SHARD0]
 

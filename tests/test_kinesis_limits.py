@@ -11,7 +11,7 @@ import pymsg
 
 MIB = 1024 * 1024
 SHARD0 = "shardId-000000000000"
-RATE_EXCEEDED = f"Rate exceeded for shard {SHARD0} in stream lim under account 000000000000\\."
+RATE_EXCEEDED = f"Rate exceeded for shard {SHARD0} in stream lim under account 123456789012\\."
 
 
 def limited(broker: pymsg.Broker, **kwargs: object) -> pymsg.Stream:
@@ -73,7 +73,7 @@ def test_put_records_marks_each_throttled_record(broker: pymsg.Broker) -> None:
     assert ok.shard_id == ok2.shard_id == SHARD0 and ok.error_code is None and ok2.error_message is None
     for entry in (throttled, throttled2):
         assert entry.error_code == "ProvisionedThroughputExceededException"
-        assert entry.error_message == f"Rate exceeded for shard {SHARD0} in stream lim under account 000000000000."
+        assert entry.error_message == f"Rate exceeded for shard {SHARD0} in stream lim under account 123456789012."
         assert entry.shard_id is None and entry.sequence_number is None
     assert stored(stream)[-3:] == [b"997", b"998", b"999"]
     assert len(stored(stream)) == 1000

@@ -199,7 +199,7 @@ def test_a_split_key_outside_the_shard_raises_invalid_argument(
     with pytest.raises(
         pymsg.InvalidArgumentException,
         match=f"NewStartingHashKey {key} used in SplitShard\\(\\) on shard {SHARD(shard)} in stream s under account "
-        "000000000000 is not both greater than one plus the shard's StartingHashKey",
+        "123456789012 is not both greater than one plus the shard's StartingHashKey",
     ):
         stream.split_shard(SHARD(shard), str(key))
     assert stream.list_shards() == before
@@ -220,7 +220,7 @@ def test_splitting_a_closed_shard_raises_invalid_argument(broker: pymsg.Broker) 
     before = stream.list_shards()
     with pytest.raises(
         pymsg.InvalidArgumentException,  # as AWS answers (moto checks it too)
-        match=f"Shard {SHARD(0)} in stream s under account 000000000000 has already been merged or split",
+        match=f"Shard {SHARD(0)} in stream s under account 123456789012 has already been merged or split",
     ):
         stream.split_shard(SHARD(0), str(MID // 2))
     assert stream.list_shards() == before
@@ -273,7 +273,7 @@ def test_merging_non_adjacent_shards_raises_invalid_argument(broker: pymsg.Broke
     for a, b in ((0, 2), (2, 0), (1, 1)):
         with pytest.raises(
             pymsg.InvalidArgumentException,
-            match=f"Shards {SHARD(a)} and {SHARD(b)} in stream s under account 000000000000 are not an adjacent pair",
+            match=f"Shards {SHARD(a)} and {SHARD(b)} in stream s under account 123456789012 are not an adjacent pair",
         ):
             stream.merge_shards(SHARD(a), SHARD(b))
     assert stream.list_shards() == before
@@ -433,7 +433,7 @@ def test_update_shard_count_beyond_the_account_shard_limit_raises_limit_exceeded
 def test_on_demand_refuses_split_merge_and_update_shard_count(broker: pymsg.Broker) -> None:
     stream = broker.create_stream("s", mode="ON_DEMAND")
     before = stream.list_shards()
-    on_demand = "Request is invalid. Stream s under account 000000000000 is in On-Demand mode"
+    on_demand = "Request is invalid. Stream s under account 123456789012 is in On-Demand mode"
     with pytest.raises(pymsg.ValidationException, match=on_demand):
         stream.split_shard(SHARD(0), str(2**125))
     with pytest.raises(pymsg.ValidationException, match=on_demand):
@@ -459,6 +459,6 @@ def test_closed_shards_leave_list_shards_once_retention_has_passed_since_they_cl
     clock.advance(2)
     assert [s.shard_id for s in stream.list_shards()] == [SHARD(1), SHARD(2)]
     assert len(stream.describe()["Shards"]) == 2
-    with pytest.raises(pymsg.ResourceNotFoundException, match=f"^Shard {SHARD(0)} in stream s under account 000000000000 does not exist$"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match=f"^Shard {SHARD(0)} in stream s under account 123456789012 does not exist$"):
         stream.get_shard_iterator(SHARD(0), "TRIM_HORIZON")
     assert [s.shard_id for s in stream.list_shards()] == [SHARD(1), SHARD(2)]

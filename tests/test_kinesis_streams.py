@@ -10,7 +10,7 @@ import pymsg
 from conftest import START
 
 MAX_HASH_KEY = 2**128 - 1
-ARN_PREFIX = "arn:aws:kinesis:us-east-1:000000000000:stream/"
+ARN_PREFIX = "arn:aws:kinesis:us-east-1:123456789012:stream/"
 
 
 def ranges(stream: pymsg.Stream) -> list[tuple[int, int]]:
@@ -52,7 +52,7 @@ def test_get_stream_by_name_and_by_arn_is_the_same_stream(broker: pymsg.Broker) 
 
 def test_get_stream_of_an_unknown_name_raises_resource_not_found(broker: pymsg.Broker) -> None:
     broker.create_stream("orders", 1)
-    with pytest.raises(pymsg.ResourceNotFoundException, match="Stream nope under account 000000000000 not found"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match="Stream nope under account 123456789012 not found"):
         broker.get_stream("nope")
     with pytest.raises(pymsg.ResourceNotFoundException, match="not found"):
         broker.get_stream(ARN_PREFIX + "nope")
@@ -70,7 +70,7 @@ def test_a_duplicate_name_raises_resource_in_use_and_keeps_the_first_stream(brok
     first = broker.create_stream("orders", 2, retention_period_hours=48)
     first.put_record(b"kept", "k", explicit_hash_key="0")
     shards_before = first.list_shards()
-    with pytest.raises(pymsg.ResourceInUseException, match="Stream orders under account 000000000000 already exists"):
+    with pytest.raises(pymsg.ResourceInUseException, match="Stream orders under account 123456789012 already exists"):
         broker.create_stream("orders", 5)
     again = broker.get_stream("orders")
     assert again.list_shards() == shards_before
@@ -90,7 +90,7 @@ def test_delete_removes_the_stream(broker: pymsg.Broker, how: str) -> None:
     target = targets[how]
     broker.delete_stream(target)
     assert names(broker) == ["other"]
-    with pytest.raises(pymsg.ResourceNotFoundException, match="Stream orders under account 000000000000 not found"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match="Stream orders under account 123456789012 not found"):
         broker.get_stream("orders")
 
 
@@ -99,7 +99,7 @@ def test_calls_on_a_deleted_stream_raise_resource_not_found(broker: pymsg.Broker
     stream.put_record(b"before", "k")
     iterator = stream.get_shard_iterator("shardId-000000000000", "TRIM_HORIZON")
     broker.delete_stream("orders")
-    not_found = "Stream orders under account 000000000000 not found"
+    not_found = "Stream orders under account 123456789012 not found"
     with pytest.raises(pymsg.ResourceNotFoundException, match=not_found):
         stream.put_record(b"after", "k")
     with pytest.raises(pymsg.ResourceNotFoundException, match=not_found):
@@ -170,7 +170,7 @@ def test_zero_shards_raise_validation_exception(broker: pymsg.Broker) -> None:
 
 def test_more_open_shards_than_the_account_quota_raise_limit_exceeded(clock: pymsg.ManualClock) -> None:
     broker = pymsg.Broker(clock, quotas={"shards": 500})
-    with pytest.raises(pymsg.LimitExceededException, match="would exceed the shard limit for the account 000000000000"):
+    with pytest.raises(pymsg.LimitExceededException, match="would exceed the shard limit for the account 123456789012"):
         broker.create_stream("huge", 501)
     assert broker.list_streams() == []
     broker.create_stream("big", 499)
@@ -361,7 +361,7 @@ def test_a_stream_takes_twenty_fan_out_consumers(broker: pymsg.Broker) -> None:
     with pytest.raises(pymsg.ValidationException, match="consumerName"):
         stream.register_stream_consumer("bad name")
     assert len(stream.list_stream_consumers()) == 20
-    with pytest.raises(pymsg.ResourceNotFoundException, match="^Consumer nope, account 000000000000 not found.$"):
+    with pytest.raises(pymsg.ResourceNotFoundException, match="^Consumer nope, account 123456789012 not found.$"):
         stream.deregister_stream_consumer("nope")
     with pytest.raises(pymsg.ResourceNotFoundException):  # a policy needs its consumer
         stream.put_resource_policy(stream.arn + "/consumer/nope:1", "{}")

@@ -12,7 +12,7 @@ import pytest
 import pymsg
 from conftest import counts
 
-ARN_PREFIX = "arn:aws:sns:us-east-1:000000000000:"
+ARN_PREFIX = "arn:aws:sns:us-east-1:123456789012:"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
@@ -163,7 +163,7 @@ def test_get_topic_by_name_and_by_arn(broker: pymsg.Broker) -> None:
 
 @pytest.mark.parametrize(
     "missing",
-    ["nope", ARN_PREFIX + "nope", "arn:aws:sns:eu-west-1:000000000000:orders", "arn:aws:sns:us-east-1:111111111111:orders", None, 3],
+    ["nope", ARN_PREFIX + "nope", "arn:aws:sns:eu-west-1:123456789012:orders", "arn:aws:sns:us-east-1:111111111111:orders", None, 3],
 )
 def test_get_missing_topic_raises_not_found(broker: pymsg.Broker, missing: Any) -> None:
     broker.create_topic("orders")
@@ -252,7 +252,7 @@ def defaults_checked(topic: pymsg.Topic) -> dict[str, str]:
     attributes = topic.attributes()
     policy = json.loads(attributes.pop("Policy"))
     assert policy["Id"] == "__default_policy_ID" and policy["Statement"][0]["Resource"] == topic.arn
-    assert policy["Statement"][0]["Condition"] == {"StringEquals": {"AWS:SourceOwner": "000000000000"}}
+    assert policy["Statement"][0]["Condition"] == {"StringEquals": {"AWS:SourceOwner": "123456789012"}}
     delivery = json.loads(attributes.pop("EffectiveDeliveryPolicy"))
     assert delivery["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
     return attributes
@@ -262,7 +262,7 @@ def test_standard_topic_attributes(broker: pymsg.Broker) -> None:
     topic = broker.create_topic("orders", attributes={"DisplayName": "Orders"})
     assert defaults_checked(topic) == {
         "TopicArn": ARN_PREFIX + "orders",
-        "Owner": "000000000000",
+        "Owner": "123456789012",
         "DisplayName": "Orders",
         "SubscriptionsConfirmed": "0",
         "SubscriptionsPending": "0",
@@ -275,7 +275,7 @@ def test_fifo_topic_attributes(broker: pymsg.Broker, content_based: bool) -> Non
     topic = broker.create_topic("t.fifo", content_based_deduplication=content_based)
     assert defaults_checked(topic) == {
         "TopicArn": ARN_PREFIX + "t.fifo",
-        "Owner": "000000000000",
+        "Owner": "123456789012",
         "DisplayName": "",
         "SubscriptionsConfirmed": "0",
         "SubscriptionsPending": "0",
@@ -416,7 +416,7 @@ def test_invalid_filter_policy_scope_raises_invalid_parameter(broker: pymsg.Brok
     assert topic.subscriptions() == []
 
 
-@pytest.mark.parametrize("dlq", ["dlq", "arn:aws:sns:us-east-1:000000000000:t", 7])
+@pytest.mark.parametrize("dlq", ["dlq", "arn:aws:sns:us-east-1:123456789012:t", 7])
 def test_invalid_dead_letter_queue_raises_invalid_parameter(broker: pymsg.Broker, dlq: Any) -> None:
     topic = broker.create_topic("orders")
     with pytest.raises(pymsg.InvalidParameter, match="RedrivePolicy"):
@@ -505,13 +505,13 @@ def test_subscription_attributes_without_options(broker: pymsg.Broker) -> None:
     assert subscription.attributes() == {
         "SubscriptionArn": subscription.arn,
         "TopicArn": topic.arn,
-        "Owner": "000000000000",
+        "Owner": "123456789012",
         "Protocol": "sqs",
         "Endpoint": queue.arn,
         "ConfirmationWasAuthenticated": "true",
         "PendingConfirmation": "false",
         "RawMessageDelivery": "false",
-        "SubscriptionPrincipal": "arn:aws:iam::000000000000:user/pymsg",
+        "SubscriptionPrincipal": "arn:aws:iam::123456789012:user/pymsg",
     }
 
 
@@ -564,13 +564,13 @@ def test_set_attributes_changes_only_what_is_named(broker: pymsg.Broker) -> None
     assert subscription.attributes() == {
         "SubscriptionArn": subscription.arn,
         "TopicArn": topic.arn,
-        "Owner": "000000000000",
+        "Owner": "123456789012",
         "Protocol": "sqs",
         "Endpoint": queue.arn,
         "ConfirmationWasAuthenticated": "true",
         "PendingConfirmation": "false",
         "RawMessageDelivery": "false",
-        "SubscriptionPrincipal": "arn:aws:iam::000000000000:user/pymsg",
+        "SubscriptionPrincipal": "arn:aws:iam::123456789012:user/pymsg",
     }
 
 

@@ -121,7 +121,7 @@ def test_set_attributes_rejects_a_dlq_of_the_other_type(
 
 
 def test_unknown_dlq_arn_is_rejected(broker: pymsg.Broker) -> None:
-    missing = "arn:aws:sqs:us-east-1:000000000000:nowhere"
+    missing = "arn:aws:sqs:us-east-1:123456789012:nowhere"
     with pytest.raises(pymsg.InvalidParameterValue):
         broker.create_queue("source", dead_letter_queue=missing)
     with pytest.raises(pymsg.QueueDoesNotExist):

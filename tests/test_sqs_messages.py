@@ -144,7 +144,7 @@ def test_first_receive_timestamp_is_set_once(any_queue: pymsg.Queue, clock: pyms
 
 def test_sender_id_is_the_account(any_queue: pymsg.Queue) -> None:
     send(any_queue, "x")
-    assert receive_one(any_queue).attributes["SenderId"] == "000000000000"
+    assert receive_one(any_queue).attributes["SenderId"] == "123456789012"
 
 
 # --- visibility timeout ---------------------------------------------------------------------------

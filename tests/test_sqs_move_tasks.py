@@ -87,9 +87,9 @@ def test_fifo_redrive_keeps_group_order(broker: pymsg.Broker) -> None:
 @pytest.mark.parametrize("call, error, message", [
     (lambda b, d: b.start_message_move_task(b.create_queue("lonely")), pymsg.InvalidParameterValue,
      "^Source queue must be configured as a Dead Letter Queue.$"),
-    (lambda b, d: b.start_message_move_task("arn:aws:sqs:us-east-1:000000000000:nope"),
+    (lambda b, d: b.start_message_move_task("arn:aws:sqs:us-east-1:123456789012:nope"),
      pymsg.ResourceNotFoundException, "^The resource that you specified for the SourceArn parameter doesn't exist.$"),
-    (lambda b, d: b.start_message_move_task(d, "arn:aws:sqs:us-east-1:000000000000:nope"),
+    (lambda b, d: b.start_message_move_task(d, "arn:aws:sqs:us-east-1:123456789012:nope"),
      pymsg.ResourceNotFoundException,
      "^The resource that you specified for the DestinationArn parameter doesn't exist.$"),
     (lambda b, d: b.start_message_move_task(d, max_messages_per_second=0), pymsg.InvalidParameterValue, "1 to 500"),

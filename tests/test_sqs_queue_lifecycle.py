@@ -19,16 +19,16 @@ def test_create_queue_returns_a_standard_queue(broker: pymsg.Broker) -> None:
     queue = broker.create_queue("jobs")
     assert isinstance(queue, pymsg.Queue)
     assert queue.name == "jobs"
-    assert queue.url == "https://sqs.us-east-1.amazonaws.com/000000000000/jobs"
-    assert queue.arn == "arn:aws:sqs:us-east-1:000000000000:jobs"
+    assert queue.url == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"
+    assert queue.arn == "arn:aws:sqs:us-east-1:123456789012:jobs"
     assert queue.fifo is False
 
 
 def test_create_queue_with_fifo_suffix_returns_a_fifo_queue(broker: pymsg.Broker) -> None:
     queue = broker.create_queue("jobs.fifo")
     assert queue.fifo is True
-    assert queue.url == "https://sqs.us-east-1.amazonaws.com/000000000000/jobs.fifo"
-    assert queue.arn == "arn:aws:sqs:us-east-1:000000000000:jobs.fifo"
+    assert queue.url == "https://sqs.us-east-1.amazonaws.com/123456789012/jobs.fifo"
+    assert queue.arn == "arn:aws:sqs:us-east-1:123456789012:jobs.fifo"
 
 
 def test_region_and_account_id_are_reflected_in_url_and_arn(clock: pymsg.ManualClock) -> None:
@@ -102,9 +102,9 @@ def test_get_queue_by_name(broker: pymsg.Broker) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://sqs.us-east-1.amazonaws.com/000000000000/jobs",
-        "http://localhost:4566/000000000000/jobs",
-        "http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/jobs",
+        "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+        "http://localhost:4566/123456789012/jobs",
+        "http://sqs.eu-west-1.localhost.localstack.cloud:4566/123456789012/jobs",
     ],
 )
 def test_get_queue_by_url_ignores_the_host(broker: pymsg.Broker, url: str) -> None:
@@ -114,18 +114,18 @@ def test_get_queue_by_url_ignores_the_host(broker: pymsg.Broker, url: str) -> No
 
 def test_get_queue_by_arn(broker: pymsg.Broker) -> None:
     queue = broker.create_queue("jobs")
-    assert broker.get_queue_by_arn("arn:aws:sqs:us-east-1:000000000000:jobs") is queue
+    assert broker.get_queue_by_arn("arn:aws:sqs:us-east-1:123456789012:jobs") is queue
 
 
 @pytest.mark.parametrize(
     "lookup",
     [
         lambda b: b.get_queue("missing"),
-        lambda b: b.get_queue_by_url("https://sqs.us-east-1.amazonaws.com/000000000000/missing"),
+        lambda b: b.get_queue_by_url("https://sqs.us-east-1.amazonaws.com/123456789012/missing"),
         lambda b: b.get_queue_by_url("https://sqs.us-east-1.amazonaws.com/999999999999/jobs"),
         lambda b: b.get_queue_by_url("jobs"),
-        lambda b: b.get_queue_by_arn("arn:aws:sqs:us-east-1:000000000000:missing"),
-        lambda b: b.get_queue_by_arn("arn:aws:sqs:eu-west-1:000000000000:jobs"),
+        lambda b: b.get_queue_by_arn("arn:aws:sqs:us-east-1:123456789012:missing"),
+        lambda b: b.get_queue_by_arn("arn:aws:sqs:eu-west-1:123456789012:jobs"),
         lambda b: b.delete_queue("missing"),
     ],
     ids=["name", "url", "url-other-account", "url-no-path", "arn", "arn-other-region", "delete"],
@@ -363,7 +363,7 @@ def test_attributes_of_a_standard_queue_have_aws_names_and_defaults(
     queue = broker.create_queue("jobs")
     attributes = queue.attributes()
     assert attributes == {
-        "QueueArn": "arn:aws:sqs:us-east-1:000000000000:jobs",
+        "QueueArn": "arn:aws:sqs:us-east-1:123456789012:jobs",
         "ApproximateNumberOfMessages": "0",
         "ApproximateNumberOfMessagesNotVisible": "0",
         "ApproximateNumberOfMessagesDelayed": "0",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from . import errors  # first: the native module looks its exception classes up here
 from ._core import Clock, Message, SendResult, SystemClock
 from ._core import __version__ as __version__
-from .broker import Broker
+from .broker import Broker, default_account_id
 from .clock import ManualClock
 from .cache import Cache, MsgpackCache
 from .errors import *  # noqa: F403
@@ -37,6 +37,7 @@ from .sqs import BatchResult, BatchResultErrorEntry, Queue
 
 __all__ = [
     "Broker",
+    "default_account_id",
     "mock_aws",
     "Clock",
     "ManualClock",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from typing import Any, Mapping, Optional
@@ -22,6 +23,13 @@ from .sqs_move import MoveTasks
 
 _ACCOUNT = re.compile(r"\d{12}")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+DEFAULT_ACCOUNT_ID = "123456789012"  # moto's, so that tests written for moto find the ARNs they expect
+
+
+def default_account_id() -> str:
+    """The account a broker acts in when none is given: ``PYMSG_ACCOUNT_ID``, else moto's
+    ``MOTO_ACCOUNT_ID``, else 123456789012. Read each time, so a test can set it."""
+    return os.environ.get("PYMSG_ACCOUNT_ID") or os.environ.get("MOTO_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID
 
 
 class Broker:
@@ -33,7 +41,8 @@ class Broker:
     for in-process speed work. ``strict_timing=False`` turns off the 60-second
     PurgeQueueInProgress and QueueDeletedRecently windows, as moto does. ``quotas`` overrides
     the account quotas (see :attr:`quotas`), which bound what a runaway client can create.
-    Thread-safe.
+    ``account_id`` defaults to :func:`default_account_id` (123456789012 unless the environment
+    names another). Thread-safe.
     """
 
     def __init__(
@@ -41,12 +50,16 @@ class Broker:
         clock: _core.Clock | None = None,
         *,
         region: str = "us-east-1",
-        account_id: str = "000000000000",
+        account_id: str | None = None,
         strict_limits: bool = True,
         strict_timing: bool = True,
         quotas: Mapping[str, int] | None = None,
     ) -> None:
         self._clock = clock if clock is not None else _core.SystemClock()
+        if account_id is None:
+            account_id = default_account_id()
+        if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
+            raise error(BROKER, "account_id", value=repr(account_id))
         self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing),
                                   _check_quotas(quotas))
         self._options = {"strict_limits": strict_limits, "strict_timing": strict_timing, "quotas": quotas}

@@ -636,6 +636,7 @@ CACHE: dict[str, Message] = {
 BROKER: dict[str, Message] = {
     # pymsg's own
     # scopes
+    "account_id": Message("InvalidParameterValue", "An account id is 12 digits, not {value}."),
     "no_such_scope": Message("InvalidParameterValue", "No such account and region: {account}, {region} (an account "
                              "is 12 digits, a region like us-west-2)."),
     # quotas

@@ -25,7 +25,7 @@ namespace pymsg {
 
 struct BrokerOptions {
   std::string region = "us-east-1";
-  std::string account_id = "000000000000";
+  std::string account_id = "123456789012";
   bool strict_limits = true;  // AWS count and size limits; false lifts them
   bool strict_timing = true;  // the 60 s PurgeQueueInProgress and QueueDeletedRecently windows
   AccountQuotas quotas = AccountQuotas::aws_defaults("us-east-1");  // queues, topics, streams, shards
