@@ -7,6 +7,6 @@ botocore sends them today. The ``pymsg serve`` HTTP endpoint builds on the same 
 from __future__ import annotations
 
 from .dispatch import handle
-from .mock import mock_aws
+from .mock import MockAWS, mock_aws
 
-__all__ = ["handle", "mock_aws"]
+__all__ = ["handle", "MockAWS", "mock_aws"]

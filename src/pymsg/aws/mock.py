@@ -2,19 +2,27 @@
 without sockets, for clients created before or inside it (moto's mock_aws, switched by one
 import). Calls to services pymsg does not emulate fail loudly instead of reaching AWS.
 
-While any mock is active (thread-safe: the active brokers are a stack under a lock) it replaces
+While any mock is active (thread-safe: the active mocks are a stack under a lock) it replaces
 botocore's ``BaseClient._make_request`` (the step after validation, serialization and the
-before-call hooks) to answer served calls without signing or an HTTP round, and
-``Endpoint._send`` to block the rest; it sets fake credentials and a region when none are set.
+before-call hooks) to answer served calls without signing or an HTTP round: the fast path.
+Clients that override that method (aiobotocore's) reach the transport instead, and two nets
+catch them there: botocore's public ``before-send`` event, registered for every session made
+after the first mock started, and ``Endpoint._send`` (``AioEndpoint._send`` where aiobotocore is
+imported), replaced while a mock is active. Both serve SQS, SNS and Kinesis from the broker and
+refuse every other service, so no request leaves the process. Inside a mock the credentials are
+moto's fake ones, and a region is set when none is.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
+import sys
 import threading
-from typing import Any, Callable, Optional, TypeVar
+import weakref
+from typing import Any, Callable, Mapping, Optional, TypeVar
 from urllib.parse import urlencode
 
 from ..broker import Broker
@@ -25,17 +33,21 @@ from . import dispatch as _dispatch
 AWSResponse: Any = None
 convert_to_response_dict: Any = None
 
-F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 SERVED = {"sqs", "sns", "kinesis", "sts"}  # sts: GetCallerIdentity, which names the account a key acts in
 
 _lock = threading.Lock()
-_active: list["mock_aws"] = []
+_active: list["MockAWS"] = []  # innermost last
+_started: "weakref.WeakSet[MockAWS]" = weakref.WeakSet()  # mocks that have served a broker once
 _original_send: Optional[Callable[..., Any]] = None
 _original_make_request: Optional[Callable[..., Any]] = None
+_original_aio_send: Optional[Callable[..., Any]] = None
+_net_registered = False
 # PYMSG_MOCK_VERIFY=1 (the test suite sets it; read by start()) checks every fast-path answer
 # against botocore's parser.
 _VERIFY = False
-_FAKE_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+# moto's fake credentials, set inside every mock (and the old values put back after it).
+_FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "FOOBARKEY", "AWS_SECRET_ACCESS_KEY": "FOOBARSECRET"}
 
 
 class _Raw:
@@ -58,24 +70,10 @@ class _LazyJson(_Raw):
         yield json.dumps(self._answer).encode()
 
 
-def _current() -> Optional["mock_aws"]:
+def _current() -> Optional["MockAWS"]:
     """The innermost active mock, or None."""
     with _lock:
         return _active[-1] if _active else None
-
-
-def _send(endpoint: Any, request: Any) -> Any:
-    mock = _current()
-    if mock is None:
-        assert _original_send is not None
-        return _original_send(endpoint, request)
-    service = getattr(endpoint, "_endpoint_prefix", "")
-    if service not in SERVED:
-        raise RuntimeError(f"pymsg.mock_aws: {service or request.url} is not emulated; calls to it are blocked "
-                           f"(pymsg serves {', '.join(sorted(SERVED))}).")
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
-    status, headers, payload = _dispatch.handle(mock.broker, dict(request.headers.items()), body)
-    return AWSResponse(request.url, status, headers, _Raw(payload))
 
 
 def _client_scope(broker: Broker, client: Any) -> Broker:
@@ -178,63 +176,267 @@ def _parser(factory: Any, protocol: str) -> Any:
     return factory.create_parser(protocol)
 
 
-class mock_aws:
-    """A context manager and decorator: inside it, botocore's SQS, SNS and Kinesis calls go to ``broker`` (a
-    new one per mock unless given; pass one with a ManualClock to drive time)."""
+def _answer(url: str, status: int, headers: dict, payload: bytes) -> Any:
+    """A wire answer as botocore reads it, and as aiobotocore awaits it."""
+    return _Answer(url, status, headers, _Raw(payload))
+
+
+def _serve_or_block(service: str, url: str, headers: Mapping[str, Any], body: Any) -> Any:
+    """The answer to a request that reached the transport while a mock is active."""
+    mock = _current()
+    assert mock is not None
+    if service not in SERVED:
+        raise RuntimeError(f"pymsg.mock_aws: {service or url} is not emulated; calls to it are blocked "
+                           f"(pymsg serves {', '.join(sorted(SERVED))}).")
+    if not isinstance(body, bytes):
+        body = (body or "").encode() if isinstance(body, str) else b"".join(body or [])
+    status, out_headers, payload = _dispatch.handle(mock.broker, dict(headers.items()), body)
+    return _answer(url, status, out_headers, payload)
+
+
+def _send(endpoint: Any, request: Any) -> Any:
+    """botocore's transport while a mock is active: serve or block, never send."""
+    if _current() is None:
+        assert _original_send is not None
+        return _original_send(endpoint, request)
+    return _serve_or_block(getattr(endpoint, "_endpoint_prefix", ""), request.url, request.headers, request.body)
+
+
+async def _aio_send(endpoint: Any, request: Any) -> Any:
+    """aiobotocore's transport, the same way (for its sessions made before the first mock)."""
+    if _current() is None:
+        assert _original_aio_send is not None
+        return await _original_aio_send(endpoint, request)
+    return _serve_or_block(getattr(endpoint, "_endpoint_prefix", ""), request.url, request.headers, request.body)
+
+
+def _before_send(request: Any, event_name: str = "", **_: Any) -> Any:
+    """The net under every botocore-based client made after the first mock started (aiobotocore's
+    included, which override the methods the fast path replaces): botocore's public
+    ``before-send`` event, where an answer returned is used instead of sending the request."""
+    if _current() is None:
+        return None
+    service = event_name.split(".")[1] if event_name.count(".") >= 2 else ""
+    return _serve_or_block(service, request.url, request.headers, request.body)
+
+
+class _AwaitableBytes(bytes):
+    """A body botocore reads as bytes and aiobotocore awaits (``await response.content``)."""
+
+    def __await__(self) -> Any:
+        return self._value().__await__()
+
+    async def _value(self) -> bytes:
+        return bytes(self)
+
+
+_Answer: Any = None  # an AWSResponse whose content is _AwaitableBytes, made by the first start()
+
+
+def _install() -> None:
+    """Puts the mock's hooks into botocore (and aiobotocore, where imported); under _lock."""
+    global _original_send, _original_make_request, _original_aio_send, AWSResponse, convert_to_response_dict
+    global _Answer, _VERIFY, _net_registered
+    import botocore.awsrequest
+    import botocore.client
+    import botocore.endpoint
+    import botocore.handlers
+
+    AWSResponse = botocore.awsrequest.AWSResponse
+    convert_to_response_dict = botocore.endpoint.convert_to_response_dict
+    _VERIFY = os.environ.get("PYMSG_MOCK_VERIFY") == "1"
+    if _Answer is None:
+        class Answer(botocore.awsrequest.AWSResponse):
+            @property
+            def content(self) -> bytes:
+                return _AwaitableBytes(super().content)
+
+        _Answer = Answer
+    if not _net_registered:  # for every session made from now on; it stays, idle without a mock
+        botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send))
+        _net_registered = True
+    if _original_send is None:
+        _original_send = botocore.endpoint.Endpoint._send
+        botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
+        _original_make_request = botocore.client.BaseClient._make_request
+        botocore.client.BaseClient._make_request = _make_request  # type: ignore[method-assign]
+    aio = sys.modules.get("aiobotocore.endpoint")
+    if aio is not None and _original_aio_send is None:
+        _original_aio_send = aio.AioEndpoint._send
+        aio.AioEndpoint._send = _aio_send
+
+
+def _uninstall() -> None:
+    """Takes the hooks out again (the before-send net stays: it does nothing without a mock)."""
+    global _original_send, _original_make_request, _original_aio_send
+    import botocore.client
+    import botocore.endpoint
+
+    if _original_send is not None:
+        botocore.endpoint.Endpoint._send = _original_send  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_request = _original_make_request  # type: ignore[method-assign]
+        _original_send = _original_make_request = None
+    if _original_aio_send is not None:
+        sys.modules["aiobotocore.endpoint"].AioEndpoint._send = _original_aio_send
+        _original_aio_send = None
+
+
+class MockAWS:
+    """One activation of :func:`mock_aws`: a context manager (``start()``/``stop()`` too) and a
+    decorator. Each start serves a broker of its own: the one given, else the enclosing mock's
+    when nested, else a new one (in the default account, see :func:`pymsg.default_account_id`)."""
 
     def __init__(self, broker: Optional[Broker] = None) -> None:
-        self.broker = broker if broker is not None else Broker(account_id="123456789012")
-        self._saved_env: dict[str, Optional[str]] = {}
+        self._given = broker
+        self._broker = broker
+        self._saved_env: list[dict[str, Optional[str]]] = []
 
-    def start(self) -> "mock_aws":
-        global _original_send, _original_make_request, AWSResponse, convert_to_response_dict, _VERIFY
-        import botocore.awsrequest
-        import botocore.client
-        import botocore.endpoint
+    @property
+    def broker(self) -> Broker:
+        """The broker this mock serves (made on first use when the mock has not started)."""
+        if self._broker is None:
+            self._broker = Broker()
+        return self._broker
 
+    def start(self) -> "MockAWS":
         with _lock:
-            AWSResponse = botocore.awsrequest.AWSResponse
-            convert_to_response_dict = botocore.endpoint.convert_to_response_dict
-            _VERIFY = os.environ.get("PYMSG_MOCK_VERIFY") == "1"
-            if _original_send is None:
-                _original_send = botocore.endpoint.Endpoint._send
-                botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
-                _original_make_request = botocore.client.BaseClient._make_request
-                botocore.client.BaseClient._make_request = _make_request  # type: ignore[method-assign]
+            if self._given is None:
+                if _active:
+                    self._broker = _active[-1].broker  # nested: the outer mock's state
+                elif self._broker is None or self in _started:
+                    self._broker = Broker()  # a fresh broker for each activation
+            _started.add(self)
+            if not _active:
+                _install()
             _active.append(self)
-        for key, value in _FAKE_ENV.items():
-            self._saved_env[key] = os.environ.get(key)
-            os.environ.setdefault(key, value)
+        saved = {key: os.environ.get(key) for key in (*_FAKE_CREDENTIALS, "AWS_DEFAULT_REGION")}
+        self._saved_env.append(saved)
+        os.environ.update(_FAKE_CREDENTIALS)  # no test acts on a real account's credentials
+        if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
+            os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
         return self
 
     def stop(self) -> None:
-        global _original_send, _original_make_request
-        import botocore.client
-        import botocore.endpoint
-
         with _lock:
             if self in _active:
-                _active.remove(self)
-            if not _active and _original_send is not None:
-                botocore.endpoint.Endpoint._send = _original_send  # type: ignore[method-assign]
-                botocore.client.BaseClient._make_request = _original_make_request  # type: ignore[method-assign]
-                _original_send = None
-                _original_make_request = None
-        for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-        self._saved_env.clear()
+                _active.reverse()
+                _active.remove(self)  # the innermost activation of this mock
+                _active.reverse()
+            if not _active:
+                _uninstall()
+        if self._saved_env:
+            for key, value in self._saved_env.pop().items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
-    def __enter__(self) -> "mock_aws":
+    def __enter__(self) -> "MockAWS":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def __call__(self, func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with mock_aws(self.broker):
-                return func(*args, **kwargs)
+    def __call__(self, target: T) -> T:
+        """Decorates a function (sync, async, generator), a method or a test class."""
+        if inspect.isclass(target):
+            return _decorate_class(target, self._given)  # type: ignore[return-value]
+        return _wrap(target, lambda _args: MockAWS(self._given))
 
-        return wrapper  # type: ignore[return-value]
+
+def mock_aws(target: Any = None, /, *, broker: Optional[Broker] = None) -> Any:
+    """boto3 and botocore calls to SQS, SNS and Kinesis answered in process, as moto's
+    ``mock_aws`` answers them: ``with mock_aws():``, ``mock_aws().start()``, and ``@mock_aws`` or
+    ``@mock_aws()`` on test functions (sync or async), methods, fixtures (generators), plain test
+    classes and ``unittest.TestCase`` subclasses. Each decorated call starts from a fresh broker;
+    a mock inside another serves the outer one's. ``mock_aws(broker)`` serves a broker of yours
+    (one with a ManualClock, to drive time). Inside, the credentials are fake (moto's FOOBARKEY),
+    and calls to services pymsg does not emulate raise instead of leaving the process."""
+    if target is None or isinstance(target, Broker):
+        return MockAWS(target if target is not None else broker)
+    if callable(target):
+        return MockAWS(broker)(target)
+    raise TypeError(f"mock_aws takes a Broker, a function or a class, not {type(target).__name__}")
+
+
+def _wrap(func: Callable[..., Any], make: Callable[[tuple], MockAWS]) -> Any:
+    """`func` run inside a mock that `make(args)` gives for each call (for the whole of a
+    coroutine or generator, so a fixture's mock lasts until its teardown)."""
+    if inspect.iscoroutinefunction(func):
+        async def run_async(*args: Any, **kwargs: Any) -> Any:
+            with make(args):
+                return await func(*args, **kwargs)
+
+        return functools.wraps(func)(run_async)
+    if inspect.isasyncgenfunction(func):
+        async def run_async_generator(*args: Any, **kwargs: Any) -> Any:
+            with make(args):
+                async for item in func(*args, **kwargs):
+                    yield item
+
+        return functools.wraps(func)(run_async_generator)
+    if inspect.isgeneratorfunction(func):
+        def run_generator(*args: Any, **kwargs: Any) -> Any:
+            with make(args):
+                return (yield from func(*args, **kwargs))
+
+        return functools.wraps(func)(run_generator)
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with make(args):
+            return func(*args, **kwargs)
+
+    return functools.wraps(func)(run)
+
+
+_SETUPS = {"setUp", "asyncSetUp", "setup_method", "setup"}
+_TEARDOWNS = {"tearDown", "asyncTearDown", "teardown_method", "teardown"}
+_BROKER_ATTRIBUTE = "_pymsg_mock_broker"  # on a test instance: the broker its setUp, test and tearDown share
+
+
+def _decorate_class(cls: type, given: Optional[Broker]) -> type:
+    """Every test method, setUp/tearDown and helper method of `cls` (and of its own base
+    classes) runs inside the mock, as moto decorates a class. A test starts from a fresh broker
+    (at its setUp, or at the test when the class has none) that its setUp, the test and its
+    tearDown share; class and static methods and pytest fixtures are left as they are."""
+    user_classes = [c for c in cls.__mro__ if c.__module__ not in ("unittest.case", "unittest.async_case", "builtins")]
+    has_setup = any(name in vars(c) for c in user_classes for name in _SETUPS)
+    names = {name for c in user_classes for name in vars(c) if not name.startswith("_")}
+    for name in sorted(names):
+        raw = next(vars(c)[name] for c in user_classes if name in vars(c))
+        if inspect.isclass(raw) and raw.__name__.startswith("Test"):
+            setattr(cls, name, _decorate_class(raw, given))
+            continue
+        if not inspect.isfunction(raw) or hasattr(raw, "_pytestfixturefunction"):
+            continue  # classmethod, staticmethod, property, pytest fixture, attribute
+        fresh = name in _SETUPS or (name.startswith("test") and not has_setup)
+        setattr(cls, name, _wrap(raw, functools.partial(_instance_mock, given=given, fresh=fresh,
+                                                       last=name in _TEARDOWNS)))
+    return cls
+
+
+class _InstanceMock(MockAWS):
+    """A method's mock on a test instance: serves the broker the instance holds."""
+
+    def __init__(self, instance: Any, broker: Broker, last: bool) -> None:
+        super().__init__(broker)
+        self._instance, self._last = instance, last
+
+    def stop(self) -> None:
+        super().stop()
+        if self._last:  # the tearDown ran: the next test starts afresh
+            vars(self._instance).pop(_BROKER_ATTRIBUTE, None)
+
+
+def _instance_mock(args: tuple, *, given: Optional[Broker], fresh: bool, last: bool) -> MockAWS:
+    instance = args[0] if args else None
+    state = vars(instance) if instance is not None and hasattr(instance, "__dict__") else None
+    broker = given
+    if broker is None:
+        with _lock:
+            outer = _active[-1].broker if _active else None
+        broker = None if fresh or state is None else state.get(_BROKER_ATTRIBUTE)
+        broker = broker or outer or Broker()
+        if state is not None:
+            state[_BROKER_ATTRIBUTE] = broker
+    return _InstanceMock(instance, broker, last) if state is not None else MockAWS(broker)
