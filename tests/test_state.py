@@ -268,16 +268,17 @@ def start(path: Path, port: int) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", "--port", str(port), "--account-id", ACCOUNT,
                                 "--state", str(path), "--state-interval", "0"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for _ in range(2):  # the banner, then the state line
-        assert "pymsg" in process.stdout.readline()
+    assert process.stderr is not None
+    for _ in range(2):  # the start line, then the state line: logged (pymsg.server) to stderr
+        assert "INFO pymsg.server: pymsg" in process.stderr.readline()
     return process
 
 
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
-    _, errors = process.communicate(timeout=30)  # also closes the pipes
-    assert process.returncode == 0, errors
+    _, log = process.communicate(timeout=30)  # also closes the pipes
+    assert process.returncode == 0, log
+    assert " ERROR " not in log and " WARNING " not in log, log
 
 
 def test_serve_keeps_queues_and_messages_across_a_restart(tmp_path: Path) -> None:

@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     srv.add_argument("--port", type=int, default=4566)
     srv.add_argument("--region", default="us-east-1")
-    srv.add_argument("--account-id", default="000000000000")
+    srv.add_argument("--account-id", help="the default account (PYMSG_ACCOUNT_ID, else MOTO_ACCOUNT_ID, else "
+                                          "123456789012); a 12-digit access key id names its own")
     srv.add_argument("--max-request-bytes", type=int, default=16 * 1024 * 1024)
     srv.add_argument("--quota", action="append", default=[], metavar="NAME=COUNT", type=_quota,
                      help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
@@ -96,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      help="check every request's SigV4 signature against the --access-key secrets")
     srv.add_argument("--access-key", action="append", default=[], metavar="ID:SECRET", type=_access_key,
                      help="an access key id and its secret that --verify-signatures accepts (repeatable)")
+    srv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
+                     help="what the pymsg loggers write to stderr (default info: the start, failed deliveries, "
+                          "dead-lettered messages, refused requests)")
+    srv.add_argument("--access-log", action="store_true", help="log one line for each request (pymsg.server.access)")
     argv = list(argv) if argv is not None else None
     import sys
 
@@ -115,6 +120,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--access-key is only used with --verify-signatures")
         if args.state_interval < 0:
             parser.error("--state-interval must be 0 or more seconds")
+        import logging
+
+        logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if args.access_log:
+            logging.getLogger("pymsg.server.access").setLevel(logging.INFO)
         try:
             return serve(args.host, args.port, region=args.region, account_id=args.account_id,
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),

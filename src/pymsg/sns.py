@@ -13,8 +13,10 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
+import logging
 import re
 import threading
+import urllib.error
 import urllib.request
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, Optional, Sequence, Union
@@ -39,6 +41,7 @@ _MANAGED_POST_BACKOFF = 100_000  # retries 20 s apart after the schedule above
 _HTTP_RETRIES: tuple[float, ...] = (20.0,) * 3  # HTTP/S default: 3 retries, 20 s apart (linear)
 
 
+_log = logging.getLogger("pymsg.sns")  # deliveries that fail, retry, dead-letter or are given up
 _RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")  # the protocols raw message delivery applies to
 _RECORDED_PROTOCOLS = ("sms", "email", "email-json", "application")  # what pymsg records instead of sending
 
@@ -611,6 +614,8 @@ class Deliveries:
         for arn, protocol, _endpoint, body, failure, dlq in pending:
             attempt = _Attempt(now, 0, topic, arn, protocol, body, dlq, message_id, group_id, 0)
             if failure:  # a queue delivery failed: client-side, no retries
+                _log.warning("delivery of message %s to %s failed: %s (client-side: not retried)",
+                             message_id, arn, failure)
                 self._dead_letter(attempt)
             else:
                 self._try(attempt)
@@ -640,8 +645,9 @@ class Deliveries:
         try:
             _post(subscription._target, body, "SubscriptionConfirmation", topic.arn, subscription.arn,
                   json.loads(body)["MessageId"])
-        except Exception:  # an endpoint that is down simply stays pending, as on AWS
-            pass
+        except Exception as exc:  # an endpoint that is down simply stays pending, as on AWS
+            _log.warning("the SubscriptionConfirmation for %s could not be delivered to %s: %s; the subscription "
+                         "stays pending", subscription.arn, subscription.endpoint, repr(exc))
 
     def run_due(self) -> None:
         """Runs every retry whose time came (called after publishes and clock moves)."""
@@ -666,12 +672,18 @@ class Deliveries:
             else:
                 _post(subscription._target, a.body, "Notification", a.topic.arn, a.subscription_arn, a.message_id)
             return
-        except Exception:  # a failing subscriber never raises into the publisher
-            pass
+        except Exception as exc:  # a failing subscriber never raises into the publisher: it is logged
+            # The first failure is a warning; the retries that follow it, at debug level, so a
+            # subscriber that stays down logs once, then once more when the message is given up.
+            level = logging.WARNING if a.attempt == 0 else logging.DEBUG
+            _log.log(level, "delivery of message %s to %s (%s) failed on attempt %d: %s", a.message_id,
+                     a.subscription_arn, a.protocol, a.attempt + 1, repr(exc), exc_info=_log.isEnabledFor(logging.DEBUG))
         delay = self._next_delay(a.protocol, a.attempt)
         if delay is None:
             self._dead_letter(a)
             return
+        _log.log(logging.INFO if a.attempt == 0 else logging.DEBUG, "retrying delivery of message %s to %s in %g s "
+                 "(retry %d, as its delivery policy says)", a.message_id, a.subscription_arn, delay, a.attempt + 1)
         # Due from this attempt's own time, so one long clock jump runs every retry it covers.
         retry = a._replace(due=a.due + delay, order=next(self._order), attempt=a.attempt + 1)
         if delay == 0:
@@ -714,10 +726,15 @@ class Deliveries:
                 else:
                     queue.send(a.body)
                 self.dead_lettered += 1
+                _log.warning("message %s for %s moved to its dead-letter queue %s after %d attempt(s)", a.message_id,
+                             a.subscription_arn, a.dead_letter_arn, a.attempt + 1)
                 return
-            except PymsgError:
-                pass
+            except PymsgError as exc:
+                _log.error("the dead-letter queue %s of %s refused message %s: %s", a.dead_letter_arn,
+                           a.subscription_arn, a.message_id, exc)
         self.discarded += 1
+        _log.error("message %s for %s discarded after %d attempt(s)%s", a.message_id, a.subscription_arn,
+                   a.attempt + 1, "" if a.dead_letter_arn else " (the subscription has no dead-letter queue)")
 
 
 def _lambda_event(subscription_arn: str, body: str) -> dict:
@@ -753,6 +770,10 @@ def _post(url: str, body: str, message_type: str, topic_arn: str, subscription_a
         "x-amz-sns-subscription-arn": subscription_arn,
         "User-Agent": "Amazon Simple Notification Service Agent",
     })
-    with urllib.request.urlopen(request, timeout=15) as response:
-        if not 200 <= response.status < 300:
-            raise OSError(f"HTTP {response.status}")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            if not 200 <= response.status < 300:
+                raise OSError(f"HTTP {response.status}")
+    except urllib.error.HTTPError as exc:  # it holds the connection: close it, keep only the status
+        exc.close()
+        raise OSError(f"HTTP {exc.code} {exc.reason}") from None

@@ -21,6 +21,7 @@
 #include "errors.hpp"
 #include "core_handle.hpp"
 #include "fast_call.hpp"
+#include "log.hpp"
 #include "pymsg/sequence_number.hpp"
 #include "pymsg/stream.hpp"
 #include "register.hpp"
@@ -275,6 +276,8 @@ PyObject* stream_put_records(PyObject* self, PyObject* const* args, Py_ssize_t n
   if (failed > 0) {  // for the error messages
     source->stream_name = stream->name();
     source->account_id = stream->account_id();
+    log_event("pymsg.kinesis", "info", "slls", "put_records: %d of %d record(s) throttled on stream %s "
+              "(ProvisionedThroughputExceededException)", failed, static_cast<long>(n), stream->name().c_str());
   }
   return new_named_tuple(ResultType::PutRecordsResult, {PyLong_FromLong(failed), make_lazy_results(std::move(source))});
 }

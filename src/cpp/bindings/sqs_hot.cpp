@@ -22,6 +22,7 @@
 #include "errors.hpp"
 #include "core_handle.hpp"
 #include "fast_call.hpp"
+#include "log.hpp"
 #include "pymsg/hash.hpp"
 #include "pymsg/queue.hpp"
 #include "pymsg/validation.hpp"
@@ -727,6 +728,13 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
                       [&](std::size_t i) { return values[i][0]; });
 }
 
+// A receive that moved messages to the dead-letter queue says so on the `pymsg.sqs` logger.
+void log_dead_letters(const Queue& queue, std::uint32_t count) {
+  const QueueConfig config = queue.config();
+  log_event("pymsg.sqs", "info", "sIsIs", "%d message(s) of queue %s reached maxReceiveCount %d and moved to %s",
+            count, queue.name().c_str(), config.max_receive_count, config.dead_letter_target_arn.c_str());
+}
+
 PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
   Queue* queue = bound(self);
   PyObject* a[3];
@@ -767,6 +775,7 @@ PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
   } catch (const Error& e) {
     return raise(e);
   }
+  if (out.dead_lettered != 0) log_dead_letters(*queue, out.dead_lettered);
   PyObject* list = PyList_New(static_cast<Py_ssize_t>(out.messages.size()));
   if (list == nullptr) return nullptr;
   for (std::size_t i = 0; i < out.messages.size(); ++i) {

@@ -538,11 +538,13 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
     }
     if (!to_dead_letter.empty()) {
       std::vector<MessagePtr> refused;
+      const std::size_t moving = to_dead_letter.size();
       if (dead_letter_queue) {
         refused = dead_letter_queue->accept_dead_letters(std::move(to_dead_letter), arn_, keys_);
       } else {
         refused = std::move(to_dead_letter);
       }
+      out.dead_lettered += static_cast<std::uint32_t>(moving - refused.size());
       if (!refused.empty()) {  // the dead-letter queue went away meanwhile: keep them here
         std::lock_guard<std::mutex> lock(mutex_);
         for (MessagePtr& m : refused) apply_visible(m.release());

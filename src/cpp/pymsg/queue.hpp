@@ -124,6 +124,7 @@ struct ReceivedMessage {
 struct ReceivedBatch {
   std::vector<ReceivedMessage> messages;
   std::string bodies;
+  std::uint32_t dead_lettered = 0;  // messages this receive moved to the dead-letter queue (for the log)
 
   std::string_view body(const ReceivedMessage& m) const { return {bodies.data() + m.body_offset, m.body_size}; }
 };

@@ -31,9 +31,14 @@ from ..errors import PymsgError
 from . import sigv4
 from .dispatch import handle, reject
 
-# Failures the endpoint survives (a save that failed, requests cut off at shutdown); with no
-# logging set up, Python's last-resort handler still writes them to stderr.
-_log = logging.getLogger("pymsg.serve")
+# What the endpoint says: its start, failures it survives (a save that failed, requests cut off
+# at shutdown, a refused signature, an answer it could not make); with no logging set up,
+# Python's last-resort handler still writes warnings and errors to stderr.
+_log = logging.getLogger("pymsg.server")
+# One line a request, at INFO: off unless asked for (`pymsg serve --access-log`), as a test
+# endpoint is otherwise chatty.
+_access = logging.getLogger("pymsg.server.access")
+_access.setLevel(logging.WARNING)
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
 DRAIN_SECONDS = 25.0  # at shutdown, how long requests in progress may finish (a long poll takes 20)
@@ -112,8 +117,9 @@ class _Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     server: Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: a test server is chatty otherwise
-        pass
+    def log_message(self, format: str, *args: Any) -> None:
+        if _access.isEnabledFor(logging.INFO):  # one line a request, when the access log is on
+            _access.info("%s %s", self.address_string(), format % args)
 
     def setup(self) -> None:
         super().setup()
@@ -201,6 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             raise  # the client went away: nothing to answer
         except Exception as exc:  # a bug costs one answer, not the connection
+            _log.error("could not serve %s %s", self.command, path, exc_info=exc)
             self._json(500, {"__type": "InternalFailure", "message": f"pymsg could not serve the request: {exc!r}"})
         finally:
             self.server.end_request()
@@ -211,6 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 sigv4.verify(self.command, path, query, dict(self.headers.items()), signed, keys.get)
             except PymsgError as exc:
+                _log.warning("refused a request from %s: %s: %s", self.address_string(), exc.code, exc)
                 self._reply(*reject(headers, body, exc, path))
                 return
         if self._outbox(path, query, clear=self.command == "DELETE"):
@@ -223,7 +231,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path))
 
 
-def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str = "000000000000",
+def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str | None = None,
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
           state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None) -> int:
@@ -252,11 +260,11 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
     checking = f", SigV4 checked for {len(access_keys)} access key(s)" if access_keys is not None else ""
-    print(f"pymsg serving SQS, SNS and Kinesis at {server.endpoint} (region {region}, account {account_id}"
-          f"{checking})", flush=True)
+    _log.info("pymsg serving SQS, SNS and Kinesis at %s (region %s, account %s%s)", server.endpoint, region,
+              server.broker.account_id, checking)
     if state_path:
-        print(f"pymsg state file {state_path}: {'restored' if server.restored else 'new'}, saved "
-              + (f"every {state_interval:g} s and " if state_interval > 0 else "") + "at shutdown", flush=True)
+        _log.info("pymsg state file %s: %s, saved %sat shutdown", state_path, "restored" if server.restored else "new",
+                  f"every {state_interval:g} s and " if state_interval > 0 else "")
         if state_interval > 0:
             threading.Thread(target=save_periodically, name="pymsg-state", daemon=True).start()
     if ready is not None:
