@@ -5,9 +5,10 @@ endpoint for SQS, SNS and Kinesis."""
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
-from typing import Sequence
+from typing import Callable, Sequence
 
 from . import __version__
 from .broker import Broker
@@ -78,29 +79,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--fifo", action="store_true", help="use a FIFO queue (one group per producer)")
     commands.add_parser("bench", help="pymsg beside Redis, moto, the stdlib and cachetools (see pymsg bench -h)",
                         add_help=False)
-    srv = commands.add_parser("serve", help="an AWS endpoint (SQS, SNS, Kinesis) for any SDK or the aws CLI")
-    srv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    srv.add_argument("--port", type=int, default=4566)
-    srv.add_argument("--region", default="us-east-1")
-    srv.add_argument("--account-id", help="the default account (PYMSG_ACCOUNT_ID, else MOTO_ACCOUNT_ID, else "
-                                          "123456789012); a 12-digit access key id names its own")
-    srv.add_argument("--max-request-bytes", type=int, default=16 * 1024 * 1024)
-    srv.add_argument("--quota", action="append", default=[], metavar="NAME=COUNT", type=_quota,
-                     help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
-                          "(repeatable; AWS's defaults otherwise)")
-    srv.add_argument("--state", metavar="FILE",
-                     help="load SQS queues (with their messages), SNS topics and Kinesis streams from FILE at start, save them "
-                          "there at shutdown and every --state-interval seconds")
-    srv.add_argument("--state-interval", type=float, default=5.0, metavar="SECONDS",
-                     help="how often to save the state file (default 5; 0: only at shutdown)")
-    srv.add_argument("--verify-signatures", action="store_true",
+    srv = commands.add_parser(
+        "serve", help="an AWS endpoint (SQS, SNS, Kinesis) for any SDK or the aws CLI",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="An AWS endpoint for SQS, SNS and Kinesis. Every option can also be set in the environment "
+                    "(PYMSG_HOST, PYMSG_PORT, ...: the option's name in capitals, PYMSG_ before it); a flag given "
+                    "on the command line wins.")
+    env = _Environment(srv)
+    srv.add_argument("--host", default=env.get("host", "127.0.0.1"), help="address to listen on (loopback only)")
+    srv.add_argument("--port", type=int, default=env.get("port", 4566, int), help="port to listen on")
+    srv.add_argument("--region", default=env.get("region", "us-east-1"), help="the default region")
+    srv.add_argument("--account-id", default=env.get("account_id", None),
+                     help="the default account (else MOTO_ACCOUNT_ID, else 123456789012); a 12-digit access key "
+                          "id names its own")
+    srv.add_argument("--max-request-bytes", type=int, default=env.get("max_request_bytes", 16 * 1024 * 1024, int),
+                     help="the largest request body served (413 past it)")
+    srv.add_argument("--quota", action="append", default=env.get("quota", [], _quotas), metavar="NAME=COUNT",
+                     type=_quota, help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
+                                       "(repeatable; PYMSG_QUOTA takes them comma-separated; AWS's defaults otherwise)")
+    srv.add_argument("--state", metavar="FILE", default=env.get("state", None),
+                     help="load SQS queues (with their messages), SNS topics and Kinesis streams from FILE at start, "
+                          "save them there at shutdown and every --state-interval seconds")
+    srv.add_argument("--state-interval", type=float, default=env.get("state_interval", 5.0, float), metavar="SECONDS",
+                     help="how often to save the state file (0: only at shutdown)")
+    srv.add_argument("--verify-signatures", action="store_true", default=env.get("verify_signatures", False, _flag),
                      help="check every request's SigV4 signature against the --access-key secrets")
-    srv.add_argument("--access-key", action="append", default=[], metavar="ID:SECRET", type=_access_key,
-                     help="an access key id and its secret that --verify-signatures accepts (repeatable)")
-    srv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"],
-                     help="what the pymsg loggers write to stderr (default info: the start, failed deliveries, "
+    srv.add_argument("--access-key", action="append", default=env.get("access_key", [], _access_keys),
+                     metavar="ID:SECRET", type=_access_key,
+                     help="an access key id and its secret that --verify-signatures accepts (repeatable; "
+                          "PYMSG_ACCESS_KEY takes them comma-separated)")
+    srv.add_argument("--log-level", default=env.get("log_level", "info", str.lower),
+                     choices=["debug", "info", "warning", "error"],
+                     help="what the pymsg loggers write to stderr (info: the start and stop, failed deliveries, "
                           "dead-lettered messages, refused requests)")
-    srv.add_argument("--access-log", action="store_true", help="log one line for each request (pymsg.server.access)")
+    srv.add_argument("--access-log", action="store_true", default=env.get("access_log", False, _flag),
+                     help="log one line for each request (pymsg.server.access)")
     argv = list(argv) if argv is not None else None
     import sys
 
@@ -120,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--access-key is only used with --verify-signatures")
         if args.state_interval < 0:
             parser.error("--state-interval must be 0 or more seconds")
+        if args.state:
+            folder = os.path.dirname(os.path.abspath(args.state))
+            if not os.path.isdir(folder):
+                parser.error(f"--state {args.state}: the folder {folder} does not exist")
+            if not os.access(folder, os.W_OK) or (os.path.exists(args.state) and not os.access(args.state, os.W_OK)):
+                parser.error(f"--state {args.state}: not writable")
         import logging
 
         logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -132,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                          state_path=args.state, state_interval=args.state_interval)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
+        except OSError as exc:  # the port is taken (or the address is not this machine's)
+            parser.exit(1, f"pymsg serve: error: cannot listen on {args.host}:{args.port}: "
+                           f"{exc.strerror or exc}\n")
     return demo(args.messages, args.producers, args.consumers, args.fifo)
 
 
@@ -140,6 +162,40 @@ def _quota(text: str) -> tuple[str, int]:
     if not name or not count.isdigit():
         raise argparse.ArgumentTypeError(f"expected NAME=COUNT (for example queues=1000), not {text!r}")
     return name, int(count)
+
+
+def _quotas(text: str) -> list[tuple[str, int]]:
+    return [_quota(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def _access_keys(text: str) -> list[tuple[str, str]]:
+    return [_access_key(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
+
+
+class _Environment:
+    """Option defaults from PYMSG_<OPTION> variables, checked as the option's own values are: a
+    bad one is an error naming the variable, not a traceback."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._parser = parser
+
+    def get(self, option: str, default: object, convert: Callable[[str], object] = str) -> object:
+        name = "PYMSG_" + option.upper()
+        text = os.environ.get(name)
+        if text is None:
+            return default
+        try:
+            return convert(text)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            self._parser.error(f"{name}={text!r}: {exc}")
 
 
 def _access_key(text: str) -> tuple[str, str]:

@@ -121,6 +121,13 @@ class Broker:
         with self._family_lock:
             return [self._family[k] for k in sorted(self._family)]
 
+    def wake_long_polls(self) -> None:
+        """Ends every long poll waiting on a queue of the family now: each returns what it has,
+        usually nothing, as a receive does when its queue is deleted. For shutting a server down."""
+        for broker in self.scopes():
+            for queue in broker.list_queues():
+                queue._core.wake_long_polls()
+
     def find_queue_by_arn(self, arn: str) -> Queue:
         """The queue an ARN names in any account and region of the family (get_queue_by_arn looks
         in this broker's only); raises QueueDoesNotExist."""

@@ -113,6 +113,7 @@ void register_sqs(py::module_& m) {
         return py::make_tuple(c.visible, c.in_flight, c.delayed);
       }, "(visible, in_flight, delayed) message counts.")
       .def("purge", &Queue::purge, "PurgeQueue.")
+      .def("wake_long_polls", &Queue::wake_long_polls, "Ends the receives waiting on the queue, empty.")
       .def("dump", [](Queue& q) {
         std::string out;
         {

@@ -505,6 +505,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
   out.bodies.reserve(out.bodies.size() + 128 * std::min<std::uint32_t>(max_messages, 16));
   TimeUs deadline = 0;
   bool first = true;
+  std::uint64_t woken = 0;  // wake_long_polls() calls seen when this receive began
   for (;;) {
     std::vector<MessagePtr> to_dead_letter;
     std::shared_ptr<Queue> dead_letter_queue;
@@ -514,6 +515,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
       TimeUs now = clock_->now();
       if (first) {
         deadline = now + wait.value_or(config_.receive_wait);
+        woken = wake_calls_;
         first = false;
         if (!fifo_ && counts_.in_flight >= limits_.max_inflight_standard) {
           throw Error(ErrorCode::OverLimit,
@@ -525,7 +527,10 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
       for (;;) {
         promote_due(now);
         take_visible(max_messages, visibility, now, out, to_dead_letter);
-        if (!out.messages.empty() || !to_dead_letter.empty() || now >= deadline || deleted_) break;
+        if (!out.messages.empty() || !to_dead_letter.empty() || now >= deadline || deleted_ ||
+            wake_calls_ != woken) {
+          break;
+        }
         if (!block) return true;
         TimeUs wake = deadline;
         if (!heap_.empty()) wake = std::min(wake, heap_.top().deadline);
@@ -552,7 +557,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
     }
     if (!out.messages.empty() || clock_->now() >= deadline) return false;
     std::lock_guard<std::mutex> lock(mutex_);
-    if (deleted_) return false;
+    if (deleted_ || wake_calls_ != woken) return false;
   }
 }
 
@@ -760,6 +765,12 @@ void Queue::free_all() noexcept {
   heap_.clear();
   slots_.clear();
   counts_ = QueueCounts{};
+}
+
+void Queue::wake_long_polls() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++wake_calls_;
+  cv_.notify_all();
 }
 
 void Queue::purge() {

@@ -193,6 +193,9 @@ class Queue final : public ClockListener {
 
   // PurgeQueue: drops every message, in flight or not. Thread-safe; O(n).
   void purge();
+  // Ends every receive waiting on this queue now: each returns what it has (nothing, as when the
+  // queue is deleted under a long poll). For a server shutting down.
+  void wake_long_polls();
 
   QueueCounts counts();
   QueueConfig config() const;
@@ -278,6 +281,7 @@ class Queue final : public ClockListener {
   mutable std::mutex mutex_;            // guards everything below
   std::condition_variable cv_;          // long-poll waiters
   std::uint32_t waiters_ = 0;           // threads waiting on cv_
+  std::uint64_t wake_calls_ = 0;        // wake_long_polls() calls so far
   std::atomic<bool> deleted_{false};    // DeleteQueue was called (read lock-free by sources)
   QueueConfig config_;                  // current attributes
   // DeduplicationScope as the queue was created: AWS-recorded runs keep deduplicating that way

@@ -21,11 +21,13 @@ import logging
 import signal
 import socket
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
 from .. import state
+from .._core import __version__
 from ..broker import Broker
 from ..errors import PymsgError
 from . import sigv4
@@ -81,12 +83,20 @@ class Server(ThreadingHTTPServer):
                 self._requests.notify_all()
 
     def drain(self, timeout: float) -> bool:
-        """Refuses new requests and waits up to `timeout` seconds for those in progress (a long
-        poll may take 20); True when none is left. Keep-alive connections outlive serve_forever,
-        so this is what makes the state saved at shutdown hold every answered request."""
+        """Refuses new requests, ends the long polls waiting (they answer with what they have,
+        as when a queue is deleted) and waits up to `timeout` seconds for the requests in
+        progress; True when none is left. Keep-alive connections outlive serve_forever, so this
+        is what makes the state saved at shutdown hold every answered request."""
         with self._requests:
             self._draining = True
-            return self._requests.wait_for(lambda: self._active == 0, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            self.broker.wake_long_polls()  # again each round: a receive may have begun meanwhile
+            with self._requests:
+                if self._requests.wait_for(lambda: self._active == 0, min(0.1, max(0.0, deadline - time.monotonic()))):
+                    return True
+            if time.monotonic() >= deadline:
+                return False
 
     def save_state(self) -> None:
         """Writes the broker to the state file (when there is one)."""
@@ -170,8 +180,11 @@ class _Handler(BaseHTTPRequestHandler):
         if path.rstrip("/") in _OUTBOXES:  # signed and counted like every other request
             self._serve(path, query, dict(self.headers.items()), b"")
             return
-        if path.rstrip("/") in ("/_pymsg/health", "/health"):
-            self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running"}})
+        if path.rstrip("/") in ("/_pymsg/health", "/health", "/_localstack/health"):
+            # LocalStack's shape too, so readiness checks written for it pass unchanged.
+            self._json(200, {"status": "running", "services": {"sqs": "running", "sns": "running", "kinesis": "running",
+                                                               "sts": "running"},
+                             "edition": "community", "version": f"pymsg-{__version__}"})
         elif "Action=" in query:  # the query protocol allows GET with the members in the URL
             self._serve(path, query, {**dict(self.headers.items()),
                                       "Content-Type": "application/x-www-form-urlencoded"}, query.encode())
@@ -277,4 +290,11 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
             _log.warning("requests still running after %s s; saving without them", DRAIN_SECONDS)
         server.server_close()
         server.save_state()
+        if state_path:
+            scopes = server.broker.scopes()
+            _log.info("stopped; saved %d queue(s), %d topic(s) and %d stream(s) to %s",
+                      sum(len(b.list_queues()) for b in scopes), sum(len(b.list_topics()) for b in scopes),
+                      sum(len(b.list_streams()) for b in scopes), state_path)
+        else:
+            _log.info("stopped (no --state file: nothing was kept)")
     return 0

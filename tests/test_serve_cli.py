@@ -1,0 +1,133 @@
+"""`python -m pymsg serve` as people run emulators: defaults in --help, every option from the
+environment (PYMSG_*), one-line errors for a port in use, a bad variable or a state folder
+that is not there, LocalStack's health route, an access log when asked, and Ctrl-C that ends
+long polls at once and says what it kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+boto3 = pytest.importorskip("boto3")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_serve(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess:
+    """A serve that is expected to stop on its own (an error)."""
+    return subprocess.run([sys.executable, "-m", "pymsg", "serve", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+class Running:
+    """A serve subprocess, started and waited for (its start line on stderr)."""
+
+    def __init__(self, *args: str, env: dict[str, str]) -> None:
+        self.process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+        assert self.process.stderr is not None
+        self.start_line = self.process.stderr.readline()
+        assert "pymsg serving" in self.start_line, self.start_line
+
+    def stop(self) -> tuple[float, str]:
+        """SIGINT, as Ctrl-C sends; (seconds until it exited, what it logged meanwhile)."""
+        began = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        _, log = self.process.communicate(timeout=30)
+        assert self.process.returncode == 0, log
+        return time.monotonic() - began, log
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+def test_help_shows_every_default_and_the_environment() -> None:
+    done = run_serve("--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())
+    for option, default in [("--port", "4566"), ("--host", "127.0.0.1"), ("--region", "us-east-1"),
+                            ("--state-interval", "5.0"), ("--log-level", "info")]:
+        assert option in text and f"(default: {default})" in text
+    assert "PYMSG_" in text
+
+
+def test_the_environment_configures_serve(port: int) -> None:
+    server = Running(env={"PYMSG_PORT": str(port), "PYMSG_REGION": "eu-west-1", "PYMSG_ACCOUNT_ID": "111122223333",
+                          "PYMSG_ACCESS_LOG": "true"})
+    try:
+        assert f"127.0.0.1:{port}" in server.start_line and "eu-west-1" in server.start_line
+        assert "111122223333" in server.start_line
+        sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="eu-west-1",
+                           aws_access_key_id="x", aws_secret_access_key="x")
+        url = sqs.create_queue(QueueName="from-env")["QueueUrl"]
+        assert "/111122223333/from-env" in url
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_localstack/health", timeout=10) as answer:
+            health = json.loads(answer.read())
+        assert health["services"]["sqs"] == "running" and health["edition"] == "community"
+    finally:
+        _, log = server.stop()
+    access = [line for line in log.splitlines() if "pymsg.server.access" in line]
+    assert any('"POST / HTTP/1.1" 200' in line for line in access)
+    assert any('"GET /_localstack/health HTTP/1.1" 200' in line for line in access)
+
+
+def test_a_bad_environment_variable_is_one_line_naming_it() -> None:
+    done = run_serve(env={"PYMSG_PORT": "not-a-port"})
+    assert done.returncode == 2
+    assert "PYMSG_PORT='not-a-port'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_port_in_use_is_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_serve("--port", str(port))
+    assert done.returncode == 1
+    assert f"pymsg serve: error: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_state_file_in_a_missing_folder_is_refused_at_start(tmp_path: Path, port: int) -> None:
+    missing = tmp_path / "nowhere" / "state.msgpack"
+    done = run_serve("--port", str(port), "--state", str(missing))
+    assert done.returncode == 2
+    assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_ends_a_long_poll_at_once_and_says_what_it_saved(tmp_path: Path, port: int) -> None:
+    state = tmp_path / "state.msgpack"
+    server = Running("--port", str(port), "--state", str(state), "--state-interval", "0", env={})
+    sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    url = sqs.create_queue(QueueName="waiting")["QueueUrl"]
+    answers: list[Any] = []
+    poll = threading.Thread(target=lambda: answers.append(sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)))
+    poll.start()
+    # Real time, in another process (no manual clock reaches it): give the long poll a second to
+    # reach the queue; what is measured is that Ctrl-C does not wait out its 20 seconds.
+    time.sleep(1.0)
+    seconds, log = server.stop()
+    poll.join(timeout=30)
+    assert seconds < 5  # not the 20 s the long poll would have waited
+    assert answers and "Messages" not in answers[0] and answers[0]["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "saved 1 queue(s), 0 topic(s) and 0 stream(s)" in log
+    assert state.exists()
+
