@@ -298,6 +298,11 @@ class MockAWS:
             self._broker = Broker()
         return self._broker
 
+    @property
+    def clock(self) -> Any:
+        """The broker's clock: ``mock.clock.advance(30)`` when it is a ManualClock."""
+        return self.broker.clock
+
     def start(self) -> "MockAWS":
         with _lock:
             if self._given is None:
