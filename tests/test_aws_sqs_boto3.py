@@ -280,10 +280,11 @@ def test_policy_permissions_and_redrive_allow_policy(sqs: Any) -> None:
     assert "RedrivePolicy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
 
 
-def test_other_services_are_blocked_and_the_patch_goes_away(aws: pymsg.Broker) -> None:
+def test_other_services_are_blocked_without_moto(clock: pymsg.ManualClock) -> None:
     s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-    with pytest.raises(RuntimeError, match="s3 is not emulated"):
-        s3.list_buckets()
+    with pymsg.mock_aws(pymsg.Broker(clock), other_services="block"):
+        with pytest.raises(RuntimeError, match="s3 is not emulated"):
+            s3.list_buckets()
 
 
 def test_clients_made_before_the_mock_are_served(clock: pymsg.ManualClock) -> None:

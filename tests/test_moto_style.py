@@ -190,10 +190,76 @@ def test_moto_account_id_names_the_default_account(monkeypatch: pytest.MonkeyPat
         assert boto3.client("sts", region_name=REGION).get_caller_identity()["Account"] == "111122223333"
 
 
-@mock_aws
+@mock_aws(other_services="block")  # pymsg's own option: without moto beside it
 def test_a_service_pymsg_does_not_serve_is_refused_not_sent() -> None:
     with pytest.raises(RuntimeError, match="is not emulated"):
         boto3.client("dynamodb", region_name=REGION).list_tables()
+
+
+# --- the rest of AWS through moto, in the same mock -----------------------------------------
+
+
+@pytest.fixture
+def moto_installed() -> None:
+    pytest.importorskip("moto")
+
+
+@mock_aws
+def test_s3_beside_sqs_in_one_test(moto_installed: None) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="reports")
+    s3.put_object(Bucket="reports", Key="daily.csv", Body=b"a,b\n")
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="report-jobs")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="reports/daily.csv")
+    bucket, key = sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"].split("/")
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"a,b\n"
+
+
+@mock_aws
+def test_an_s3_event_reaches_sqs_through_sns(moto_installed: None) -> None:
+    import json
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
+    url = sqs.create_queue(QueueName="uploads")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="bucket-events")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    s3.create_bucket(Bucket="uploads-bucket")
+    s3.put_bucket_notification_configuration(Bucket="uploads-bucket", NotificationConfiguration={
+        "TopicConfigurations": [{"TopicArn": topic, "Events": ["s3:ObjectCreated:*"]}]})
+    s3.put_object(Bucket="uploads-bucket", Key="photo.jpg", Body=b"jpeg")
+    bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    records = [r for b in bodies for r in b.get("Records", [])]
+    assert [(r["eventName"], r["s3"]["object"]["key"]) for r in records] == [("ObjectCreated:Put", "photo.jpg")]
+
+
+@mock_aws
+def test_dynamodb_beside_kinesis_with_one_account(moto_installed: None) -> None:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.create_table(TableName="checkpoints", KeySchema=[{"AttributeName": "shard", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "shard", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST")
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="clicks", ShardCount=1)
+    put = kinesis.put_record(StreamName="clicks", Data=b"click", PartitionKey="user-1")
+    dynamodb.put_item(TableName="checkpoints", Item={"shard": {"S": put["ShardId"]},
+                                                       "sequence": {"S": put["SequenceNumber"]}})
+    item = dynamodb.get_item(TableName="checkpoints", Key={"shard": {"S": put["ShardId"]}})["Item"]
+    assert item["sequence"]["S"] == put["SequenceNumber"]
+    table_arn = dynamodb.describe_table(TableName="checkpoints")["Table"]["TableArn"]
+    stream_arn = kinesis.describe_stream_summary(StreamName="clicks")["StreamDescriptionSummary"]["StreamARN"]
+    assert table_arn.split(":")[4] == stream_arn.split(":")[4] == "123456789012"
+
+
+@pytest.mark.parametrize("bucket", ["first-bucket", "second-bucket"])
+@mock_aws
+def test_moto_state_is_fresh_for_each_call_too(moto_installed: None, bucket: str) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=bucket)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == [bucket]
 
 
 # --- decorated classes -----------------------------------------------------------------------
@@ -325,7 +391,12 @@ class TestAsyncCase(unittest.IsolatedAsyncioTestCase):
                 await sqs.get_queue_url(QueueName="missing")
             self.assertEqual(caught.exception.response["Error"]["Code"], "AWS.SimpleQueueService.NonExistentQueue")
 
-    async def test_a_service_pymsg_does_not_serve_is_refused(self) -> None:
+    async def test_another_service_goes_to_moto_or_is_refused(self) -> None:
         async with self.session.create_client("dynamodb", region_name=REGION) as dynamodb:
-            with self.assertRaisesRegex(RuntimeError, "is not emulated"):
-                await dynamodb.list_tables()
+            try:
+                import moto  # noqa: F401
+            except ImportError:
+                with self.assertRaisesRegex(RuntimeError, "is not emulated"):
+                    await dynamodb.list_tables()
+            else:
+                self.assertEqual((await dynamodb.list_tables())["TableNames"], [])

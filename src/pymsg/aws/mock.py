@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
 import os
 import sys
 import threading
@@ -34,6 +35,7 @@ AWSResponse: Any = None
 convert_to_response_dict: Any = None
 
 T = TypeVar("T")
+_log = logging.getLogger("pymsg.mock")
 SERVED = {"sqs", "sns", "kinesis", "sts"}  # sts: GetCallerIdentity, which names the account a key acts in
 
 _lock = threading.Lock()
@@ -181,13 +183,22 @@ def _answer(url: str, status: int, headers: dict, payload: bytes) -> Any:
     return _Answer(url, status, headers, _Raw(payload))
 
 
-def _serve_or_block(service: str, url: str, headers: Mapping[str, Any], body: Any) -> Any:
-    """The answer to a request that reached the transport while a mock is active."""
+def _serve_or_block(service: str, url: str, headers: Mapping[str, Any], body: Any, net: bool = False) -> Any:
+    """The answer to a request that reached the transport (or, with `net`, botocore's
+    before-send event) while a mock is active. Another service is moto's to answer when moto
+    runs beside the mock (None lets moto's before-send handler answer it), else refused."""
     mock = _current()
     assert mock is not None
     if service not in SERVED:
+        if _moto_running():
+            if net:
+                return None
+            raise RuntimeError(f"pymsg.mock_aws: {service or url} is served neither by pymsg nor by moto; "
+                               "calls to it are blocked.")
+        hint = ("install moto (pip install moto) and mock_aws hands it every other service" if _find_moto() is None
+                else "mock_aws(other_services=\"moto\") hands every other service to moto")
         raise RuntimeError(f"pymsg.mock_aws: {service or url} is not emulated; calls to it are blocked "
-                           f"(pymsg serves {', '.join(sorted(SERVED))}).")
+                           f"(pymsg serves {', '.join(sorted(SERVED))}; {hint}).")
     if not isinstance(body, bytes):
         body = (body or "").encode() if isinstance(body, str) else b"".join(body or [])
     status, out_headers, payload = _dispatch.handle(mock.broker, dict(headers.items()), body)
@@ -217,7 +228,22 @@ def _before_send(request: Any, event_name: str = "", **_: Any) -> Any:
     if _current() is None:
         return None
     service = event_name.split(".")[1] if event_name.count(".") >= 2 else ""
-    return _serve_or_block(service, request.url, request.headers, request.body)
+    if service not in SERVED and _moto_running() and sys._getframe(1).f_globals.get("__name__", "").startswith(
+            "aiobotocore"):
+        return _from_moto(event_name, request, **_)  # moto answers aiobotocore with what it cannot await
+    return _serve_or_block(service, request.url, request.headers, request.body, net=True)
+
+
+def _from_moto(event_name: str, request: Any, **kwargs: Any) -> Any:
+    """moto's answer to an aiobotocore request, made awaitable (moto hands back botocore's
+    synchronous response); refused when moto does not serve the call either."""
+    from moto.core.models import botocore_stubber
+
+    answer = botocore_stubber(event_name=event_name, request=request, **kwargs)
+    if answer is None:
+        raise RuntimeError(f"pymsg.mock_aws: {request.url} is served neither by pymsg nor by moto; "
+                           "calls to it are blocked.")
+    return _answer(request.url, answer.status_code, dict(answer.headers.items()), answer.content)
 
 
 class _AwaitableBytes(bytes):
@@ -253,7 +279,8 @@ def _install() -> None:
 
         _Answer = Answer
     if not _net_registered:  # for every session made from now on; it stays, idle without a mock
-        botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send))
+        # First, ahead of moto's own before-send handler, so pymsg answers SQS, SNS and Kinesis.
+        botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
         _net_registered = True
     if _original_send is None:
         _original_send = botocore.endpoint.Endpoint._send
@@ -286,9 +313,13 @@ class MockAWS:
     decorator. Each start serves a broker of its own: the one given, else the enclosing mock's
     when nested, else a new one (in the default account, see :func:`pymsg.default_account_id`)."""
 
-    def __init__(self, broker: Optional[Broker] = None) -> None:
+    def __init__(self, broker: Optional[Broker] = None, other_services: Optional[str] = None) -> None:
+        if other_services not in (None, "moto", "block"):
+            raise ValueError(f"other_services is 'moto', 'block' or None (moto when installed), not {other_services!r}")
         self._given = broker
         self._broker = broker
+        self._others = other_services if other_services is not None else ("moto" if _find_moto() else "block")
+        self._moto: Any = None  # moto's mock, when this activation started one
         self._saved_env: list[dict[str, Optional[str]]] = []
 
     @property
@@ -319,9 +350,14 @@ class MockAWS:
         os.environ.update(_FAKE_CREDENTIALS)  # no test acts on a real account's credentials
         if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
             os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+        if self._others == "moto" and not _moto_running():
+            self._moto = _start_moto()  # the outermost activation: moto's state lives as long as it
         return self
 
     def stop(self) -> None:
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
         with _lock:
             if self in _active:
                 _active.reverse()
@@ -345,22 +381,25 @@ class MockAWS:
     def __call__(self, target: T) -> T:
         """Decorates a function (sync, async, generator), a method or a test class."""
         if inspect.isclass(target):
-            return _decorate_class(target, self._given)  # type: ignore[return-value]
-        return _wrap(target, lambda _args: MockAWS(self._given))
+            return _decorate_class(target, self._given, self._others)  # type: ignore[return-value]
+        return _wrap(target, lambda _args: MockAWS(self._given, self._others))
 
 
-def mock_aws(target: Any = None, /, *, broker: Optional[Broker] = None) -> Any:
+def mock_aws(target: Any = None, /, *, broker: Optional[Broker] = None, other_services: Optional[str] = None) -> Any:
     """boto3 and botocore calls to SQS, SNS and Kinesis answered in process, as moto's
     ``mock_aws`` answers them: ``with mock_aws():``, ``mock_aws().start()``, and ``@mock_aws`` or
     ``@mock_aws()`` on test functions (sync or async), methods, fixtures (generators), plain test
     classes and ``unittest.TestCase`` subclasses. Each decorated call starts from a fresh broker;
     a mock inside another serves the outer one's. ``mock_aws(broker)`` serves a broker of yours
-    (one with a ManualClock, to drive time). Inside, the credentials are fake (moto's FOOBARKEY),
-    and calls to services pymsg does not emulate raise instead of leaving the process."""
+    (one with a ManualClock, to drive time). Inside, the credentials are fake (moto's FOOBARKEY).
+    Every other AWS service (S3, DynamoDB, Lambda, ...) goes to moto's mock, started in the same
+    context with the same account, when moto is installed (``other_services="moto"``, the
+    default then); with ``"block"`` (the default without moto) those calls raise. Either way no
+    request leaves the process."""
     if target is None or isinstance(target, Broker):
-        return MockAWS(target if target is not None else broker)
+        return MockAWS(target if target is not None else broker, other_services)
     if callable(target):
-        return MockAWS(broker)(target)
+        return MockAWS(broker, other_services)(target)
     raise TypeError(f"mock_aws takes a Broker, a function or a class, not {type(target).__name__}")
 
 
@@ -399,7 +438,7 @@ _TEARDOWNS = {"tearDown", "asyncTearDown", "teardown_method", "teardown"}
 _BROKER_ATTRIBUTE = "_pymsg_mock_broker"  # on a test instance: the broker its setUp, test and tearDown share
 
 
-def _decorate_class(cls: type, given: Optional[Broker]) -> type:
+def _decorate_class(cls: type, given: Optional[Broker], others: Optional[str] = None) -> type:
     """Every test method, setUp/tearDown and helper method of `cls` (and of its own base
     classes) runs inside the mock, as moto decorates a class. A test starts from a fresh broker
     (at its setUp, or at the test when the class has none) that its setUp, the test and its
@@ -410,21 +449,21 @@ def _decorate_class(cls: type, given: Optional[Broker]) -> type:
     for name in sorted(names):
         raw = next(vars(c)[name] for c in user_classes if name in vars(c))
         if inspect.isclass(raw) and raw.__name__.startswith("Test"):
-            setattr(cls, name, _decorate_class(raw, given))
+            setattr(cls, name, _decorate_class(raw, given, others))
             continue
         if not inspect.isfunction(raw) or hasattr(raw, "_pytestfixturefunction"):
             continue  # classmethod, staticmethod, property, pytest fixture, attribute
         fresh = name in _SETUPS or (name.startswith("test") and not has_setup)
         setattr(cls, name, _wrap(raw, functools.partial(_instance_mock, given=given, fresh=fresh,
-                                                       last=name in _TEARDOWNS)))
+                                                       last=name in _TEARDOWNS, others=others)))
     return cls
 
 
 class _InstanceMock(MockAWS):
     """A method's mock on a test instance: serves the broker the instance holds."""
 
-    def __init__(self, instance: Any, broker: Broker, last: bool) -> None:
-        super().__init__(broker)
+    def __init__(self, instance: Any, broker: Broker, last: bool, others: Optional[str]) -> None:
+        super().__init__(broker, others)
         self._instance, self._last = instance, last
 
     def stop(self) -> None:
@@ -433,7 +472,8 @@ class _InstanceMock(MockAWS):
             vars(self._instance).pop(_BROKER_ATTRIBUTE, None)
 
 
-def _instance_mock(args: tuple, *, given: Optional[Broker], fresh: bool, last: bool) -> MockAWS:
+def _instance_mock(args: tuple, *, given: Optional[Broker], fresh: bool, last: bool,
+                   others: Optional[str] = None) -> MockAWS:
     instance = args[0] if args else None
     state = vars(instance) if instance is not None and hasattr(instance, "__dict__") else None
     broker = given
@@ -444,4 +484,82 @@ def _instance_mock(args: tuple, *, given: Optional[Broker], fresh: bool, last: b
         broker = broker or outer or Broker()
         if state is not None:
             state[_BROKER_ATTRIBUTE] = broker
-    return _InstanceMock(instance, broker, last) if state is not None else MockAWS(broker)
+    return _InstanceMock(instance, broker, last, others) if state is not None else MockAWS(broker, others)
+
+
+# --- moto for the rest of AWS ------------------------------------------------------------------
+
+_moto_lock = threading.Lock()
+_moto_mocks: list[Any] = []  # moto mocks pymsg started, innermost last
+_bridged = False
+
+
+@functools.lru_cache(maxsize=None)
+def _find_moto() -> Optional[Any]:
+    """moto's module spec when moto is installed (looked up, not imported)."""
+    import importlib.util
+
+    return importlib.util.find_spec("moto")
+
+
+def _moto_running() -> bool:
+    with _moto_lock:
+        return bool(_moto_mocks)
+
+
+class _MotoMock:
+    """moto's mock_aws, started beside pymsg's (moto resets its state when it starts)."""
+
+    def __init__(self) -> None:
+        import moto
+
+        self._mock = moto.mock_aws()
+        self._mock.start()
+        with _moto_lock:
+            _moto_mocks.append(self)
+
+    def stop(self) -> None:
+        with _moto_lock:
+            if self in _moto_mocks:
+                _moto_mocks.remove(self)
+        self._mock.stop()
+
+
+def _start_moto() -> _MotoMock:
+    mock = _MotoMock()
+    _bridge_s3_events()
+    return mock
+
+
+def _bridge_s3_events() -> None:
+    """S3 event notifications moto sends to SQS queues and SNS topics go to pymsg's, which are
+    the ones the test made (moto would look for them in its own state and drop the event)."""
+    global _bridged
+    with _moto_lock:
+        if _bridged:
+            return
+        _bridged = True
+    from moto.s3 import notifications
+
+    to_moto_queue, to_moto_topic = notifications._send_sqs_message, notifications._send_sns_message
+
+    def to_queue(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
+        mock = _current()
+        if mock is None:
+            return to_moto_queue(account_id, event_body, queue_name, region_name)
+        try:
+            mock.broker.scope(account_id, region_name).get_queue(queue_name).send(json.dumps(event_body))
+        except PymsgError as exc:  # S3 sends events asynchronously: the upload succeeds anyway
+            _log.warning("an S3 event for queue %s was not delivered: %s", queue_name, exc)
+
+    def to_topic(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
+        mock = _current()
+        if mock is None:
+            return to_moto_topic(account_id, event_body, topic_arn, region_name)
+        try:
+            mock.broker.scope(account_id, region_name).get_topic(topic_arn).publish(json.dumps(event_body))
+        except PymsgError as exc:
+            _log.warning("an S3 event for topic %s was not delivered: %s", topic_arn, exc)
+
+    notifications._send_sqs_message = to_queue
+    notifications._send_sns_message = to_topic
