@@ -6,28 +6,18 @@ signatures, the server's start, and (only when asked for) one access line a requ
 from __future__ import annotations
 
 import logging
-from typing import Iterator
 
 import pytest
 
 import pymsg
 from aws_endpoints import running_server
-from test_sns_http import Endpoint, confirmed
+from test_sns_http import Endpoint, confirmed, endpoint  # noqa: F401 (endpoint: the fixture, shared)
 
 boto3 = pytest.importorskip("boto3")
 
 
 def records(caplog: pytest.LogCaptureFixture, logger: str, level: int | None = None) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.name == logger and (level is None or r.levelno == level)]
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    server = Endpoint()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture

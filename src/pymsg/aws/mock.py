@@ -541,25 +541,19 @@ def _bridge_s3_events() -> None:
         _bridged = True
     from moto.s3 import notifications
 
-    to_moto_queue, to_moto_topic = notifications._send_sqs_message, notifications._send_sns_message
+    def bridge(moto_send: Callable[..., None], deliver: Callable[[Broker, str, str], Any]) -> Callable[..., None]:
+        def send(account_id: str, event_body: Any, target: str, region_name: str) -> None:
+            mock = _current()
+            if mock is None:  # moto running alone: its own way
+                return moto_send(account_id, event_body, target, region_name)
+            try:
+                deliver(mock.broker.scope(account_id, region_name), target, json.dumps(event_body))
+            except PymsgError as exc:  # S3 sends events asynchronously: the upload succeeds anyway
+                _log.warning("an S3 event for %s was not delivered: %s", target, exc)
 
-    def to_queue(account_id: str, event_body: Any, queue_name: str, region_name: str) -> None:
-        mock = _current()
-        if mock is None:
-            return to_moto_queue(account_id, event_body, queue_name, region_name)
-        try:
-            mock.broker.scope(account_id, region_name).get_queue(queue_name).send(json.dumps(event_body))
-        except PymsgError as exc:  # S3 sends events asynchronously: the upload succeeds anyway
-            _log.warning("an S3 event for queue %s was not delivered: %s", queue_name, exc)
+        return send
 
-    def to_topic(account_id: str, event_body: Any, topic_arn: str, region_name: str) -> None:
-        mock = _current()
-        if mock is None:
-            return to_moto_topic(account_id, event_body, topic_arn, region_name)
-        try:
-            mock.broker.scope(account_id, region_name).get_topic(topic_arn).publish(json.dumps(event_body))
-        except PymsgError as exc:
-            _log.warning("an S3 event for topic %s was not delivered: %s", topic_arn, exc)
-
-    notifications._send_sqs_message = to_queue
-    notifications._send_sns_message = to_topic
+    notifications._send_sqs_message = bridge(notifications._send_sqs_message,
+                                             lambda broker, name, body: broker.get_queue(name).send(body))
+    notifications._send_sns_message = bridge(notifications._send_sns_message,
+                                             lambda broker, arn, body: broker.get_topic(arn).publish(body))
