@@ -6,6 +6,7 @@ signatures, the server's start, and (only when asked for) one access line a requ
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -119,22 +120,21 @@ def test_throttled_records_are_logged(broker: pymsg.Broker, log: pytest.LogCaptu
 
 def test_the_server_logs_a_refused_signature_and_its_access_lines_only_when_asked(
         clock: pymsg.ManualClock, log: pytest.LogCaptureFixture) -> None:
+    def stranger(server: Any) -> Any:
+        return boto3.client("sqs", endpoint_url=server.endpoint, region_name="us-east-1",
+                            aws_access_key_id="AKIDOTHER", aws_secret_access_key="x")
+
     with running_server(lambda: pymsg.Broker(clock), access_keys={"AKIDEXAMPLE": "secret"}) as server:
-        stranger = boto3.client("sqs", endpoint_url=server.endpoint, region_name="us-east-1",
-                                aws_access_key_id="AKIDOTHER", aws_secret_access_key="x")
         with pytest.raises(Exception, match="InvalidClientTokenId"):
-            stranger.list_queues()
-        [refused] = records(log, "pymsg.server", logging.WARNING)
-        assert "InvalidClientTokenId" in refused.getMessage()
-        assert records(log, "pymsg.server.access") == []  # off by default
-        logging.getLogger("pymsg.server.access").setLevel(logging.INFO)
-        try:
-            with pytest.raises(Exception):
-                stranger.list_queues()
-        finally:
-            logging.getLogger("pymsg.server.access").setLevel(logging.WARNING)
-        access = records(log, "pymsg.server.access", logging.INFO)
-        assert access and all('"POST / HTTP/1.1" 403' in r.getMessage() for r in access)
+            stranger(server).list_queues()
+    [refused] = records(log, "pymsg.server", logging.WARNING)
+    assert "InvalidClientTokenId" in refused.getMessage()
+    assert records(log, "pymsg.server.access") == []  # off by default
+    with running_server(lambda: pymsg.Broker(clock), access_keys={"AKIDEXAMPLE": "secret"}, access_log=True) as server:
+        with pytest.raises(Exception, match="InvalidClientTokenId"):
+            stranger(server).list_queues()
+    access = records(log, "pymsg.server.access", logging.INFO)
+    assert access and all('"POST / HTTP/1.1" 403' in r.getMessage() for r in access)
 
 
 def test_pymsg_loggers_form_one_hierarchy() -> None:

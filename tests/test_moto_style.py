@@ -400,3 +400,38 @@ class TestAsyncCase(unittest.IsolatedAsyncioTestCase):
                     await dynamodb.list_tables()
             else:
                 self.assertEqual((await dynamodb.list_tables())["TableNames"], [])
+
+
+@mock_aws
+class TestSetupStateReachesTheTest(unittest.TestCase):
+    """What setUp makes in pymsg and in moto is there in the test (moto resets only at the
+    start of each test)."""
+
+    def setUp(self) -> None:
+        pytest.importorskip("moto")
+        boto3.client("sqs", region_name=REGION).create_queue(QueueName="from-setup")
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket="from-setup")
+
+    def test_sees_what_setup_made(self) -> None:
+        self.assertEqual(queue_names(boto3.client("sqs", region_name=REGION)), ["from-setup"])
+        buckets = boto3.client("s3", region_name=REGION).list_buckets()["Buckets"]
+        self.assertEqual([b["Name"] for b in buckets], ["from-setup"])
+
+    def test_leaves_a_bucket_the_next_test_does_not_see(self) -> None:
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket="left-behind")
+
+
+@mock_aws
+class TestAsyncSetupsShareOneBroker(unittest.IsolatedAsyncioTestCase):
+    def setUp(self) -> None:
+        boto3.client("sqs", region_name=REGION).create_queue(QueueName="sync-setup")
+
+    async def asyncSetUp(self) -> None:
+        self.session = aio_session()
+        async with self.session.create_client("sqs", region_name=REGION) as sqs:
+            await sqs.create_queue(QueueName="async-setup")
+
+    async def test_sees_both_setups(self) -> None:
+        async with self.session.create_client("sqs", region_name=REGION) as sqs:
+            urls = (await sqs.list_queues())["QueueUrls"]
+        self.assertEqual(sorted(u.rsplit("/", 1)[1] for u in urls), ["async-setup", "sync-setup"])

@@ -92,6 +92,19 @@ def test_a_bad_environment_variable_is_one_line_naming_it() -> None:
     done = run_serve(env={"PYMSG_PORT": "not-a-port"})
     assert done.returncode == 2
     assert "PYMSG_PORT='not-a-port'" in done.stderr and "Traceback" not in done.stderr
+    done = run_serve(env={"PYMSG_LOG_LEVEL": "verbose"})
+    assert done.returncode == 2 and "PYMSG_LOG_LEVEL='verbose': not one of" in done.stderr
+
+
+def test_a_flag_wins_over_a_bad_variable_and_other_commands_ignore_them(port: int) -> None:
+    # Kubernetes sets PYMSG_PORT=tcp://... in every pod of a namespace with a service named pymsg.
+    env = {"PYMSG_PORT": "tcp://10.0.0.7:4566"}
+    version = subprocess.run([sys.executable, "-m", "pymsg", "--version"], capture_output=True, text=True,
+                             env={**os.environ, **env}, timeout=30)
+    assert version.returncode == 0 and version.stdout.startswith("pymsg ")
+    server = Running("--port", str(port), env=env)
+    assert f"127.0.0.1:{port}" in server.start_line
+    server.stop()
 
 
 def test_a_port_in_use_is_one_line() -> None:

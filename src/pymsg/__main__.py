@@ -5,6 +5,7 @@ endpoint for SQS, SNS and Kinesis."""
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import threading
 import time
@@ -108,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      metavar="ID:SECRET", type=_access_key,
                      help="an access key id and its secret that --verify-signatures accepts (repeatable; "
                           "PYMSG_ACCESS_KEY takes them comma-separated)")
-    srv.add_argument("--log-level", default=env.get("log_level", "info", str.lower),
-                     choices=["debug", "info", "warning", "error"],
+    levels = ["debug", "info", "warning", "error"]
+    srv.add_argument("--log-level", default=env.get("log_level", "info", str.lower, levels), choices=levels,
                      help="what the pymsg loggers write to stderr (info: the start and stop, failed deliveries, "
                           "dead-lettered messages, refused requests)")
     srv.add_argument("--access-log", action="store_true", default=env.get("access_log", False, _flag),
@@ -127,6 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .aws.server import serve
         from .errors import PymsgError
 
+        _Environment.check(srv, args)
         if args.verify_signatures and not args.access_key:
             parser.error("--verify-signatures needs at least one --access-key ID:SECRET")
         if args.access_key and not args.verify_signatures:
@@ -142,18 +144,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         import logging
 
         logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        if args.access_log:
+        if args.access_log:  # its lines are INFO: shown whatever --log-level says
             logging.getLogger("pymsg.server.access").setLevel(logging.INFO)
         try:
             return serve(args.host, args.port, region=args.region, account_id=args.account_id,
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
                          access_keys=dict(args.access_key) if args.verify_signatures else None,
-                         state_path=args.state, state_interval=args.state_interval)
+                         state_path=args.state, state_interval=args.state_interval, access_log=args.access_log)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
-        except OSError as exc:  # the port is taken (or the address is not this machine's)
-            parser.exit(1, f"pymsg serve: error: cannot listen on {args.host}:{args.port}: "
-                           f"{exc.strerror or exc}\n")
+        except OSError as exc:
+            if exc.filename is not None or exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+                raise  # a file's error (the state file, say): its own message
+            # the port is taken, not this machine's address, or a privileged one
+            parser.exit(1, f"pymsg serve: error: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     return demo(args.messages, args.producers, args.consumers, args.fifo)
 
 
@@ -180,22 +184,43 @@ def _flag(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, not {text!r}")
 
 
+class _BadVariable:
+    """The default of an option whose PYMSG_ variable does not hold a value it takes: an error
+    only if the option is not given on the command line (checked after parsing)."""
+
+    def __init__(self, name: str, text: str, reason: object) -> None:
+        self.message = f"{name}={text!r}: {reason}"
+
+    def __repr__(self) -> str:
+        return f"(invalid: {self.message})"
+
+
 class _Environment:
-    """Option defaults from PYMSG_<OPTION> variables, checked as the option's own values are: a
-    bad one is an error naming the variable, not a traceback."""
+    """Option defaults from PYMSG_<OPTION> variables, checked as the option's own values are."""
 
     def __init__(self, parser: argparse.ArgumentParser) -> None:
         self._parser = parser
 
-    def get(self, option: str, default: object, convert: Callable[[str], object] = str) -> object:
+    def get(self, option: str, default: object, convert: Callable[[str], object] = str,
+            choices: Sequence[str] = ()) -> object:
         name = "PYMSG_" + option.upper()
         text = os.environ.get(name)
         if text is None:
             return default
         try:
-            return convert(text)
+            value = convert(text)
         except (ValueError, argparse.ArgumentTypeError) as exc:
-            self._parser.error(f"{name}={text!r}: {exc}")
+            return _BadVariable(name, text, exc)
+        if choices and value not in choices:
+            return _BadVariable(name, text, f"not one of {', '.join(choices)}")
+        return value
+
+    @staticmethod
+    def check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+        """Refuses the values that came from a bad variable (a flag given instead wins)."""
+        for value in vars(args).values():
+            if isinstance(value, _BadVariable):
+                parser.error(value.message)
 
 
 def _access_key(text: str) -> tuple[str, str]:

@@ -8,6 +8,9 @@ Fixtures, each overridden by a test suite's own fixture of the same name:
 - ``pymsg_broker``: a fresh :class:`pymsg.Broker` on that clock.
 - ``aws``: ``mock_aws`` over that broker for the whole test; ``aws.clock.advance(30)`` moves
   visibility timeouts, delays and retention without sleeping, ``aws.broker`` is the broker.
+  On that clock a long poll (``WaitTimeSeconds`` > 0) of an empty queue waits until the clock
+  is advanced, from another thread: code under test that long-polls wants ``pymsg_broker``
+  overridden with ``pymsg.Broker()`` (the system clock) instead.
 
 ``--pymsg-serve`` runs one ``pymsg serve`` for the whole session, on a free loopback port, and
 points ``AWS_ENDPOINT_URL`` at it before any test (or pytest-xdist worker, or subprocess a test
@@ -21,6 +24,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from typing import Any, Iterator
 
@@ -40,10 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("pymsg_serve") or hasattr(config, "workerinput"):
         return  # an xdist worker inherits the controller's endpoint through the environment
     port = _free_port()
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a pipe nobody reads fills and stalls the server
     process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", "--port", str(port), "--log-level", "warning"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     endpoint = f"http://127.0.0.1:{port}"
-    _wait_until_listening(process, port)
+    _wait_until_listening(process, port, log)
     config._pymsg_serve = process  # type: ignore[attr-defined]
     config._pymsg_saved_environment = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", _ENDPOINT_VARIABLE)}  # type: ignore[attr-defined]
     os.environ["AWS_ENDPOINT_URL"] = endpoint
@@ -72,11 +77,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_listening(process: subprocess.Popen, port: int, timeout: float = 30.0) -> None:
+def _wait_until_listening(process: subprocess.Popen, port: int, log: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise pytest.UsageError(f"--pymsg-serve: pymsg serve exited: {process.stderr.read().decode()[-500:]}")
+            log.seek(0)
+            raise pytest.UsageError(f"--pymsg-serve: pymsg serve exited: {log.read().decode()[-500:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return

@@ -10,7 +10,7 @@
 
 namespace pymsg::bindings {
 
-// `logging.getLogger(name)`, looked up once per name (a borrowed reference kept for the process).
+// `logging.getLogger(name)`, looked up once per name (the reference is kept for the process).
 inline PyObject* logger(const char* name) {
   static std::map<std::string, PyObject*> loggers;
   auto it = loggers.find(name);

@@ -22,7 +22,6 @@ import logging
 import os
 import sys
 import threading
-import weakref
 from typing import Any, Callable, Mapping, Optional, TypeVar
 from urllib.parse import urlencode
 
@@ -40,11 +39,11 @@ SERVED = {"sqs", "sns", "kinesis", "sts"}  # sts: GetCallerIdentity, which names
 
 _lock = threading.Lock()
 _active: list["MockAWS"] = []  # innermost last
-_started: "weakref.WeakSet[MockAWS]" = weakref.WeakSet()  # mocks that have served a broker once
 _original_send: Optional[Callable[..., Any]] = None
 _original_make_request: Optional[Callable[..., Any]] = None
 _original_aio_send: Optional[Callable[..., Any]] = None
 _net_registered = False
+_answered = threading.local()  # the request the net answered last on this thread (moto then passes)
 # PYMSG_MOCK_VERIFY=1 (the test suite sets it; read by start()) checks every fast-path answer
 # against botocore's parser.
 _VERIFY = False
@@ -230,8 +229,11 @@ def _before_send(request: Any, event_name: str = "", **_: Any) -> Any:
     service = event_name.split(".")[1] if event_name.count(".") >= 2 else ""
     if service not in SERVED and _moto_running() and sys._getframe(1).f_globals.get("__name__", "").startswith(
             "aiobotocore"):
-        return _from_moto(event_name, request, **_)  # moto answers aiobotocore with what it cannot await
-    return _serve_or_block(service, request.url, request.headers, request.body, net=True)
+        answer = _from_moto(event_name, request, **_)  # moto answers aiobotocore with what it cannot await
+    else:
+        answer = _serve_or_block(service, request.url, request.headers, request.body, net=True)
+    _answered.request = request if answer is not None else None  # moto's handler comes after this one
+    return answer
 
 
 def _from_moto(event_name: str, request: Any, **kwargs: Any) -> Any:
@@ -282,30 +284,30 @@ def _install() -> None:
         # First, ahead of moto's own before-send handler, so pymsg answers SQS, SNS and Kinesis.
         botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", _before_send))
         _net_registered = True
-    if _original_send is None:
+    # The originals are kept once taken (never cleared), so a call already inside a replacement
+    # when the last mock stops still finds them.
+    if botocore.endpoint.Endpoint._send is not _send:
         _original_send = botocore.endpoint.Endpoint._send
         botocore.endpoint.Endpoint._send = _send  # type: ignore[method-assign]
         _original_make_request = botocore.client.BaseClient._make_request
         botocore.client.BaseClient._make_request = _make_request  # type: ignore[method-assign]
     aio = sys.modules.get("aiobotocore.endpoint")
-    if aio is not None and _original_aio_send is None:
+    if aio is not None and aio.AioEndpoint._send is not _aio_send:
         _original_aio_send = aio.AioEndpoint._send
         aio.AioEndpoint._send = _aio_send
 
 
 def _uninstall() -> None:
     """Takes the hooks out again (the before-send net stays: it does nothing without a mock)."""
-    global _original_send, _original_make_request, _original_aio_send
     import botocore.client
     import botocore.endpoint
 
-    if _original_send is not None:
+    if botocore.endpoint.Endpoint._send is _send:
         botocore.endpoint.Endpoint._send = _original_send  # type: ignore[method-assign]
         botocore.client.BaseClient._make_request = _original_make_request  # type: ignore[method-assign]
-        _original_send = _original_make_request = None
-    if _original_aio_send is not None:
-        sys.modules["aiobotocore.endpoint"].AioEndpoint._send = _original_aio_send
-        _original_aio_send = None
+    aio = sys.modules.get("aiobotocore.endpoint")
+    if aio is not None and aio.AioEndpoint._send is _aio_send:
+        aio.AioEndpoint._send = _original_aio_send
 
 
 class MockAWS:
@@ -313,13 +315,16 @@ class MockAWS:
     decorator. Each start serves a broker of its own: the one given, else the enclosing mock's
     when nested, else a new one (in the default account, see :func:`pymsg.default_account_id`)."""
 
-    def __init__(self, broker: Optional[Broker] = None, other_services: Optional[str] = None) -> None:
+    def __init__(self, broker: Optional[Broker] = None, other_services: Optional[str] = None, *,
+                 fresh_moto: bool = True) -> None:
         if other_services not in (None, "moto", "block"):
             raise ValueError(f"other_services is 'moto', 'block' or None (moto when installed), not {other_services!r}")
         self._given = broker
         self._broker = broker
+        self._ran = False  # started once: a later start serves a fresh broker
         self._others = other_services if other_services is not None else ("moto" if _find_moto() else "block")
         self._moto: Any = None  # moto's mock, when this activation started one
+        self._fresh_moto = fresh_moto  # whether moto's state starts empty (not for a test's later methods)
         self._saved_env: list[dict[str, Optional[str]]] = []
 
     @property
@@ -339,9 +344,9 @@ class MockAWS:
             if self._given is None:
                 if _active:
                     self._broker = _active[-1].broker  # nested: the outer mock's state
-                elif self._broker is None or self in _started:
+                elif self._broker is None or self._ran:
                     self._broker = Broker()  # a fresh broker for each activation
-            _started.add(self)
+            self._ran = True
             if not _active:
                 _install()
             _active.append(self)
@@ -351,18 +356,27 @@ class MockAWS:
         if not os.environ.get("AWS_DEFAULT_REGION") and not os.environ.get("AWS_REGION"):
             os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
         if self._others == "moto" and not _moto_running():
-            self._moto = _start_moto()  # the outermost activation: moto's state lives as long as it
+            try:  # the outermost activation: moto's state lives as long as it
+                self._moto = _start_moto(self._fresh_moto)
+            except BaseException:
+                self.stop()  # a mock that failed to start leaves nothing patched behind
+                raise
         return self
 
     def stop(self) -> None:
-        if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+        try:
+            if self._moto is not None:
+                moto_mock, self._moto = self._moto, None
+                moto_mock.stop()
+        finally:
+            self._deactivate()
+
+    def _deactivate(self) -> None:
         with _lock:
-            if self in _active:
-                _active.reverse()
-                _active.remove(self)  # the innermost activation of this mock
-                _active.reverse()
+            for i in range(len(_active) - 1, -1, -1):  # the innermost activation of this mock
+                if _active[i] is self:
+                    del _active[i]
+                    break
             if not _active:
                 _uninstall()
         if self._saved_env:
@@ -433,8 +447,6 @@ def _wrap(func: Callable[..., Any], make: Callable[[tuple], MockAWS]) -> Any:
     return functools.wraps(func)(run)
 
 
-_SETUPS = {"setUp", "asyncSetUp", "setup_method", "setup"}
-_TEARDOWNS = {"tearDown", "asyncTearDown", "teardown_method", "teardown"}
 _BROKER_ATTRIBUTE = "_pymsg_mock_broker"  # on a test instance: the broker its setUp, test and tearDown share
 
 
@@ -444,7 +456,6 @@ def _decorate_class(cls: type, given: Optional[Broker], others: Optional[str] = 
     (at its setUp, or at the test when the class has none) that its setUp, the test and its
     tearDown share; class and static methods and pytest fixtures are left as they are."""
     user_classes = [c for c in cls.__mro__ if c.__module__ not in ("unittest.case", "unittest.async_case", "builtins")]
-    has_setup = any(name in vars(c) for c in user_classes for name in _SETUPS)
     names = {name for c in user_classes for name in vars(c) if not name.startswith("_")}
     for name in sorted(names):
         raw = next(vars(c)[name] for c in user_classes if name in vars(c))
@@ -453,38 +464,23 @@ def _decorate_class(cls: type, given: Optional[Broker], others: Optional[str] = 
             continue
         if not inspect.isfunction(raw) or hasattr(raw, "_pytestfixturefunction"):
             continue  # classmethod, staticmethod, property, pytest fixture, attribute
-        fresh = name in _SETUPS or (name.startswith("test") and not has_setup)
-        setattr(cls, name, _wrap(raw, functools.partial(_instance_mock, given=given, fresh=fresh,
-                                                       last=name in _TEARDOWNS, others=others)))
+        setattr(cls, name, _wrap(raw, functools.partial(_instance_mock, given=given, others=others)))
     return cls
 
 
-class _InstanceMock(MockAWS):
-    """A method's mock on a test instance: serves the broker the instance holds."""
-
-    def __init__(self, instance: Any, broker: Broker, last: bool, others: Optional[str]) -> None:
-        super().__init__(broker, others)
-        self._instance, self._last = instance, last
-
-    def stop(self) -> None:
-        super().stop()
-        if self._last:  # the tearDown ran: the next test starts afresh
-            vars(self._instance).pop(_BROKER_ATTRIBUTE, None)
-
-
-def _instance_mock(args: tuple, *, given: Optional[Broker], fresh: bool, last: bool,
-                   others: Optional[str] = None) -> MockAWS:
+def _instance_mock(args: tuple, *, given: Optional[Broker], others: Optional[str] = None) -> MockAWS:
+    """The mock of one method call on a test instance. unittest and pytest make an instance for
+    each test, so the first of its methods to run (setUp, asyncSetUp, setup_method or the test
+    itself) starts the test's broker (and moto's state, fresh), and the rest share them."""
     instance = args[0] if args else None
-    state = vars(instance) if instance is not None and hasattr(instance, "__dict__") else None
-    broker = given
+    state = vars(instance) if instance is not None and hasattr(instance, "__dict__") else {}
+    broker = given if given is not None else state.get(_BROKER_ATTRIBUTE)
+    first = broker is None
     if broker is None:
         with _lock:
-            outer = _active[-1].broker if _active else None
-        broker = None if fresh or state is None else state.get(_BROKER_ATTRIBUTE)
-        broker = broker or outer or Broker()
-        if state is not None:
-            state[_BROKER_ATTRIBUTE] = broker
-    return _InstanceMock(instance, broker, last, others) if state is not None else MockAWS(broker, others)
+            broker = _active[-1].broker if _active else Broker()
+        state[_BROKER_ATTRIBUTE] = broker
+    return MockAWS(broker, others, fresh_moto=first or given is not None)
 
 
 # --- moto for the rest of AWS ------------------------------------------------------------------
@@ -508,13 +504,14 @@ def _moto_running() -> bool:
 
 
 class _MotoMock:
-    """moto's mock_aws, started beside pymsg's (moto resets its state when it starts)."""
+    """moto's mock_aws, started beside pymsg's. Its state is reset at a fresh start, not at stop,
+    so that a test's setUp, the test and its tearDown (each its own activation) share it."""
 
-    def __init__(self) -> None:
+    def __init__(self, fresh: bool) -> None:
         import moto
 
         self._mock = moto.mock_aws()
-        self._mock.start()
+        self._mock.start(reset=fresh)
         with _moto_lock:
             _moto_mocks.append(self)
 
@@ -522,24 +519,35 @@ class _MotoMock:
         with _moto_lock:
             if self in _moto_mocks:
                 _moto_mocks.remove(self)
-        self._mock.stop()
+        self._mock.stop(remove_data=False)
 
 
-def _start_moto() -> _MotoMock:
-    mock = _MotoMock()
-    _bridge_s3_events()
-    return mock
+def _start_moto(fresh: bool) -> _MotoMock:
+    _bridge_moto()
+    return _MotoMock(fresh)
 
 
-def _bridge_s3_events() -> None:
-    """S3 event notifications moto sends to SQS queues and SNS topics go to pymsg's, which are
-    the ones the test made (moto would look for them in its own state and drop the event)."""
+def _bridge_moto() -> None:
+    """Joins moto to the mock, once: moto's before-send handler leaves alone a request pymsg
+    answered (botocore calls every handler, so it would handle it again), and S3 event
+    notifications moto sends to SQS queues and SNS topics go to pymsg's, the ones the test made
+    (moto would look for them in its own state and drop the event)."""
     global _bridged
     with _moto_lock:
         if _bridged:
             return
         _bridged = True
+    from moto.core.botocore_stubber import BotocoreStubber
     from moto.s3 import notifications
+
+    moto_call = BotocoreStubber.__call__
+
+    def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if getattr(_answered, "request", None) is request:
+            return None
+        return moto_call(stubber, event_name, request, **kwargs)
+
+    BotocoreStubber.__call__ = call
 
     def bridge(moto_send: Callable[..., None], deliver: Callable[[Broker, str, str], Any]) -> Callable[..., None]:
         def send(account_id: str, event_body: Any, target: str, region_name: str) -> None:

@@ -37,10 +37,8 @@ from .dispatch import handle, reject
 # at shutdown, a refused signature, an answer it could not make); with no logging set up,
 # Python's last-resort handler still writes warnings and errors to stderr.
 _log = logging.getLogger("pymsg.server")
-# One line a request, at INFO: off unless asked for (`pymsg serve --access-log`), as a test
-# endpoint is otherwise chatty.
+# One line a request, at INFO, from servers made with access_log=True (`pymsg serve --access-log`).
 _access = logging.getLogger("pymsg.server.access")
-_access.setLevel(logging.WARNING)
 
 DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024  # above AWS's largest request (10 MiB PutRecords)
 DRAIN_SECONDS = 25.0  # at shutdown, how long requests in progress may finish (a long poll takes 20)
@@ -54,8 +52,10 @@ class Server(ThreadingHTTPServer):
 
     def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
-                 access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None) -> None:
+                 access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
+                 access_log: bool = False) -> None:
         self.make_broker = make_broker
+        self.access_log = access_log
         self.broker = make_broker()
         self.max_request_bytes = max_request_bytes
         # access key id -> secret; None accepts any credentials without checking signatures.
@@ -128,7 +128,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: Server
 
     def log_message(self, format: str, *args: Any) -> None:
-        if _access.isEnabledFor(logging.INFO):  # one line a request, when the access log is on
+        if self.server.access_log and _access.isEnabledFor(logging.INFO):  # one line a request, when asked
             _access.info("%s %s", self.address_string(), format % args)
 
     def setup(self) -> None:
@@ -247,14 +247,15 @@ class _Handler(BaseHTTPRequestHandler):
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str | None = None,
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
-          state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None) -> int:
+          state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None,
+          access_log: bool = False) -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
     ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
     from that file and saves it there every ``state_interval`` seconds (0: only at shutdown)
     and at shutdown."""
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
-                    max_request_bytes, access_keys, state_path)
+                    max_request_bytes, access_keys, state_path, access_log)
     stopping = threading.Event()
 
     def save_periodically() -> None:
