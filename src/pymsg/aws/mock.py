@@ -182,6 +182,10 @@ def _answer(url: str, status: int, headers: dict, payload: bytes) -> Any:
     return _Answer(url, status, headers, _Raw(payload))
 
 
+def _served_by_neither(what: str) -> RuntimeError:
+    return RuntimeError(f"pymsg.mock_aws: {what} is served neither by pymsg nor by moto; calls to it are blocked.")
+
+
 def _serve_or_block(service: str, url: str, headers: Mapping[str, Any], body: Any, net: bool = False) -> Any:
     """The answer to a request that reached the transport (or, with `net`, botocore's
     before-send event) while a mock is active. Another service is moto's to answer when moto
@@ -192,8 +196,7 @@ def _serve_or_block(service: str, url: str, headers: Mapping[str, Any], body: An
         if _moto_running():
             if net:
                 return None
-            raise RuntimeError(f"pymsg.mock_aws: {service or url} is served neither by pymsg nor by moto; "
-                               "calls to it are blocked.")
+            raise _served_by_neither(service or url)
         hint = ("install moto (pip install moto) and mock_aws hands it every other service" if _find_moto() is None
                 else "mock_aws(other_services=\"moto\") hands every other service to moto")
         raise RuntimeError(f"pymsg.mock_aws: {service or url} is not emulated; calls to it are blocked "
@@ -243,8 +246,7 @@ def _from_moto(event_name: str, request: Any, **kwargs: Any) -> Any:
 
     answer = botocore_stubber(event_name=event_name, request=request, **kwargs)
     if answer is None:
-        raise RuntimeError(f"pymsg.mock_aws: {request.url} is served neither by pymsg nor by moto; "
-                           "calls to it are blocked.")
+        raise _served_by_neither(request.url)
     return _answer(request.url, answer.status_code, dict(answer.headers.items()), answer.content)
 
 
