@@ -5,6 +5,7 @@ decorator keeps what pytest and unittest read off a function."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import subprocess
 import sys
@@ -74,3 +75,22 @@ def test_a_decorated_test_case_keeps_its_tests_for_unittest() -> None:
 def test_mock_aws_refuses_what_it_cannot_decorate() -> None:
     with pytest.raises(TypeError, match="a Broker, a function or a class"):
         mock_aws(42)
+
+
+def test_pymsg_other_services_sets_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    boto3 = pytest.importorskip("boto3")
+    monkeypatch.setenv("PYMSG_OTHER_SERVICES", "block")  # as serve reads it: no moto mock started
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        with pytest.raises(RuntimeError, match="s3 is not emulated"):
+            s3.list_buckets()
+        assert boto3.client("sqs", region_name="us-east-1").list_queues()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    monkeypatch.setenv("PYMSG_OTHER_SERVICES", "localstack")
+    with pytest.raises(ValueError, match="PYMSG_OTHER_SERVICES is 'moto' or 'block', not 'localstack'"):
+        mock_aws()
+    if importlib.util.find_spec("moto") is not None:
+        monkeypatch.setenv("PYMSG_OTHER_SERVICES", "moto")
+        with mock_aws():
+            s3 = boto3.client("s3", region_name="us-east-1")
+            s3.create_bucket(Bucket="from-moto")
+            assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["from-moto"]

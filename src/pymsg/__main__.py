@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "(PYMSG_HOST, PYMSG_PORT, ...: the option's name in capitals, PYMSG_ before it); a flag given "
                     "on the command line wins.")
     env = _Environment(srv)
-    srv.add_argument("--host", default=env.get("host", "127.0.0.1"), help="address to listen on (loopback only)")
+    srv.add_argument("--host", default=env.get("host", "127.0.0.1"), help="address to listen on (0.0.0.0: every interface, as in a container)")
     srv.add_argument("--port", type=int, default=env.get("port", 4566, int), help="port to listen on")
     srv.add_argument("--region", default=env.get("region", "us-east-1"), help="the default region")
     srv.add_argument("--account-id", default=env.get("account_id", None),
@@ -113,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--log-level", default=env.get("log_level", "info", str.lower, levels), choices=levels,
                      help="what the pymsg loggers write to stderr (info: the start and stop, failed deliveries, "
                           "dead-lettered messages, refused requests)")
+    srv.add_argument("--other-services", default=env.get("other_services", "block", str.lower, ["moto", "block"]),
+                     choices=["moto", "block"],
+                     help="moto: serve every other AWS service (S3, DynamoDB, STS, ...) through a moto server started "
+                          "beside pymsg (pip install 'moto[server]'); block: answer them 501")
     srv.add_argument("--access-log", action="store_true", default=env.get("access_log", False, _flag),
                      help="log one line for each request (pymsg.server.access)")
     argv = list(argv) if argv is not None else None
@@ -133,6 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--verify-signatures needs at least one --access-key ID:SECRET")
         if args.access_key and not args.verify_signatures:
             parser.error("--access-key is only used with --verify-signatures")
+        if args.other_services == "moto":
+            if args.verify_signatures:
+                parser.error("--verify-signatures checks only SQS, SNS and Kinesis: with --other-services moto, "
+                             "requests to moto would pass unchecked")
+            if not _moto_server_installed():
+                parser.error("--other-services moto needs moto's server: pip install 'moto[server]'")
         if args.state_interval < 0:
             parser.error("--state-interval must be 0 or more seconds")
         if args.state:
@@ -150,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve(args.host, args.port, region=args.region, account_id=args.account_id,
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
                          access_keys=dict(args.access_key) if args.verify_signatures else None,
-                         state_path=args.state, state_interval=args.state_interval, access_log=args.access_log)
+                         state_path=args.state, state_interval=args.state_interval, access_log=args.access_log,
+                         other_services=args.other_services)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
         except OSError as exc:
@@ -159,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             # the port is taken, not this machine's address, or a privileged one
             parser.exit(1, f"pymsg serve: error: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     return demo(args.messages, args.producers, args.consumers, args.fifo)
+
+
+def _moto_server_installed() -> bool:
+    from .aws import moto_server
+
+    return moto_server.installed()
 
 
 def _quota(text: str) -> tuple[str, int]:

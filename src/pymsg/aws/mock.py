@@ -312,6 +312,17 @@ def _uninstall() -> None:
         aio.AioEndpoint._send = _original_aio_send
 
 
+def _default_others() -> str:
+    """What other_services=None means: PYMSG_OTHER_SERVICES (moto or block, as for serve), else
+    moto when it is installed."""
+    chosen = os.environ.get("PYMSG_OTHER_SERVICES", "").strip().lower()
+    if chosen in ("moto", "block"):
+        return chosen
+    if chosen:
+        raise ValueError(f"PYMSG_OTHER_SERVICES is 'moto' or 'block', not {chosen!r}")
+    return "moto" if _find_moto() else "block"
+
+
 class MockAWS:
     """One activation of :func:`mock_aws`: a context manager (``start()``/``stop()`` too) and a
     decorator. Each start serves a broker of its own: the one given, else the enclosing mock's
@@ -324,7 +335,7 @@ class MockAWS:
         self._given = broker
         self._broker = broker
         self._ran = False  # started once: a later start serves a fresh broker
-        self._others = other_services if other_services is not None else ("moto" if _find_moto() else "block")
+        self._others = other_services if other_services is not None else _default_others()
         self._moto: Any = None  # moto's mock, when this activation started one
         self._fresh_moto = fresh_moto  # whether moto's state starts empty (not for a test's later methods)
         self._saved_env: list[dict[str, Optional[str]]] = []
@@ -411,7 +422,8 @@ def mock_aws(target: Any = None, /, *, broker: Optional[Broker] = None, other_se
     Every other AWS service (S3, DynamoDB, Lambda, ...) goes to moto's mock, started in the same
     context with the same account, when moto is installed (``other_services="moto"``, the
     default then); with ``"block"`` (the default without moto) those calls raise. Either way no
-    request leaves the process."""
+    request leaves the process. ``PYMSG_OTHER_SERVICES=block`` (or ``moto``) in the environment
+    sets the default: block spares each mock the few milliseconds moto's mock takes to start."""
     if target is None or isinstance(target, Broker):
         return MockAWS(target if target is not None else broker, other_services)
     if callable(target):
@@ -540,7 +552,8 @@ def _bridge_moto() -> None:
             return
         _bridged = True
     from moto.core.botocore_stubber import BotocoreStubber
-    from moto.s3 import notifications
+
+    from .moto_server import route_s3_events
 
     moto_call = BotocoreStubber.__call__
 
@@ -551,19 +564,18 @@ def _bridge_moto() -> None:
 
     BotocoreStubber.__call__ = call
 
-    def bridge(moto_send: Callable[..., None], deliver: Callable[[Broker, str, str], Any]) -> Callable[..., None]:
-        def send(account_id: str, event_body: Any, target: str, region_name: str) -> None:
+    def sender(deliver: Callable[[Broker, str, str], Any]) -> Callable[[str, str, str, str], bool]:
+        def send(account_id: str, region_name: str, target: str, body: str) -> bool:
             mock = _current()
             if mock is None:  # moto running alone: its own way
-                return moto_send(account_id, event_body, target, region_name)
+                return False
             try:
-                deliver(mock.broker.scope(account_id, region_name), target, json.dumps(event_body))
+                deliver(mock.broker.scope(account_id, region_name), target, body)
             except PymsgError as exc:  # S3 sends events asynchronously: the upload succeeds anyway
                 _log.warning("an S3 event for %s was not delivered: %s", target, exc)
+            return True
 
         return send
 
-    notifications._send_sqs_message = bridge(notifications._send_sqs_message,
-                                             lambda broker, name, body: broker.get_queue(name).send(body))
-    notifications._send_sns_message = bridge(notifications._send_sns_message,
-                                             lambda broker, arn, body: broker.get_topic(arn).publish(body))
+    route_s3_events(sender(lambda broker, name, body: broker.get_queue(name).send(body)),
+                    sender(lambda broker, arn, body: broker.get_topic(arn).publish(body)))

@@ -11,7 +11,9 @@ body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given unl
 is given access keys (``--verify-signatures``): then every SigV4 signature is checked and bad
 ones are refused with AWS's errors. With a state file (``--state``) the broker is loaded from it
 at start and saved to it every few seconds and at shutdown (see :mod:`pymsg.state` for what is
-kept). Listens on loopback unless told otherwise.
+kept). Listens on loopback unless told otherwise. With ``--other-services moto`` every other
+service (S3, DynamoDB, STS, ...) is relayed to a moto server started beside it (see
+:mod:`pymsg.aws.moto_server`); without it, requests signed for them get a 501 that says so.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import socket
 import threading
 import time
 import urllib.parse
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
@@ -30,8 +33,9 @@ from .. import state
 from .._core import __version__
 from ..broker import Broker
 from ..errors import PymsgError
-from . import sigv4
+from . import moto_server, sigv4
 from .dispatch import handle, reject
+from .ids import request_id
 
 # What the endpoint says: its start, failures it survives (a save that failed, requests cut off
 # at shutdown, a refused signature, an answer it could not make); with no logging set up,
@@ -53,7 +57,12 @@ class Server(ThreadingHTTPServer):
     def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
                  access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, other_services: str = "block") -> None:
+        if other_services not in ("moto", "block"):
+            raise ValueError(f"other_services is 'moto' or 'block', not {other_services!r}")
+        if other_services == "moto" and access_keys is not None:  # moto checks no signature
+            raise ValueError("signatures are checked only for the services pymsg serves: "
+                             "with other_services='moto', moto's would pass unchecked")
         self.make_broker = make_broker
         self.access_log = access_log
         self.broker = make_broker()
@@ -67,6 +76,23 @@ class Server(ThreadingHTTPServer):
         self._active = 0          # requests being served
         self._draining = False    # shutting down: new requests get 503
         super().__init__((host, port), _Handler)
+        self.moto: Optional[moto_server.MotoServer] = None  # what serves every other service, if anything
+        if other_services == "moto":
+            try:
+                self.moto = moto_server.MotoServer(self._loopback_endpoint(), self.broker.account_id)
+            except BaseException:
+                self.server_close()
+                raise
+
+    def _loopback_endpoint(self) -> str:
+        """The endpoint as this machine reaches it (a wildcard address is reached at loopback)."""
+        host, port = self.server_address[:2]
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
+
+    def server_close(self) -> None:
+        super().server_close()
+        if getattr(self, "moto", None) is not None:
+            self.moto.close()  # type: ignore[union-attr]
 
     def begin_request(self) -> bool:
         """Counts a request in; False once the server drains (the caller answers 503)."""
@@ -111,12 +137,31 @@ class Server(ThreadingHTTPServer):
 
     def reset(self) -> None:
         self.broker = self.make_broker()
+        if self.moto is not None:
+            self.moto.reset()
 
 
 # What SNS recorded instead of sending, served as LocalStack serves it: route -> (outbox kind,
 # answer member, the field messages are grouped by).
 _OUTBOXES = {"/_aws/sns/sms-messages": ("sms", "sms_messages", "PhoneNumber"),
              "/_aws/sns/platform-endpoint-messages": ("push", "platform_endpoint_messages", "TargetArn")}
+
+
+# pymsg's own routes: answered by pymsg even unsigned and with moto beside it.
+_OWN_PATHS = frozenset({*_OUTBOXES, "/_pymsg/health", "/health", "/_localstack/health", "/moto-api/reset"})
+
+
+def _not_emulated(service: str, json_protocol: bool) -> tuple[int, dict[str, str], bytes]:
+    """The 501 a request signed for a service pymsg does not serve gets without moto beside it,
+    in the shape the client's protocol reads errors from."""
+    message = (f"pymsg serves SQS, SNS and Kinesis; {service} is not emulated. Start pymsg serve with "
+               f"--other-services moto (pip install 'moto[server]') to serve every other service through moto.")
+    if json_protocol:
+        return 501, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(
+            {"__type": "NotImplemented", "message": message}).encode()
+    return 501, {"Content-Type": "text/xml"}, (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code><Message>{escape(message)}</Message>"
+        f"</Error><RequestId>{request_id()}</RequestId></ErrorResponse>").encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -168,8 +213,51 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"region": broker.region, member: grouped})
         return True
 
+    def _elsewhere(self, path: str, query: str) -> bool:
+        """Hands on a request for a service pymsg does not serve: to moto when it runs beside
+        pymsg, else a 501 that says so; False for the requests pymsg answers itself."""
+        service = moto_server.service_of(self.headers, query)
+        moto = self.server.moto
+        if service is None:  # unsigned: pymsg's routes and protocols, and (with moto) the rest is moto's
+            content_type = self.headers.get("Content-Type") or ""
+            if (moto is None or path.rstrip("/") in _OWN_PATHS or "Action=" in query or
+                    (self.command == "POST" and (self.headers.get("X-Amz-Target") or "urlencoded" in content_type))):
+                return False
+        elif service in moto_server.SERVED or (service == "sts" and moto is None):
+            return False  # sts: pymsg's GetCallerIdentity, unless moto serves all of STS
+        if moto is None:
+            json_protocol = bool(self.headers.get("X-Amz-Target")) or "json" in (self.headers.get("Content-Type") or "")
+            self.close_connection = True  # its body, if any, is not read
+            self._reply(*_not_emulated(service or "this request", json_protocol))
+            return True
+        if not self.server.begin_request():
+            self.close_connection = True
+            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
+            return True
+        try:
+            moto.forward(self)
+        except moto_server.Unavailable as exc:
+            self.close_connection = True
+            self._json(503, {"__type": "ServiceUnavailable", "message": str(exc)})
+        except moto_server.BadBody as exc:
+            self.close_connection = True
+            self._json(400, {"__type": "BadRequest", "message": str(exc)})
+        finally:
+            self.server.end_request()
+        return True
+
+    def _elsewhere_or_not_served(self) -> None:
+        """PUT, HEAD, PATCH and OPTIONS: only other services use them."""
+        path, _, query = self.path.partition("?")
+        if not self._elsewhere(path, query):
+            self.send_error(501, f"Unsupported method ({self.command!r})")
+
+    do_PUT = do_HEAD = do_PATCH = do_OPTIONS = _elsewhere_or_not_served
+
     def do_DELETE(self) -> None:
         path, _, query = self.path.partition("?")
+        if self._elsewhere(path, query):
+            return
         if path.rstrip("/") in _OUTBOXES:
             self._serve(path, query, dict(self.headers.items()), b"")
         else:
@@ -177,6 +265,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path, _, query = self.path.partition("?")
+        if self._elsewhere(path, query):
+            return
         if path.rstrip("/") in _OUTBOXES:  # signed and counted like every other request
             self._serve(path, query, dict(self.headers.items()), b"")
             return
@@ -192,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"Content-Type": "text/xml"}, b"<UnknownOperationException/>")
 
     def do_POST(self) -> None:
+        path, _, query = self.path.partition("?")
+        if self._elsewhere(path, query):
+            return
         length_text = self.headers.get("Content-Length")
         if length_text is None or not length_text.isdigit():
             self._json(411 if length_text is None else 400, {"message": "A Content-Length header is required."})
@@ -202,7 +295,6 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."})
             return
         body = self.rfile.read(length)
-        path, _, query = self.path.partition("?")
         headers, members = dict(self.headers.items()), body
         if "Action=" in query:  # a query-protocol POST may carry its members in the URL, the body or both
             members = query.encode() + (b"&" + body if body else b"")
@@ -236,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         if self._outbox(path, query, clear=self.command == "DELETE"):
             return
-        if path.startswith("/moto-api/reset"):
+        if path.rstrip("/") == "/moto-api/reset":
             self.server.reset()
             self._json(200, {"status": "ok"})
             return
@@ -248,14 +340,15 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
           state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None,
-          access_log: bool = False) -> int:
+          access_log: bool = False, other_services: str = "block") -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
     ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
     from that file and saves it there every ``state_interval`` seconds (0: only at shutdown)
-    and at shutdown."""
+    and at shutdown. ``other_services="moto"`` serves every other AWS service through a moto
+    server started beside it (ended with it)."""
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
-                    max_request_bytes, access_keys, state_path, access_log)
+                    max_request_bytes, access_keys, state_path, access_log, other_services)
     stopping = threading.Event()
 
     def save_periodically() -> None:
@@ -274,7 +367,8 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
     checking = f", SigV4 checked for {len(access_keys)} access key(s)" if access_keys is not None else ""
-    _log.info("pymsg serving SQS, SNS and Kinesis at %s (region %s, account %s%s)", server.endpoint, region,
+    others = ", every other service through moto" if server.moto is not None else ""
+    _log.info("pymsg serving SQS, SNS and Kinesis%s at %s (region %s, account %s%s)", others, server.endpoint, region,
               server.broker.account_id, checking)
     if state_path:
         _log.info("pymsg state file %s: %s, saved %sat shutdown", state_path, "restored" if server.restored else "new",
