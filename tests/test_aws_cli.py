@@ -1,6 +1,7 @@
 """The aws CLI (v1, from PyPI) against `pymsg serve`: a create / send / receive / delete round
 trip on each service, as a user types it with ``--endpoint-url``. Each command is its own
-process, so this file keeps to one trip a service."""
+process, so this file keeps to one trip a service. And the CLI run in process under
+``pymsg.mock_aws()``, with every socket connection refused."""
 
 from __future__ import annotations
 
@@ -82,3 +83,65 @@ def test_kinesis_put_and_get(aws: Any) -> None:
     assert base64.b64decode(record["Data"]) == b"hello" and record["SequenceNumber"] == put["SequenceNumber"]
     aws("kinesis", "delete-stream", "--stream-name", "cli-stream")
     assert aws.broker.list_streams() == []
+
+
+# The aws CLI run inside pymsg.mock_aws(), in one process (the CLI's driver called as its `aws`
+# command calls it), with every socket connection refused: SQS, SNS, Kinesis and sts answered by
+# pymsg, S3 (a bucket, an upload through s3transfer's threads, a listing) by moto beside it.
+IN_PROCESS = r'''
+import contextlib, io, json, socket, sys
+import pymsg
+
+attempts = []
+def refuse(sock, address):
+    attempts.append(repr(address))
+    raise OSError(f"a connection to {address!r} under the mock")
+socket.socket.connect = refuse
+socket.socket.connect_ex = refuse
+
+from awscli.clidriver import create_clidriver
+
+def aws(*args):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = create_clidriver().main([*args, "--output", "json"])
+    assert status == 0, (args, status)
+    text = out.getvalue()
+    return json.loads(text) if text.lstrip().startswith("{") else text
+
+with pymsg.mock_aws(other_services=sys.argv[1]):
+    url = aws("sqs", "create-queue", "--queue-name", "cli")["QueueUrl"]
+    aws("sqs", "send-message", "--queue-url", url, "--message-body", "in process")
+    received = aws("sqs", "receive-message", "--queue-url", url)["Messages"][0]["Body"]
+    aws("kinesis", "create-stream", "--stream-name", "cli", "--shard-count", "1")
+    shards = aws("kinesis", "list-shards", "--stream-name", "cli")["Shards"]
+    topic = aws("sns", "create-topic", "--name", "cli")["TopicArn"]
+    account = aws("sts", "get-caller-identity")["Account"]
+    listing = ""
+    if sys.argv[1] == "moto":
+        aws("s3", "mb", "s3://cli-bucket")
+        aws("s3", "cp", sys.argv[2], "s3://cli-bucket/upload.txt")
+        listing = aws("s3", "ls", "s3://cli-bucket")
+print(json.dumps({"received": received, "shards": len(shards), "topic": topic, "account": account,
+                  "listing": listing, "attempts": attempts}))
+'''
+
+
+@pytest.mark.parametrize("others", ["moto", "block"])
+def test_the_cli_in_process_under_mock_aws(others: str, tmp_path: Any) -> None:
+    if others == "moto" and importlib.util.find_spec("moto") is None:
+        pytest.skip("moto is not installed")
+    script, upload = tmp_path / "cli.py", tmp_path / "upload.txt"
+    script.write_text(IN_PROCESS)
+    upload.write_text("a file")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)  # the mock's own credentials
+    done = subprocess.run([sys.executable, str(script), others, str(upload)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["attempts"] == []  # no request left the process
+    assert (result["received"], result["shards"], result["account"]) == ("in process", 1, "123456789012")
+    assert result["topic"] == "arn:aws:sns:us-east-1:123456789012:cli"
+    if others == "moto":
+        assert result["listing"].split()[-2:] == ["6", "upload.txt"]
