@@ -69,3 +69,29 @@ def test_without_the_option_the_endpoint_fixture_skips(tmp_path: Path) -> None:
             raise AssertionError("not reached")
     """, "-rs")
     assert done.returncode == 0 and "needs --pymsg-serve" in done.stdout
+
+
+def test_pymsg_serve_is_one_endpoint_for_every_xdist_worker(tmp_path: Path) -> None:
+    pytest.importorskip("xdist")
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    done = run_pytest(tmp_path, f"""
+        import os
+        import boto3
+        import pytest
+
+        @pytest.mark.parametrize("n", range(4))
+        def test_each_worker_reaches_the_session_endpoint(n, worker_id):
+            sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+            sqs.create_queue(QueueName=f"from-{{worker_id}}")
+            queues = sqs.list_queues()["QueueUrls"]
+            with open(os.path.join({str(seen)!r}, f"{{worker_id}}-{{n}}"), "w") as out:
+                out.write(os.environ["AWS_ENDPOINT_URL"] + " " + " ".join(queues))
+    """, "--pymsg-serve", "-n", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    records = {path.name: path.read_text().split() for path in seen.iterdir()}
+    assert len(records) == 4 and {name.split("-")[0] for name in records} == {"gw0", "gw1"}
+    assert len({endpoint for endpoint, *_ in records.values()}) == 1  # one serve, not one a worker
+    # The last listing of the run comes after each worker made its queue: one broker holds both.
+    last_listing = max(records.values(), key=len)[1:]
+    assert sorted(url.rpartition("/")[2] for url in last_listing) == ["from-gw0", "from-gw1"]
