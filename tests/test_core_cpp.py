@@ -17,7 +17,7 @@ COMPILER = shutil.which("c++") or shutil.which("g++")
 @pytest.mark.parametrize("test_source", sorted((CPP / "tests").glob("test_*.cpp")), ids=lambda p: p.stem)
 def test_cpp_unit(test_source: Path, tmp_path: Path) -> None:
     binary = tmp_path / test_source.stem
-    core = sorted(str(p) for p in (CPP / "pymsg").glob("*.cpp"))
+    core = sorted(str(p) for p in (CPP / "pymsg").rglob("*.cpp"))
     subprocess.run(
         [str(COMPILER), "-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", "-pthread", f"-I{CPP}",
          *core, str(test_source), "-o", str(binary)],

@@ -16,7 +16,7 @@
 #include "errors.hpp"
 #include "fast_call.hpp"
 #include "pymsg/broker.hpp"
-#include "pymsg/cache.hpp"
+#include "pymsg/cache/cache.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

@@ -3,7 +3,7 @@
 
 #include <Python.h>
 
-#include "pymsg/errors.hpp"
+#include "pymsg/common/errors.hpp"
 
 namespace pymsg::bindings {
 

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string_view>
 
-#include "pymsg/errors.hpp"
+#include "pymsg/common/errors.hpp"
 
 namespace pymsg::bindings {
 

@@ -22,8 +22,8 @@
 #include "core_handle.hpp"
 #include "fast_call.hpp"
 #include "log.hpp"
-#include "pymsg/sequence_number.hpp"
-#include "pymsg/stream.hpp"
+#include "pymsg/kinesis/sequence_number.hpp"
+#include "pymsg/kinesis/stream.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

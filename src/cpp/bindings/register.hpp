@@ -3,7 +3,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "pymsg/clock.hpp"
+#include "pymsg/common/clock.hpp"
 
 namespace pymsg::bindings {
 

@@ -1,6 +1,6 @@
 #include <pybind11/pybind11.h>
 
-#include "pymsg/clock.hpp"
+#include "pymsg/common/clock.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

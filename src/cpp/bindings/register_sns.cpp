@@ -8,7 +8,7 @@
 #include <string>
 
 #include "pymsg/broker.hpp"
-#include "pymsg/message_attributes.hpp"
+#include "pymsg/common/message_attributes.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

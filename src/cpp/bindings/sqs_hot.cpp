@@ -23,9 +23,9 @@
 #include "core_handle.hpp"
 #include "fast_call.hpp"
 #include "log.hpp"
-#include "pymsg/hash.hpp"
-#include "pymsg/queue.hpp"
-#include "pymsg/validation.hpp"
+#include "pymsg/common/hash.hpp"
+#include "pymsg/sqs/queue.hpp"
+#include "pymsg/common/validation.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "pymsg/validation.hpp"
+#include "pymsg/common/validation.hpp"
 
 namespace pymsg {
 namespace {

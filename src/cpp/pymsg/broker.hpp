@@ -14,12 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include "pymsg/clock.hpp"
-#include "pymsg/limits.hpp"
-#include "pymsg/cache.hpp"
-#include "pymsg/queue.hpp"
-#include "pymsg/stream.hpp"
-#include "pymsg/topic.hpp"
+#include "pymsg/common/clock.hpp"
+#include "pymsg/common/limits.hpp"
+#include "pymsg/cache/cache.hpp"
+#include "pymsg/sqs/queue.hpp"
+#include "pymsg/kinesis/stream.hpp"
+#include "pymsg/sns/topic.hpp"
 
 namespace pymsg {
 

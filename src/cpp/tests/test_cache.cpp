@@ -1,4 +1,4 @@
-// Standalone tests for pymsg/cache.hpp's table and accounting, against std::unordered_map under
+// Standalone tests for pymsg/cache/cache.hpp's table and accounting, against std::unordered_map under
 // a random mix of sets, deletes and gets (the backward-shift deletion is where open addressing
 // goes wrong). Prints "N passed, M failed"; exits nonzero on any failure.
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "pymsg/cache.hpp"
+#include "pymsg/cache/cache.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Standalone tests for pymsg/hash.hpp. Prints "N passed, M failed"; exits nonzero on any failure.
+// Standalone tests for pymsg/common/hash.hpp. Prints "N passed, M failed"; exits nonzero on any failure.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -6,7 +6,7 @@
 #include <vector>
 #include <utility>
 
-#include "pymsg/hash.hpp"
+#include "pymsg/common/hash.hpp"
 
 namespace {
 

@@ -1,0 +1,196 @@
+// Queue::dump and Queue::restore: a queue's messages and counters as bytes (pymsg serve --state).
+//
+// Layout, integers little-endian, strings as a u32 length and the bytes:
+//   "PQS1", keys (k0, k1, sequence_base: u64), created_us, last_modified_us, last_purge_us (i64),
+//   next_seq (u64), message count (u64), the messages, dedup entry count (u64), the entries.
+// A message: seq u64, sent_us i64, state u8, deadline i64 (delayed / in flight; else 0),
+// receive_count, first_receive_off, last_receive_off, slot (u32), body kind u8, body string,
+// then u8 1 and its extras (attributes, group id, dedup id, trace header, dead-letter source:
+// strings; has_original_id u8, original_id 16 bytes, enqueued_us i64, sequence_number u64), or u8 0.
+// A dedup entry: key string, message id 16 bytes, sequence number u64, expiry i64.
+// Visible messages are written in the order they are received in, so restoring them in the
+// order read rebuilds the standard visible list as it was (FIFO groups sort by seq anyway).
+#include <algorithm>
+#include <cstring>
+
+#include "pymsg/sqs/queue.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
+
+namespace pymsg {
+namespace {
+
+constexpr char kMagic[4] = {'P', 'Q', 'S', '1'};
+constexpr const char* kWhat = "queue snapshot";
+// Slots count the messages received or delayed at once; past this a dump is taken as corrupt
+// rather than have restore() size a slot table to it.
+constexpr std::uint32_t kMaxSlot = 1u << 26;
+
+QueueIdentity read_identity(SnapshotReader& r) {
+  r.expect_magic(std::string_view(kMagic, 4));
+  QueueIdentity identity;
+  identity.keys.k0 = r.u64();
+  identity.keys.k1 = r.u64();
+  identity.keys.sequence_base = r.u64();
+  identity.created_us = r.i64();
+  return identity;
+}
+
+}  // namespace
+
+std::string Queue::dump() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_alive();
+  promote_due(clock_->now());
+  std::string out;
+  SnapshotWriter w(out);
+  w.raw(kMagic, 4);
+  w.u64(keys_.k0);
+  w.u64(keys_.k1);
+  w.u64(keys_.sequence_base);
+  w.i64(created_us_);
+  w.i64(last_modified_us_);
+  w.i64(last_purge_us_);
+  w.u64(next_seq_);
+  const std::size_t count_at = w.position();
+  w.u64(0);
+  std::uint64_t count = 0;
+  auto put = [&](const Message& m, TimeUs deadline) {
+    ++count;
+    w.u64(m.seq);
+    w.i64(m.sent_us);
+    w.u8(static_cast<std::uint8_t>(m.state()));
+    w.i64(deadline);
+    w.u32(m.receive_count);
+    w.u32(m.first_receive_off);
+    w.u32(m.last_receive_off);
+    w.u32(m.slot);
+    w.u8(static_cast<std::uint8_t>(m.body_kind()));
+    w.str(m.body_view());
+    w.u8(m.extras ? 1 : 0);
+    if (!m.extras) return;
+    const MessageExtras& x = *m.extras;
+    w.str(x.attributes);
+    w.str(x.group_id);
+    w.str(x.deduplication_id);
+    w.str(x.trace_header);
+    w.str(x.dead_letter_source_arn);
+    w.u8(x.has_original_id ? 1 : 0);
+    w.raw(x.original_id, sizeof x.original_id);
+    w.i64(x.enqueued_us);
+    w.u64(x.sequence_number);
+  };
+  for (const Message* m = visible_head_; m != nullptr; m = m->next) {
+    if (m->state() != MessageState::kGone) put(*m, 0);
+  }
+  for (const auto& [group_id, group] : groups_) {
+    for (const Message* m : group.pending) put(*m, 0);
+  }
+  heap_.for_each([&](const DeadlineHeap::Entry& e) { put(*slots_.get(e.id), e.deadline); });
+  w.patch_u64(count_at, count);
+  const std::size_t dedup_at = w.position();
+  w.u64(0);
+  std::uint64_t entries = 0;
+  dedup_.for_each([&](const std::string& key, const DedupWindow::Original& original, TimeUs expires) {
+    ++entries;
+    w.str(key);
+    w.raw(original.message_id.data(), original.message_id.size());
+    w.u64(original.sequence_number);
+    w.i64(expires);
+  });
+  w.patch_u64(dedup_at, entries);
+  return out;
+}
+
+QueueIdentity Queue::identity(std::string_view dump) {
+  SnapshotReader r(dump, kWhat);
+  return read_identity(r);
+}
+
+void Queue::restore(std::string_view dump) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  SnapshotReader r(dump, kWhat);
+  const QueueIdentity identity = read_identity(r);
+  if (identity.keys.k0 != keys_.k0 || identity.keys.k1 != keys_.k1) {
+    r.fail("it was made by another queue than the one built from its identity");
+  }
+  if (counts_.visible + counts_.in_flight + counts_.delayed != 0) r.fail("the queue is not empty");
+  last_modified_us_ = r.i64();
+  last_purge_us_ = r.i64();
+  next_seq_ = r.u64();
+  const std::uint64_t count = r.u64();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::uint64_t seq = r.u64();
+    const TimeUs sent_us = r.i64();
+    const auto state = static_cast<MessageState>(r.u8());
+    const TimeUs deadline = r.i64();
+    const std::uint32_t receive_count = r.u32(), first_off = r.u32(), last_off = r.u32(), slot = r.u32();
+    const auto kind = static_cast<BodyKind>(r.u8());
+    const std::string_view body = r.str();
+    std::unique_ptr<MessageExtras> extras;
+    if (r.u8() != 0) {
+      extras = std::make_unique<MessageExtras>();
+      extras->attributes = r.str();
+      extras->group_id = r.str();
+      extras->deduplication_id = r.str();
+      extras->trace_header = r.str();
+      extras->dead_letter_source_arn = r.str();
+      extras->has_original_id = r.u8() != 0;
+      std::memcpy(extras->original_id, r.take(sizeof extras->original_id).data(), sizeof extras->original_id);
+      extras->enqueued_us = r.i64();
+      extras->sequence_number = r.u64();
+    }
+    if (state != MessageState::kVisible && state != MessageState::kDelayed && state != MessageState::kInFlight) {
+      r.fail("a message has an unknown state");
+    }
+    if (kind != BodyKind::kBytes && kind != BodyKind::kText && kind != BodyKind::kAsciiText) {
+      r.fail("a message has an unknown body kind");
+    }
+    if (kind == BodyKind::kAsciiText &&
+        std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+      r.fail("a message marked ASCII is not");  // the binding would build a broken str from it
+    }
+    if (fifo_ && !extras) r.fail("a FIFO message has no group");
+    if (seq >= next_seq_ || body.size() > Message::kMaxBodySize) r.fail("a message is out of range");
+    if (slot > kMaxSlot) r.fail("a message's slot is out of range");
+    const bool needs_slot = state != MessageState::kVisible;
+    if ((needs_slot && slot == 0) || (slot != 0 && slots_.get(slot) != nullptr)) {
+      r.fail("two messages share a slot");
+    }
+    MessagePtr owned(Message::create(seq, sent_us, body, kind, std::move(extras)));
+    Message* m = owned.release();
+    m->receive_count = receive_count;
+    m->first_receive_off = first_off;
+    m->last_receive_off = last_off;
+    if (slot != 0) {
+      m->slot = slot;
+      slots_.place(slot, m);
+    }
+    if (state == MessageState::kVisible) {
+      apply_visible(m);
+      continue;
+    }
+    m->set_state(state);
+    heap_.push(slot, deadline);
+    if (state == MessageState::kDelayed) {
+      ++counts_.delayed;
+    } else {
+      ++counts_.in_flight;
+      if (fifo_) groups_[m->extras->group_id].in_flight.insert(m->seq);
+    }
+  }
+  slots_.reindex_free();
+  std::vector<std::string> group_ids;
+  for (const auto& [group_id, group] : groups_) group_ids.push_back(group_id);
+  for (const std::string& group_id : group_ids) refresh_group(group_id);
+  const std::uint64_t entries = r.u64();
+  for (std::uint64_t i = 0; i < entries; ++i) {
+    const std::string key(r.str());
+    DedupWindow::Original original{};
+    std::memcpy(original.message_id.data(), r.take(original.message_id.size()).data(), original.message_id.size());
+    original.sequence_number = r.u64();
+    dedup_.restore(key, original, r.i64());
+  }
+  if (!r.done()) r.fail("bytes follow its end");
+}
+
+}  // namespace pymsg
