@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from typing import Any, Iterator
 
@@ -30,6 +31,8 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 ACCOUNT = "123456789012"
+# What moto reads of a signature (it checks none): the service in the credential scope.
+S3_AUTH = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +139,7 @@ def test_a_chunked_upload_is_relayed_whole(server: Server, client: Any) -> None:
     s3 = client("s3")
     s3.create_bucket(Bucket="chunked")
     connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
-    auth = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+    auth = S3_AUTH
     connection.request("PUT", "/chunked/parts", body=iter([b"first,", b"second,", b"third"]),
                        headers={"Authorization": auth, "x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
                        encode_chunked=True)
@@ -165,6 +168,12 @@ def test_a_moto_that_ended_gets_503_and_an_error_log(caplog: pytest.LogCaptureFi
         sqs = boto3.client("sqs", endpoint_url=server.endpoint, region_name="us-east-1", aws_access_key_id="a",
                            aws_secret_access_key="b")
         assert sqs.create_queue(QueueName="still-served")["QueueUrl"].endswith("/still-served")
+        reset = urllib.request.Request(f"{server.endpoint}/moto-api/reset", b"", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as refused:  # pymsg's side resets; moto's cannot
+            urllib.request.urlopen(reset)
+        assert refused.value.code == 503 and "did not reset" in json.loads(refused.value.read())["message"]
+        refused.value.close()
+        assert server.broker.list_queues() == []
 
 
 def test_without_moto_other_services_get_501_naming_the_fix() -> None:
@@ -182,6 +191,20 @@ def test_without_moto_other_services_get_501_naming_the_fix() -> None:
             assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
         sts = boto3.client("sts", **options)  # pymsg's own GetCallerIdentity without moto
         assert sts.get_caller_identity()["Account"] == ACCOUNT
+        # A presigned URL names its service in the query: refused too, not taken for pymsg's.
+        url = boto3.client("s3", **options).generate_presigned_url("get_object", Params={"Bucket": "b", "Key": "k"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url)
+        assert refused.value.code == 501 and b"<Code>NotImplemented</Code>" in refused.value.read()
+        refused.value.close()
+        # The refused request's body is read and dropped: the connection serves the next one.
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+        for _ in range(2):
+            connection.request("PUT", "/bucket/key", body=b"x" * 1000, headers={"Authorization": S3_AUTH})
+            answer = connection.getresponse()
+            assert answer.status == 501 and answer.getheader("Connection") != "close"
+            answer.read()
+        connection.close()
 
 
 def test_signature_checks_and_moto_are_not_combined() -> None:
@@ -257,3 +280,77 @@ def test_an_s3_event_for_a_queue_that_is_not_there_is_logged(capfd: pytest.Captu
     logged = capfd.readouterr().err
     assert "WARNING pymsg.server: an S3 event for" in logged and "NonExistentQueue" in logged
 
+
+
+def test_the_relay_answers_100_continue_at_once(server: Server, client: Any) -> None:
+    client("s3").create_bucket(Bucket="expecting")
+    with socket.create_connection(server.server_address[:2], timeout=10) as raw:
+        raw.sendall(f"PUT /expecting/k HTTP/1.1\r\nHost: x\r\nAuthorization: {S3_AUTH}\r\n"
+                    f"Expect: 100-continue\r\nContent-Length: 5\r\n\r\n".encode())
+        reader = raw.makefile("rb")
+        # botocore waits for this line before it sends an upload's body (a second, else)
+        assert reader.readline().startswith(b"HTTP/1.1 100 ")
+        assert reader.readline() == b"\r\n"
+        raw.sendall(b"hello")
+        assert reader.readline().startswith(b"HTTP/1.1 200 ")
+    assert client("s3").get_object(Bucket="expecting", Key="k")["Body"].read() == b"hello"
+
+
+def test_bad_lengths_are_refused_before_moto(server: Server) -> None:
+    for length, status in (("abc", b"400"), ("-1", b"400")):
+        with socket.create_connection(server.server_address[:2], timeout=10) as raw:
+            raw.sendall(f"PUT /b/k HTTP/1.1\r\nHost: x\r\nAuthorization: {S3_AUTH}\r\n"
+                        f"Content-Length: {length}\r\n\r\n".encode())
+            line = raw.makefile("rb").readline()
+        assert line.split()[1] == status, line
+
+
+def test_a_bodiless_answer_gets_no_length(client: Any) -> None:
+    s3 = client("s3")
+    s3.create_bucket(Bucket="short-lived")
+    deleted = s3.delete_bucket(Bucket="short-lived")["ResponseMetadata"]
+    assert deleted["HTTPStatusCode"] == 204 and "content-length" not in deleted["HTTPHeaders"]
+
+
+def test_moto_keeps_answering_requests_it_has_no_backend_for(server: Server, client: Any) -> None:
+    # moto prints a line for each; were its stdout the pipe serve read the port from, the pipe
+    # would fill after about 380 and block moto for every service.
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    auth = S3_AUTH.replace("/s3/", "/nosuchservice/")
+    for _ in range(600):
+        connection.request("POST", "/", body=b"{}", headers={"Authorization": auth})
+        connection.getresponse().read()
+    connection.close()
+    client("s3").create_bucket(Bucket="still-answering")
+    assert [b["Name"] for b in client("s3").list_buckets()["Buckets"]] == ["still-answering"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_to_the_process_group_lets_serve_end_moto() -> None:
+    """A terminal's Ctrl-C reaches serve and its moto server: moto waits for serve, which ends
+    it after draining, and nothing dies with a traceback."""
+    serve = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", "--port", "0"], stderr=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYMSG_OTHER_SERVICES": "moto"}, start_new_session=True)
+    assert serve.stderr is not None
+    child = int(serve.stderr.readline().rpartition("(pid ")[2].rstrip(")\n"))
+    assert "every other service through moto" in serve.stderr.readline()
+    os.killpg(serve.pid, signal.SIGINT)
+    _, log = serve.communicate(timeout=30)
+    assert serve.returncode == 0 and "Traceback" not in log and "KeyboardInterrupt" not in log, log
+    deadline = time.monotonic() + 15
+    while _alive(child) and time.monotonic() < deadline:  # a wait for the exit, not a timing check
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+@pytest.mark.parametrize("authorization, query, service", [
+    ("AWS4-HMAC-SHA256 Credential=AKID/20261202/us-east-1/dynamodb/aws4_request, SignedHeaders=host", "", "dynamodb"),
+    ("", "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261202%2Feu-west-1%2Fs3%2Faws4_request", "s3"),
+    ("AWS AKID:c2lnbmF0dXJl", "", "s3"),  # S3's signature version 2 header
+    ("", "AWSAccessKeyId=AKID&Signature=abc%3D&Expires=1796218501", "s3"),  # boto3's default S3 presigned URL
+    ("", "Action=SendMessage&AWSAccessKeyId=AKID&Signature=abc&SignatureVersion=2", None),  # a query API call
+    ("", "", None),
+    ("", "Signature=only", None),
+])
+def test_service_of_reads_every_signature_form(authorization: str, query: str, service: Any) -> None:
+    assert moto_server.service_of({"Authorization": authorization}, query) == service

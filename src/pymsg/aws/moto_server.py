@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -42,6 +43,8 @@ _HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-
 _SCOPE = re.compile(r"Credential=[^/,\s]*/\d{8}/[^/,\s]*/([^/,\s]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"(?:^|&)X-Amz-Credential=[^&]*?(?:/|%2F)\d{8}(?:/|%2F)[^&/%]*(?:/|%2F)([^&/%]+)"
                           r"(?:/|%2F)aws4_request", re.IGNORECASE)
+_S3_QUERY_V2 = re.compile(r"(?:^|&)AWSAccessKeyId=[^&]+.*&Signature=|(?:^|&)Signature=[^&]+.*&AWSAccessKeyId=")
+_ACTION = re.compile(r"(?:^|&)Action=")
 
 
 def installed() -> bool:
@@ -52,11 +55,19 @@ def installed() -> bool:
 
 
 def service_of(headers: Any, query: str) -> Optional[str]:
-    """The service a signed request names (``s3``, ``sqs``, ...); None for an unsigned one."""
-    found = _SCOPE.search(headers.get("Authorization") or "")
-    if found is None:
-        found = _QUERY_SCOPE.search(query)
-    return found.group(1).lower() if found else None
+    """The service a signed request names (``s3``, ``sqs``, ...); None for an unsigned one.
+
+    Signature version 2 names no service, but only S3 still takes it without an ``Action``:
+    ``Authorization: AWS KEY:SIGNATURE`` and the presigned ``AWSAccessKeyId=...&Signature=...``
+    URLs boto3 makes for S3 by default.
+    """
+    authorization = headers.get("Authorization") or ""
+    found = _SCOPE.search(authorization) or _QUERY_SCOPE.search(query)
+    if found is not None:
+        return found.group(1).lower()
+    if authorization.startswith("AWS ") or _S3_QUERY_V2.search(query) and not _ACTION.search(query):
+        return "s3"
+    return None
 
 
 class Unavailable(Exception):
@@ -64,7 +75,12 @@ class Unavailable(Exception):
 
 
 class BadBody(ValueError):
-    """A request body that cannot be read to its end (bad chunked coding, a client gone mid-body)."""
+    """A request body that cannot be read to its end (a bad length or chunked coding, a client
+    gone mid-body, a chunked body over the size cap): answered with `status`."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class MotoServer:
@@ -82,58 +98,114 @@ class MotoServer:
         reader.join(START_SECONDS)
         line = lines[0] if lines else b""
         if not line.strip().isdigit():
+            status = self.process.poll()
+            self.process.kill()  # first: closing its stdout would wait for the reader's readline
+            self.process.wait()
             self.close()
             raise RuntimeError(f"moto's server did not start within {START_SECONDS:g} s "
-                               f"(exit status {self.process.poll()}; its errors are above)")
+                               f"({'still running' if status is None else f'exit status {status}'}; "
+                               f"its errors are above)")
         self.port = int(line)
         self.url = f"http://127.0.0.1:{self.port}"
         _log.info("other services: moto_server at %s (pid %d)", self.url, self.process.pid)
 
-    def forward(self, handler: Any) -> None:
+    def forward(self, handler: Any, max_chunked_bytes: int) -> None:
         """Relays the request `handler` (a BaseHTTPRequestHandler that has read only the head)
-        to moto and moto's answer back. Raises Unavailable when moto does not answer (nothing has
-        been sent to the client then), BadBody for a body that cannot be read."""
+        to moto and moto's answer back. Raises Unavailable when moto does not answer and BadBody
+        for a request body that cannot be read, both before anything is sent to the client. A
+        chunked body (read whole: moto reads whole bodies) may hold `max_chunked_bytes`."""
+        head = handler.headers
+        chunked = "chunked" in head.get("Transfer-Encoding", "").lower()
+        if chunked:
+            body: Optional[bytes] = _read_chunked(handler.rfile, max_chunked_bytes)
+            length: Optional[int] = len(body)
+        else:
+            body, text = None, head.get("Content-Length")
+            if text is not None and not text.strip().isdigit():
+                raise BadBody(f"Content-Length {text[:20]!r} is not a byte count.")
+            length = int(text) if text is not None else None
+        # Not relayed: this connection's own headers, the length (set below), the 100-continue
+        # pymsg has answered.
+        skipped = _HOP_BY_HOP | {"content-length", "expect"} | {
+            name.strip().lower() for name in head.get("Connection", "").split(",")}
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=FORWARD_TIMEOUT)
         try:
             try:
                 connection.putrequest(handler.command, handler.path, skip_host=True, skip_accept_encoding=True)
-                chunked = "chunked" in handler.headers.get("Transfer-Encoding", "").lower()
-                whole = _read_chunked(handler.rfile) if chunked else None  # moto reads whole bodies
-                for name, value in handler.headers.items():
-                    if name.lower() not in _HOP_BY_HOP and not (chunked and name.lower() == "content-length"):
+                for name, value in head.items():
+                    if name.lower() not in skipped:
                         connection.putheader(name, value)
-                if whole is not None:
-                    connection.putheader("Content-Length", str(len(whole)))
-                connection.endheaders(whole)
-                if whole is None:
-                    _copy_body(handler, connection)
-                response = connection.getresponse()
+                if length is not None:
+                    connection.putheader("Content-Length", str(length))
+                connection.endheaders(body)
             except (OSError, http.client.HTTPException) as exc:
-                _log.error("moto_server at %s did not answer %s %s: %r", self.url, handler.command, handler.path, exc)
-                raise Unavailable(f"moto_server, which serves the services pymsg does not, did not answer: "
-                                  f"{exc!r}") from exc
+                raise self._unavailable(handler, exc) from exc
+            if body is None and length:
+                self._copy_body(handler, connection, length)
+            try:
+                response = connection.getresponse()
+                length_text = response.getheader("Content-Length")
+                bodiless = handler.command == "HEAD" or response.status in (204, 304) or response.status < 200
+                whole = response.read() if length_text is None and not bodiless else b""
+            except (OSError, http.client.HTTPException) as exc:
+                raise self._unavailable(handler, exc) from exc
             handler.send_response_only(response.status, response.reason)
             handler.log_request(response.status)
-            length = response.getheader("Content-Length")
-            body = b"" if length is not None or handler.command == "HEAD" else response.read()
             for name, value in response.getheaders():
-                if name.lower() not in _HOP_BY_HOP and (length is not None or name.lower() != "content-length"):
+                if name.lower() not in _HOP_BY_HOP:
                     handler.send_header(name, value)
-            if length is None and handler.command != "HEAD":
-                handler.send_header("Content-Length", str(len(body)))
+            if length_text is None and not bodiless:
+                handler.send_header("Content-Length", str(len(whole)))
             handler.end_headers()
-            if body:
-                handler.wfile.write(body)
-            elif length is not None and handler.command != "HEAD":
-                while chunk := response.read(_CHUNK):
-                    handler.wfile.write(chunk)
+            if whole:
+                handler.wfile.write(whole)
+            elif length_text is not None and not bodiless:
+                self._stream_answer(handler, response)
         finally:
             connection.close()
 
+    def _unavailable(self, handler: Any, exc: BaseException) -> Unavailable:
+        _log.error("moto_server at %s did not answer %s %s: %r", self.url, handler.command, handler.path, exc)
+        return Unavailable(f"moto_server, which serves the services pymsg does not, did not answer: {exc!r}")
+
+    def _copy_body(self, handler: Any, connection: http.client.HTTPConnection, left: int) -> None:
+        """Sends the request's `left` bytes on as they arrive."""
+        while left > 0:
+            try:
+                chunk = handler.rfile.read(min(left, _CHUNK))
+            except OSError as exc:
+                raise BadBody(f"the request body could not be read: {exc!r}") from exc
+            if not chunk:
+                raise BadBody("the client closed the connection mid-body")
+            try:
+                connection.send(chunk)
+            except OSError as exc:
+                raise self._unavailable(handler, exc) from exc
+            left -= len(chunk)
+
+    def _stream_answer(self, handler: Any, response: http.client.HTTPResponse) -> None:
+        """Copies moto's answer body to the client; a moto that breaks off mid-body closes the
+        client's connection (its head is sent: nothing else can tell it)."""
+        while True:
+            try:
+                chunk = response.read(_CHUNK)
+            except (OSError, http.client.HTTPException) as exc:
+                self._unavailable(handler, exc)
+                handler.close_connection = True
+                return
+            if not chunk:
+                return
+            handler.wfile.write(chunk)
+
     def reset(self) -> None:
-        """Empties moto's state (what ``POST /moto-api/reset`` asks of both)."""
-        urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", b"", method="POST"),
-                               timeout=FORWARD_TIMEOUT).close()
+        """Empties moto's state (what ``POST /moto-api/reset`` asks of both); Unavailable when
+        moto does not answer."""
+        try:
+            urllib.request.urlopen(urllib.request.Request(f"{self.url}/moto-api/reset", b"", method="POST"),
+                                   timeout=FORWARD_TIMEOUT).close()
+        except OSError as exc:
+            _log.error("moto_server at %s did not reset: %r", self.url, exc)
+            raise Unavailable(f"moto_server did not reset: {exc!r}") from exc
 
     def close(self) -> None:
         """Ends the child: its stdin closes, which it waits on; a kill if it lingers."""
@@ -147,32 +219,30 @@ class MotoServer:
             self.process.wait()
 
 
-def _read_chunked(stream: Any) -> bytes:
-    """A body in HTTP/1.1's chunked coding, decoded (its trailers dropped)."""
-    parts = []
-    while True:
-        line = stream.readline(1024)
-        try:
-            size = int(line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise BadBody(f"the chunked request body has a bad chunk size line: {line[:40]!r}") from None
-        if size == 0:
-            while stream.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return b"".join(parts)
-        parts.append(stream.read(size))
-        stream.readline()
-
-
-def _copy_body(handler: Any, connection: http.client.HTTPConnection) -> None:
-    """Sends the request's Content-Length bytes on as they arrive."""
-    left = int(handler.headers.get("Content-Length") or 0)
-    while left > 0:
-        chunk = handler.rfile.read(min(left, _CHUNK))
-        if not chunk:
-            raise BadBody("the client closed the connection mid-body")
-        connection.send(chunk)
-        left -= len(chunk)
+def _read_chunked(stream: Any, limit: int) -> bytes:
+    """A body in HTTP/1.1's chunked coding, decoded (its trailers dropped), of at most `limit` bytes."""
+    parts, total = [], 0
+    try:
+        while True:
+            line = stream.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise BadBody(f"the chunked request body has a bad chunk size line: {line[:40]!r}") from None
+            if size == 0:
+                while stream.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            total += size
+            if total > limit:
+                raise BadBody(f"Request body over {limit} bytes.", 413)
+            part = stream.read(size)
+            if len(part) < size:
+                raise BadBody("the client closed the connection mid-body")
+            parts.append(part)
+            stream.readline(1024)
+    except OSError as exc:
+        raise BadBody(f"the request body could not be read: {exc!r}") from exc
 
 
 def route_s3_events(send_sqs: Callable[[str, str, str, str], bool],
@@ -238,6 +308,13 @@ def main(argv: Optional[list[str]] = None) -> int:
     server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)
+    # stdout is a pipe serve reads only for the port: what moto prints later (a line for each
+    # request to a service it has no backend for) goes to stderr, or the full pipe would block it.
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    # A terminal's Ctrl-C and systemd's stop signal reach the whole process group: serve ends this
+    # process (stdin closes) once its requests in progress, some of them moto's, are done.
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     sys.stdin.buffer.read()  # until serve closes it or ends
     return 0
 

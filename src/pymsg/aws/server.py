@@ -227,23 +227,52 @@ class _Handler(BaseHTTPRequestHandler):
             return False  # sts: pymsg's GetCallerIdentity, unless moto serves all of STS
         if moto is None:
             json_protocol = bool(self.headers.get("X-Amz-Target")) or "json" in (self.headers.get("Content-Type") or "")
-            self.close_connection = True  # its body, if any, is not read
-            self._reply(*_not_emulated(service or "this request", json_protocol))
+            status, headers, body = _not_emulated(service or "this request", json_protocol)
+            if not self._discard_body():
+                headers["Connection"] = "close"
+            self._reply(status, headers, b"" if self.command == "HEAD" else body)
             return True
         if not self.server.begin_request():
-            self.close_connection = True
-            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
+            self._closing(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
             return True
         try:
-            moto.forward(self)
+            moto.forward(self, self.server.max_request_bytes)
         except moto_server.Unavailable as exc:
-            self.close_connection = True
-            self._json(503, {"__type": "ServiceUnavailable", "message": str(exc)})
+            self._closing(503, {"__type": "ServiceUnavailable", "message": str(exc)})
         except moto_server.BadBody as exc:
-            self.close_connection = True
-            self._json(400, {"__type": "BadRequest", "message": str(exc)})
+            self._closing(exc.status, {"__type": "BadRequest", "message": str(exc)})
         finally:
             self.server.end_request()
+        return True
+
+    def _discard_body(self) -> bool:
+        """Reads and drops the body of a request answered without it, so the connection can
+        serve the next one; False when it cannot (chunked, too large, a bad length)."""
+        text = self.headers.get("Content-Length") or "0"
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower() or not text.isdigit() or \
+                int(text) > self.server.max_request_bytes:
+            self.close_connection = True
+            return False
+        left = int(text)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                self.close_connection = True
+                return False
+            left -= len(chunk)
+        return True
+
+    def _closing(self, status: int, payload: dict[str, Any]) -> None:
+        """An answer after which the connection closes (a request body may be left unread)."""
+        self.close_connection = True
+        self._reply(status, {"Content-Type": "application/json", "Connection": "close"}, json.dumps(payload).encode())
+
+    def handle_expect_100(self) -> bool:
+        # The 100 must leave now: the buffered writer would hold it until the final answer, and
+        # botocore waits a second for it before sending an S3 upload's body.
+        self.send_response_only(100)
+        self.end_headers()
+        self.wfile.flush()
         return True
 
     def _elsewhere_or_not_served(self) -> None:
@@ -329,7 +358,11 @@ class _Handler(BaseHTTPRequestHandler):
         if self._outbox(path, query, clear=self.command == "DELETE"):
             return
         if path.rstrip("/") == "/moto-api/reset":
-            self.server.reset()
+            try:
+                self.server.reset()
+            except moto_server.Unavailable as exc:  # pymsg's side is reset; moto's could not be
+                self._json(503, {"__type": "ServiceUnavailable", "message": str(exc)})
+                return
             self._json(200, {"status": "ok"})
             return
         host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
