@@ -1,0 +1,44 @@
+#include "pymsg/durability/crc32c.hpp"
+
+#include <array>
+
+namespace pymsg::durability {
+namespace {
+
+constexpr std::uint32_t kReflectedPolynomial = 0x82F63B78u;
+
+// table[k][b]: the CRC of byte b followed by k zero bytes, so eight bytes fold in one step.
+struct Tables {
+  std::array<std::array<std::uint32_t, 256>, 8> t{};
+  constexpr Tables() {
+    for (std::uint32_t b = 0; b < 256; ++b) {
+      std::uint32_t crc = b;
+      for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ ((crc & 1u) ? kReflectedPolynomial : 0u);
+      t[0][b] = crc;
+    }
+    for (std::size_t k = 1; k < 8; ++k)
+      for (std::size_t b = 0; b < 256; ++b) t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xFFu];
+  }
+};
+
+constexpr Tables kTables{};
+
+}  // namespace
+
+std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+  const auto& t = kTables.t;
+  crc = ~crc;
+  while (n >= 8) {
+    const std::uint32_t low = crc ^ (static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
+                                     static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24);
+    crc = t[7][low & 0xFFu] ^ t[6][(low >> 8) & 0xFFu] ^ t[5][(low >> 16) & 0xFFu] ^ t[4][low >> 24] ^
+          t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    p += 8;
+    n -= 8;
+  }
+  while (n-- > 0) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFFu];
+  return ~crc;
+}
+
+}  // namespace pymsg::durability
