@@ -69,6 +69,27 @@ def demo(messages: int, producers: int, consumers: int, fifo: bool) -> int:
     return 0 if ok else 1
 
 
+def _repair_log(directory: str) -> int:
+    """pymsg repair-log DIR: what it cut, on stdout; 1 and the reason on stderr if it could not."""
+    import sys
+
+    from ._core import repair_log
+
+    try:
+        report = repair_log(directory)
+    except OSError as exc:  # DataDirectoryLocked among them
+        print(f"pymsg repair-log: {exc}", file=sys.stderr)
+        return 1
+    if report["repaired_file"]:
+        removed = report["removed_segments"]
+        print(f"cut {report['repaired_file']} at offset {report['repaired_offset']}"
+              + (f" and removed the {removed} segment{'s' * (removed != 1)} after it" if removed else "")
+              + f"; {report['records']} records kept")
+    else:
+        print(f"the log in {directory} is whole: {report['records']} records in {report['segments']} segments")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pymsg", description="pymsg: an in-process broker with AWS semantics.")
     parser.add_argument("--version", action="version", version=f"pymsg {__version__}")
@@ -78,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--producers", type=int, default=4)
     run.add_argument("--consumers", type=int, default=4)
     run.add_argument("--fifo", action="store_true", help="use a FIFO queue (one group per producer)")
+    repair = commands.add_parser(
+        "repair-log", help="cut a damaged write-ahead log at its first bad record, as redis-check-aof --fix does",
+        description="Cuts the write-ahead log in DIR (Broker(data_dir=DIR), serve --data-dir DIR) at its first "
+                    "damaged record and deletes the segments after it, so that it loads with everything before "
+                    "the damage. Run it only while no broker has DIR open.")
+    repair.add_argument("dir", metavar="DIR", help="the data directory")
     commands.add_parser("bench", help="pymsg beside Redis, moto, the stdlib and cachetools (see pymsg bench -h)",
                         add_help=False)
     srv = commands.add_parser(
@@ -128,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return bench(raw[1:])
     args = parser.parse_args(argv)
+    if args.command == "repair-log":
+        return _repair_log(args.dir)
     if args.command == "serve":
         from .aws.server import serve
         from .errors import PymsgError

@@ -292,4 +292,27 @@ __all__ = [
     "IncompleteSignature",
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
+    "CorruptLog",
+    "DataDirectoryLocked",
 ]
+
+
+# --- durability (pymsg's own: the write-ahead log of Broker(data_dir=...) and serve --data-dir) --
+# A failed read or write of the log is the builtin OSError for its errno (FileNotFoundError,
+# PermissionError, OSError with errno ENOSPC...), naming the file.
+
+
+class CorruptLog(PymsgError, ValueError):
+    """The write-ahead log is damaged before its end (a bad checksum, a missing segment): it is
+    not loaded and nothing is overwritten. ``file`` and ``offset`` say where; ``python -m pymsg
+    repair-log DIR`` cuts the log there, keeping everything before."""
+
+    http_status = 500
+    file: str = ""
+    offset: int = 0
+
+
+class DataDirectoryLocked(PymsgError, OSError):
+    """Another broker (in this process or another) has the data directory open."""
+
+    http_status = 500

@@ -19,4 +19,5 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_cache(m);
   pymsg::bindings::register_sns(m);
   pymsg::bindings::register_bench(m);
+  pymsg::bindings::register_durability(m);
 }
