@@ -199,6 +199,47 @@ def test_a_damaged_state_file_is_refused(broker: pymsg.Broker, damage: Any, mess
         state.restore(target, damage(state.snapshot(broker)))
 
 
+def _small_state(broker: pymsg.Broker) -> bytes:
+    q = broker.create_queue("q")
+    q.send("first")
+    q.send("second", delay_seconds=5)
+    broker.create_topic("t")
+    broker.create_stream("s", shard_count=1).put_record(b"r", partition_key="k")
+    return state.snapshot(broker)
+
+
+def test_every_flipped_bit_and_every_cut_of_a_snapshot_is_refused(broker: pymsg.Broker) -> None:
+    """The checksums cover the whole file: no damage loads as a different state."""
+    saved = _small_state(broker)
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    refused = 0
+    for byte in range(len(saved)):
+        for bit in range(8):
+            damaged = bytearray(saved)
+            damaged[byte] ^= 1 << bit
+            with pytest.raises(pymsg.InvalidParameterValue):
+                state.restore(target, bytes(damaged))
+            refused += 1
+    for length in range(len(saved)):
+        with pytest.raises(pymsg.InvalidParameterValue, match="cut short|Not a pymsg"):
+            state.restore(target, saved[:length])
+    with pytest.raises(pymsg.InvalidParameterValue, match="longer than written"):
+        state.restore(target, saved + b"\0")
+    assert refused == 8 * len(saved)
+    assert target.list_queues() == [] and target.list_topics() == [] and target.list_streams() == []
+    state.restore(target, saved)  # and whole, it loads
+    assert [m.body for m in target.get_queue("q").receive(max_messages=10)] == ["first"]
+
+
+def test_a_snapshot_of_an_earlier_pymsg_without_a_header_still_loads(broker: pymsg.Broker) -> None:
+    saved = _small_state(broker)
+    headerless = state._unframe(saved, "snapshot")
+    assert headerless == saved[28:] and not headerless.startswith(b"PYMS")
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    state.restore(target, headerless)
+    assert target.get_queue("q").attributes()["ApproximateNumberOfMessagesDelayed"] == "1"
+
+
 def test_a_damaged_queue_dump_creates_no_queue(broker: pymsg.Broker) -> None:
     q = broker.create_queue("q")
     q.send("x")
@@ -231,7 +272,7 @@ def test_damage_in_any_entry_leaves_the_broker_as_it_was(broker: pymsg.Broker) -
 
     broker.create_queue("a").send("x")
     broker.create_queue("b").send("y")
-    saved = msgpack.unpackb(state.snapshot(broker), raw=False)
+    saved = msgpack.unpackb(state._unframe(state.snapshot(broker), "snapshot"), raw=False)
     saved["queues"][1]["dump"] = saved["queues"][1]["dump"][:-5]  # "a" restores fine, "b" does not
     target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
     with pytest.raises(pymsg.InvalidParameterValue, match="truncated"):
@@ -321,6 +362,17 @@ def test_serve_refuses_a_state_file_it_cannot_read(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Not a pymsg state file" in done.stderr
     assert path.read_bytes() == b"\x93\x01\x02"
+
+
+def test_serve_refuses_a_damaged_state_file_and_leaves_it_alone(tmp_path: Path) -> None:
+    path = tmp_path / "state.msgpack"
+    saved = bytearray(_small_state(pymsg.Broker(account_id=ACCOUNT)))
+    saved[len(saved) // 2] ^= 0x08
+    path.write_bytes(bytes(saved))
+    done = subprocess.run([sys.executable, "-m", "pymsg", "serve", "--port", "0", "--state", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"Not a pymsg state file ({path}): its checksum does not match" in done.stderr
+    assert "Traceback" not in done.stderr and path.read_bytes() == bytes(saved)
 
 
 def test_serve_saves_periodically(tmp_path: Path) -> None:

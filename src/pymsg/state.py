@@ -14,9 +14,12 @@ deduplication windows, SNS deliveries waiting for a retry, SQS message move task
 one stops; the messages it had not moved stay in the dead-letter queue), Kinesis consumer
 leases and the throughput limits' token buckets (they start full).
 
-The file is msgpack: a map with the format version, region, account and one entry per queue,
+The file is a 28-byte header (the magic ``PYMSGSNP``, the framing version, the length of what
+follows, its CRC-32C and the header's own CRC-32C), then msgpack: a map with the format version, region, account and one entry per queue,
 topic and stream, and the same for each other account and region served (``scopes``); a queue's messages and a stream's shards are the core's own dumps
-(``Queue.dump``, ``Stream.dump``), one bytes value each.
+(``Queue.dump``, ``Stream.dump``), one bytes value each. A file whose checksums or length do not
+match is refused whole (nothing loads, nothing is saved over it); a file of an earlier pymsg,
+plain msgpack with no header, still loads.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
 the previous state.
 
@@ -28,17 +31,24 @@ about 47 bytes a message beyond its body. A broker that large wants a longer --s
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
 from typing import TYPE_CHECKING, Any
 
 import msgpack
 
+from ._core import crc32c
 from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
 
 FORMAT = 1
+_MAGIC = b"PYMSGSNP"
+_FRAMING = 1
+# magic, framing version, payload length, payload CRC-32C; then the CRC-32C of those 24 bytes.
+_HEADER = struct.Struct("<8sIQI")
+_HEADER_BYTES = _HEADER.size + 4
 _CONFIG = ("visibility_timeout", "delay_seconds", "message_retention_period", "maximum_message_size",
            "receive_message_wait_time_seconds", "content_based_deduplication", "deduplication_scope",
            "fifo_throughput_limit")
@@ -54,7 +64,35 @@ def snapshot(broker: Broker) -> bytes:
     others = [_scope_state(b) for b in broker.scopes() if b is not broker]
     if others:
         state["scopes"] = others
-    return msgpack.packb(state, use_bin_type=True)
+    return _frame(msgpack.packb(state, use_bin_type=True))
+
+
+def _frame(payload: bytes) -> bytes:
+    header = _HEADER.pack(_MAGIC, _FRAMING, len(payload), crc32c(payload))
+    return header + struct.pack("<I", crc32c(header)) + payload
+
+
+def _unframe(data: bytes, what: str) -> bytes:
+    """The msgpack inside a framed snapshot, checked; a headerless (older) one as it is."""
+    if not data.startswith(_MAGIC[:4]):
+        return data  # written before snapshots had a header: no checksum to check
+    if len(data) < _HEADER_BYTES:
+        raise error(BROKER, "not_a_snapshot", what=what, why=f"it is cut short ({len(data)} bytes, inside its header)")
+    magic, framing, length, payload_crc = _HEADER.unpack_from(data)
+    (header_crc,) = struct.unpack_from("<I", data, _HEADER.size)
+    if magic != _MAGIC or header_crc != crc32c(data[:_HEADER.size]):
+        raise error(BROKER, "not_a_snapshot", what=what, why="its header is damaged (checksum mismatch at byte 0)")
+    if framing != _FRAMING:
+        raise error(BROKER, "state_format", format=f"framing {framing}", expected=f"framing {_FRAMING}")
+    payload = data[_HEADER_BYTES:]
+    if len(payload) != length:
+        raise error(BROKER, "not_a_snapshot", what=what,
+                    why=f"it is {'cut short' if len(payload) < length else 'longer than written'} "
+                        f"({len(payload):,} of {length:,} bytes after the header)")
+    if crc32c(payload) != payload_crc:
+        raise error(BROKER, "not_a_snapshot", what=what,
+                    why=f"its checksum does not match: damaged between byte {_HEADER_BYTES} and its end")
+    return payload
 
 
 def _scope_state(broker: Broker) -> dict[str, Any]:
@@ -106,13 +144,13 @@ def _scope_state(broker: Broker) -> dict[str, Any]:
             "topics": topics, "streams": streams}
 
 
-def restore(broker: Broker, data: bytes) -> None:
+def restore(broker: Broker, data: bytes, *, source: str = "state file") -> None:
     """Puts a snapshot's queues, topics and streams into `broker`, which must have none of them
     and the snapshot's region and account. InvalidParameterValue (or the quota error a new
     broker would raise) otherwise, and `broker` is left as it was: the snapshot is first
     restored into a scratch broker with the same settings, so damage anywhere in it is found
     before the real one changes."""
-    state = _read(data, broker)
+    state = _read(_unframe(data, source), broker)
     scopes = state.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(x, dict) for x in scopes):
         raise error(BROKER, "not_a_snapshot", what="state file", why="its scopes are not a list of maps")
@@ -252,5 +290,5 @@ def load(broker: Broker, path: str) -> bool:
             data = source.read()
     except FileNotFoundError:
         return False
-    restore(broker, data)
+    restore(broker, data, source=f"state file ({path})")
     return True

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "pymsg/durability/crc32c.hpp"
 #include "pymsg/durability/file.hpp"
 #include "pymsg/durability/wal.hpp"
 #include "register.hpp"
@@ -125,6 +126,10 @@ void register_durability(py::module_& m) {
         },
         py::arg("dir"),
         "Cuts the log at its first damaged record, deleting the segments after it.");
+  m.def("crc32c",
+        [](const py::bytes& data, std::uint32_t crc) { return durability::crc32c(std::string_view(data), crc); },
+        py::arg("data"), py::arg("crc") = 0,
+        "CRC-32C (Castagnoli) of `data`, going on from `crc` (the checksum of what came before).");
   m.def("_inject_write_error", &durability::inject_write_error, py::arg("error"), py::arg("after_bytes"),
         "For fault tests: the write that passes `after_bytes` more bytes fails with errno `error` (0: off).");
 }
