@@ -8,20 +8,11 @@
 #include <unordered_map>
 
 #include "pymsg/cache/cache.hpp"
+#include "tests/check.hpp"
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-void check(bool ok, const std::string& what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL: %s\n", what.c_str());
-  }
-}
+using pymsg::testing::check;
 
 void test_against_a_map(std::uint32_t shards) {
   auto clock = std::make_shared<pymsg::ManualClock>(1'700'000'000'000'000);
@@ -76,6 +67,5 @@ int main() {
   test_against_a_map(1);
   test_against_a_map(16);
   test_ttl_heap_and_sweep();
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return pymsg::testing::report();
 }

@@ -7,20 +7,11 @@
 #include <utility>
 
 #include "pymsg/common/hash.hpp"
+#include "tests/check.hpp"
 
 namespace {
 
-int g_passed = 0;
-int g_failed = 0;
-
-void check(bool ok, const std::string& what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL: %s\n", what.c_str());
-  }
-}
+using pymsg::testing::check;
 
 void check_eq(const std::string& got, const std::string& want, const std::string& what) {
   check(got == want, what + ": got " + got + ", want " + want);
@@ -152,6 +143,5 @@ int main() {
   test_md5_u128();
   test_md5_u128_many();
   test_mix64();
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return pymsg::testing::report();
 }

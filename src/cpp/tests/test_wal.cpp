@@ -14,23 +14,14 @@
 #include "pymsg/durability/crc32c.hpp"
 #include "pymsg/durability/file.hpp"
 #include "pymsg/durability/wal.hpp"
+#include "tests/check.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace pymsg::durability;
 
-int g_passed = 0;
-int g_failed = 0;
-
-void check(bool ok, const std::string& what) {
-  if (ok) {
-    ++g_passed;
-  } else {
-    ++g_failed;
-    std::printf("FAIL: %s\n", what.c_str());
-  }
-}
+using pymsg::testing::check;
 
 struct Record {
   std::uint64_t lsn;
@@ -521,6 +512,5 @@ int main() {
   test_enospc();
   test_group_commit();
   test_rotate_and_drop();
-  std::printf("%d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  return pymsg::testing::report();
 }
