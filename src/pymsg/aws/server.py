@@ -188,8 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, payload: dict[str, Any]) -> None:
-        self._reply(status, {"Content-Type": "application/json"}, json.dumps(payload).encode())
+    def _json(self, status: int, payload: dict[str, Any], *, close: bool = False) -> None:
+        """A JSON answer; `close`: the connection closes after it (a request body may be left unread)."""
+        headers = {"Content-Type": "application/json"}
+        if close:
+            self.close_connection = True
+            headers["Connection"] = "close"
+        self._reply(status, headers, json.dumps(payload).encode())
 
     def _outbox(self, path: str, query: str, clear: bool) -> bool:
         """GET (or DELETE, which empties it) /_aws/sns/sms-messages or platform-endpoint-messages:
@@ -233,14 +238,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(status, headers, b"" if self.command == "HEAD" else body)
             return True
         if not self.server.begin_request():
-            self._closing(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
+            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."}, close=True)
             return True
         try:
             moto.forward(self, self.server.max_request_bytes)
         except moto_server.Unavailable as exc:
-            self._closing(503, {"__type": "ServiceUnavailable", "message": str(exc)})
+            self._json(503, {"__type": "ServiceUnavailable", "message": str(exc)}, close=True)
         except moto_server.BadBody as exc:
-            self._closing(exc.status, {"__type": "BadRequest", "message": str(exc)})
+            self._json(exc.status, {"__type": "BadRequest", "message": str(exc)}, close=True)
         finally:
             self.server.end_request()
         return True
@@ -261,11 +266,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             left -= len(chunk)
         return True
-
-    def _closing(self, status: int, payload: dict[str, Any]) -> None:
-        """An answer after which the connection closes (a request body may be left unread)."""
-        self.close_connection = True
-        self._reply(status, {"Content-Type": "application/json", "Connection": "close"}, json.dumps(payload).encode())
 
     def handle_expect_100(self) -> bool:
         # The 100 must leave now: the buffered writer would hold it until the final answer, and
@@ -320,8 +320,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(length_text)
         if length > self.server.max_request_bytes:
-            self.close_connection = True
-            self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."})
+            self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."}, close=True)
             return
         body = self.rfile.read(length)
         headers, members = dict(self.headers.items()), body
@@ -333,8 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes, signed: bytes = b"") -> None:
         """Answers one request: `body` is what the services read, `signed` the body as sent (SigV4)."""
         if not self.server.begin_request():
-            self.close_connection = True
-            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."})
+            self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."}, close=True)
             return
         try:
             self._serve_counted(path, query, headers, body, signed)
