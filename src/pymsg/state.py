@@ -15,9 +15,10 @@ one stops; the messages it had not moved stay in the dead-letter queue), Kinesis
 leases and the throughput limits' token buckets (they start full).
 
 The file is a 28-byte header (the magic ``PYMSGSNP``, the framing version, the length of what
-follows, its CRC-32C and the header's own CRC-32C), then msgpack: a map with the format version, region, account and one entry per queue,
-topic and stream, and the same for each other account and region served (``scopes``); a queue's messages and a stream's shards are the core's own dumps
-(``Queue.dump``, ``Stream.dump``), one bytes value each. A file whose checksums or length do not
+follows, its CRC-32C and the header's own CRC-32C), then msgpack: a map with the format version,
+region, account and one entry per queue, topic and stream, and the same for each other account
+and region served (``scopes``); a queue's messages and a stream's shards are the core's own
+dumps (``Queue.dump``, ``Stream.dump``), one bytes value each. A file whose checksums or length do not
 match is refused whole (nothing loads, nothing is saved over it); a file of an earlier pymsg,
 plain msgpack with no header, still loads.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves

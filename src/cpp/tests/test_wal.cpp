@@ -79,6 +79,18 @@ std::vector<Record> write_records(WriteAheadLog& log, int n, int start = 0) {
   return written;
 }
 
+// A log's options in `dir`: fsync=always, 1 MiB segments and a 2 ms writer unless said otherwise.
+WalOptions options(const TempDir& dir, Fsync policy = Fsync::Always, std::uint64_t segment_bytes = 1 << 20,
+                   std::uint32_t write_interval_ms = 2) {
+  return WalOptions{dir.str(), policy, segment_bytes, write_interval_ms};
+}
+
+// `n` committed records in a new log in `dir` (fsync=always), closed again; what was written.
+std::vector<Record> logged(const TempDir& dir, int n, std::uint64_t segment_bytes = 1 << 20) {
+  WriteAheadLog log(options(dir, Fsync::Always, segment_bytes), nullptr);
+  return write_records(log, n);
+}
+
 std::vector<fs::path> segments_in(const std::string& dir) {
   std::vector<fs::path> found;
   for (const auto& entry : fs::directory_iterator(dir))
@@ -113,7 +125,7 @@ void test_round_trip(Fsync policy) {
   TempDir dir;
   std::vector<Record> written;
   {
-    WriteAheadLog log(WalOptions{dir.str(), policy, 4096, 2}, nullptr);
+    WriteAheadLog log(options(dir, policy, 4096), nullptr);
     written = write_records(log, 500);
     written.push_back({log.append(9, std::string(10000, 'x')), 9, std::string(10000, 'x')});
     written.push_back({log.append(0, ""), 0, ""});  // an empty record is a record
@@ -128,14 +140,14 @@ void test_round_trip(Fsync policy) {
   check(report.torn_file.empty(), name + ": nothing torn after close");
   // Reopened, it replays the same and goes on at the next LSN.
   std::vector<Record> replayed;
-  WriteAheadLog again(WalOptions{dir.str(), policy, 4096, 2}, collect(replayed));
+  WriteAheadLog again(options(dir, policy, 4096), collect(replayed));
   check(replayed == written, name + ": reopening replays the same");
   check(again.append(1, "next") == written.size() + 1, name + ": appends go on at the next LSN");
 }
 
 void test_always_is_synced_at_commit() {
   TempDir dir;
-  WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
+  WriteAheadLog log(options(dir), nullptr);
   const std::uint64_t lsn = log.append(1, "one");
   check(log.synced_lsn() == 0, "always: nothing synced before commit");
   log.commit(lsn);
@@ -148,7 +160,7 @@ void test_close_flushes_everysec_and_no() {
   for (Fsync policy : {Fsync::EverySec, Fsync::No}) {
     TempDir dir;
     {
-      WriteAheadLog log(WalOptions{dir.str(), policy, 1 << 20, 1000}, nullptr);  // a writer too slow to matter
+      WriteAheadLog log(options(dir, policy, 1 << 20, 1000), nullptr);  // a writer too slow to matter
       for (int i = 0; i < 100; ++i) log.commit(log.append(2, payload_for(i)));
       log.flush();
       check(log.synced_lsn() == 100, std::string(fsync_name(policy)) + ": flush syncs everything");
@@ -160,7 +172,7 @@ void test_close_flushes_everysec_and_no() {
 
 void test_background_writer_writes_without_commit() {
   TempDir dir;
-  WriteAheadLog log(WalOptions{dir.str(), Fsync::No, 1 << 20, 1}, nullptr);
+  WriteAheadLog log(options(dir, Fsync::No, 1 << 20, 1), nullptr);
   log.append(1, "written by the writer");
   std::size_t seen = 0;
   for (int i = 0; i < 2000 && seen == 0; ++i) {  // the writer's interval is 1 ms; allow 2 s
@@ -174,11 +186,7 @@ void test_background_writer_writes_without_commit() {
 // everything before it kept.
 void test_torn_tail() {
   TempDir dir;
-  std::vector<Record> written;
-  {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
-    written = write_records(log, 20);
-  }
+  const std::vector<Record> written = logged(dir, 20);
   const fs::path segment = segments_in(dir.str()).back();
   const std::string whole = read_bytes(segment);
   const std::size_t last_size = kRecordHeaderBytes + written.back().payload.size();
@@ -199,7 +207,7 @@ void test_torn_tail() {
   write_bytes(segment, whole.substr(0, whole.size() - 3));
   {
     std::vector<Record> replayed;
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, collect(replayed));
+    WriteAheadLog log(options(dir), collect(replayed));
     check(replayed.size() == 19 && log.recovery().torn_bytes == last_size - 3, "open reports the torn tail");
     check(fs::file_size(segment) == last_start, "open cuts the torn tail off");
     check(log.append(5, "after") == 20, "the next record takes the torn one's LSN");
@@ -211,13 +219,13 @@ void test_torn_tail() {
   write_bytes(segment, read_bytes(segment) + std::string(4096, '\0'));
   LogReport report;
   check(read_all(dir.str(), &report).size() == 20 && report.torn_bytes == 4096, "a zero tail is torn");
-  { WriteAheadLog cuts_it(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr); }
+  { WriteAheadLog cuts_it(options(dir), nullptr); }
   check(fs::file_size(segment) == report.torn_offset, "open cuts a zero tail off");
   // A segment whose header was cut short (a crash while it was made) is torn as well.
   write_bytes(dir.path / "wal-00000000000000000021.log", std::string("PYMSG"));
   check(read_all(dir.str(), &report).size() == 20 && report.torn_offset == 0, "a cut segment header is torn");
   {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
+    WriteAheadLog log(options(dir), nullptr);
     check(log.append(1, "x") == 21, "a cut segment header is removed on open");
   }
 }
@@ -226,11 +234,7 @@ void test_torn_tail() {
 // in the last record it is torn (a lost part of the final write), never a silent change.
 void test_flipped_bits() {
   TempDir dir;
-  std::vector<Record> written;
-  {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
-    written = write_records(log, 4);
-  }
+  const std::vector<Record> written = logged(dir, 4);
   const fs::path segment = segments_in(dir.str()).back();
   const std::string whole = read_bytes(segment);
   std::vector<std::size_t> starts;  // where each record begins
@@ -281,10 +285,7 @@ void test_flipped_bits() {
 
 void test_damage_in_an_earlier_segment_is_never_torn() {
   TempDir dir;
-  {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 256, 2}, nullptr);
-    write_records(log, 100);
-  }
+  logged(dir, 100, 256);
   auto segments = segments_in(dir.str());
   check(segments.size() > 3, "small segments: several");
   // The last byte of the first segment: its final record, but not the log's.
@@ -307,16 +308,13 @@ void test_damage_in_an_earlier_segment_is_never_torn() {
   check(!kept.empty() && kept.size() == repaired.records && kept.back().lsn == kept.size(),
         "after repair the log loads up to the damage");
   {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 256, 2}, nullptr);
+    WriteAheadLog log(options(dir, Fsync::Always, 256), nullptr);
     check(log.append(1, "x") == kept.size() + 1, "after repair appends go on");
   }
   // A missing segment in the middle is damage, not a gap to skip.
   {
     TempDir other;
-    {
-      WriteAheadLog log(WalOptions{other.str(), Fsync::Always, 256, 2}, nullptr);
-      write_records(log, 100);
-    }
+    logged(other, 100, 256);
     auto all = segments_in(other.str());
     fs::remove(all[1]);
     bool gap_refused = false;
@@ -331,17 +329,14 @@ void test_damage_in_an_earlier_segment_is_never_torn() {
 
 void test_corruption_leaves_the_files_alone() {
   TempDir dir;
-  {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
-    write_records(log, 5);
-  }
+  logged(dir, 5);
   const fs::path segment = segments_in(dir.str()).back();
   std::string damaged = read_bytes(segment);
   damaged[kSegmentHeaderBytes + 12] ^= 4;  // inside the first record
   write_bytes(segment, damaged);
   bool refused = false;
   try {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
+    WriteAheadLog log(options(dir), nullptr);
   } catch (const CorruptLog&) {
     refused = true;
   }
@@ -354,10 +349,10 @@ void test_corruption_leaves_the_files_alone() {
 
 void test_one_log_per_directory() {
   TempDir dir;
-  WriteAheadLog log(WalOptions{dir.str(), Fsync::No, 1 << 20, 2}, nullptr);
+  WriteAheadLog log(options(dir, Fsync::No), nullptr);
   bool locked = false;
   try {
-    WriteAheadLog second(WalOptions{dir.str(), Fsync::No, 1 << 20, 2}, nullptr);
+    WriteAheadLog second(options(dir, Fsync::No), nullptr);
   } catch (const DirectoryLocked&) {
     locked = true;
   }
@@ -370,7 +365,7 @@ void test_one_log_per_directory() {
   }
   check(repair_locked, "repair is refused while the log is open");
   log.close();
-  WriteAheadLog reopened(WalOptions{dir.str(), Fsync::No, 1 << 20, 2}, nullptr);
+  WriteAheadLog reopened(options(dir, Fsync::No), nullptr);
   check(true, "after close the directory opens again");
 }
 
@@ -392,7 +387,7 @@ void test_missing_and_unwritable_directories() {
   check(error == ENOENT, "read_log of a missing directory is ENOENT");
   bool refused = false;
   try {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::No, 8, 2}, nullptr);
+    WriteAheadLog log(options(dir, Fsync::No, 8), nullptr);
   } catch (const std::invalid_argument&) {
     refused = true;
   }
@@ -406,7 +401,7 @@ void test_enospc() {
     std::size_t acknowledged = 0;
     int error = 0;
     {
-      WriteAheadLog log(WalOptions{dir.str(), policy, 1 << 20, 1}, nullptr);
+      WriteAheadLog log(options(dir, policy, 1 << 20, 1), nullptr);
       inject_write_error(ENOSPC, 2000);
       try {
         for (int i = 0; i < 10000; ++i) {
@@ -451,7 +446,7 @@ void test_group_commit() {
   constexpr int kThreads = 8;
   constexpr int kEach = 200;
   {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::Always, 1 << 20, 2}, nullptr);
+    WriteAheadLog log(options(dir), nullptr);
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&log, t] {
@@ -481,7 +476,7 @@ void test_group_commit() {
 void test_rotate_and_drop() {
   TempDir dir;
   {
-    WriteAheadLog log(WalOptions{dir.str(), Fsync::EverySec, 1 << 20, 2}, nullptr);
+    WriteAheadLog log(options(dir, Fsync::EverySec), nullptr);
     write_records(log, 10);
     const std::uint64_t first = log.rotate();
     check(first == 11, "rotate starts a segment at the next LSN");
