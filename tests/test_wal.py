@@ -175,6 +175,27 @@ def test_commits_from_many_threads_share_syncs(tmp_path: Path) -> None:
     assert len(_records(tmp_path)) == 800
 
 
+def test_rotate_while_others_append_keeps_every_record_in_order(tmp_path: Path) -> None:
+    log = _core.WriteAheadLog(str(tmp_path), "everysec", segment_bytes=1 << 12)
+    stop = threading.Event()
+
+    def append() -> None:
+        while not stop.is_set():
+            log.append(1, b"z" * 50)
+
+    threads = [threading.Thread(target=append) for _ in range(2)]
+    for t in threads:
+        t.start()
+    firsts = [log.rotate() for _ in range(200)]
+    stop.set()
+    for t in threads:
+        t.join()
+    log.close()
+    records, report = _core.read_log(str(tmp_path))  # refuses a segment that does not start where the last ended
+    assert [r[0] for r in records] == list(range(1, len(records) + 1))
+    assert firsts == sorted(firsts) and report["segments"] > 1
+
+
 def test_a_killed_process_frees_the_directory(tmp_path: Path) -> None:
     with subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), "no"], stdout=subprocess.PIPE) as child:
         try:

@@ -82,7 +82,7 @@ std::vector<Record> write_records(WriteAheadLog& log, int n, int start = 0) {
 // A log's options in `dir`: fsync=always, 1 MiB segments and a 2 ms writer unless said otherwise.
 WalOptions options(const TempDir& dir, Fsync policy = Fsync::Always, std::uint64_t segment_bytes = 1 << 20,
                    std::uint32_t write_interval_ms = 2) {
-  return WalOptions{dir.str(), policy, segment_bytes, write_interval_ms};
+  return WalOptions{dir.str(), policy, segment_bytes, write_interval_ms, {}};
 }
 
 // `n` committed records in a new log in `dir` (fsync=always), closed again; what was written.
@@ -373,7 +373,7 @@ void test_missing_and_unwritable_directories() {
   TempDir dir;
   int error = 0;
   try {
-    WriteAheadLog log(WalOptions{(dir.path / "absent").string(), Fsync::No, 1 << 20, 2}, nullptr);
+    WriteAheadLog log(WalOptions{(dir.path / "absent").string(), Fsync::No, 1 << 20, 2, {}}, nullptr);
   } catch (const IoError& e) {
     error = e.error();
   }

@@ -254,6 +254,7 @@ WriteAheadLog::WriteAheadLog(WalOptions options, const Replay& replay) : options
                                 std::to_string(kSegmentHeaderBytes + kRecordHeaderBytes));
   require_directory(options_.dir);
   dir_lock_ = std::make_unique<DirectoryLock>(options_.dir);
+  if (options_.before_replay) options_.before_replay();
   recovery_ = scan(options_.dir, replay, nullptr);
   if (!recovery_.torn_file.empty()) cut_log(options_.dir, recovery_.torn_file, recovery_.torn_offset);
   segments_ = list_segments(options_.dir);
@@ -376,7 +377,9 @@ std::uint64_t WriteAheadLog::rotate() {
   written_.wait(lock, [this] { return !writing_; });
   check_usable();
   write_pending(lock, true);
-  const std::uint64_t first = next_lsn_;
+  // Not next_lsn_: other threads may have appended while write_pending had the lock released,
+  // and those records, still pending, go to the new segment.
+  const std::uint64_t first = written_lsn_ + 1;
   if (first == segment_first_lsn_) return first;  // the current segment is still empty
   writing_ = true;
   lock.unlock();

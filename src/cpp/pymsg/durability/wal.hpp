@@ -101,6 +101,9 @@ struct WalOptions {
   Fsync fsync = Fsync::EverySec;
   std::uint64_t segment_bytes = 64u << 20;
   std::uint32_t write_interval_ms = 2;  // everysec and no: how often the background writer writes
+  // Called once the directory is locked, before the log is read: to load the snapshot the log's
+  // records go on from, which no other process may be writing meanwhile.
+  std::function<void()> before_replay;
 };
 
 class WriteAheadLog {
