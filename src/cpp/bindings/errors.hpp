@@ -17,6 +17,11 @@ std::nullptr_t raise(const Error& error);
 // the binding (a wrong Python type in a request).
 std::nullptr_t raise(ErrorCode code, const char* message);
 
+// Sets the Python error for the C++ exception being handled (call it in a catch block): a
+// pymsg::Error as raise() does, the write-ahead log's failures as register_durability translates
+// them (CorruptLog, DataDirectoryLocked, the errno's OSError).
+std::nullptr_t raise_current();
+
 void register_errors();
 
 }  // namespace pymsg::bindings

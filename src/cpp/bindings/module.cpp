@@ -20,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
   pymsg::bindings::register_sns(m);
   pymsg::bindings::register_bench(m);
   pymsg::bindings::register_durability(m);
+  pymsg::bindings::register_journal(m);
 }

@@ -17,5 +17,6 @@ void register_cache(pybind11::module_& m);        // the cache (both)
 void register_sns(pybind11::module_& m);          // topics (pybind11: one call per publish)
 void register_bench(pybind11::module_& m);        // the core alone, for pymsg bench
 void register_durability(pybind11::module_& m);   // the write-ahead log
+void register_journal(pybind11::module_& m);      // the broker's records in it, and recovery
 
 }  // namespace pymsg::bindings

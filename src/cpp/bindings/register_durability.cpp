@@ -12,6 +12,7 @@
 #include "pymsg/durability/crc32c.hpp"
 #include "pymsg/durability/file.hpp"
 #include "pymsg/durability/wal.hpp"
+#include "errors.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -62,10 +63,27 @@ void translate(std::exception_ptr p) {
 
 }  // namespace
 
+std::nullptr_t raise_current() {
+  try {
+    throw;
+  } catch (const Error& e) {
+    return raise(e);
+  } catch (const py::error_already_set& e) {
+    PyErr_SetObject(e.type().ptr(), e.value().ptr());
+  } catch (const std::exception& e) {
+    try {
+      translate(std::current_exception());
+    } catch (const std::exception&) {  // not the log's: translate passes it on
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  }
+  return nullptr;
+}
+
 void register_durability(py::module_& m) {
   py::register_exception_translator(translate);
 
-  py::class_<WriteAheadLog>(m, "WriteAheadLog",
+  py::class_<WriteAheadLog, std::shared_ptr<WriteAheadLog>>(m, "WriteAheadLog",
                             "An append-only log of records in a directory, synced as `fsync` says (always, "
                             "everysec, no). Opening it replays what is there into `replay(lsn, type, payload)`, "
                             "cuts a torn last record off (see recovery) and refuses a damaged log (CorruptLog). "
@@ -73,7 +91,7 @@ void register_durability(py::module_& m) {
       .def(py::init([](std::string dir, std::string_view fsync, std::uint64_t segment_bytes,
                        std::uint32_t write_interval_ms, const py::object& replay) {
              durability::WalOptions options{std::move(dir), durability::parse_fsync(fsync), segment_bytes,
-                                            write_interval_ms};
+                                            write_interval_ms, {}};
              durability::Replay call;
              if (!replay.is_none()) {
                call = [&replay](std::uint64_t lsn, std::uint8_t type, std::string_view payload) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "pymsg/broker.hpp"
+#include "pymsg/durability/journal.hpp"
 #include "register.hpp"
 
 namespace py = pybind11;
@@ -121,7 +122,19 @@ void register_sqs(py::module_& m) {
           out = q.dump();
         }
         return py::bytes(out);
-      }, "The queue's messages, ids and counters as bytes, for Broker.restore_queue (pymsg serve --state).");
+      }, "The queue's messages, ids and counters as bytes, for Broker.restore_queue (pymsg serve --state).")
+      .def("dump_cut", [](Queue& q) {
+        std::string out;
+        std::uint64_t cut = 0;
+        {
+          py::gil_scoped_release release;
+          out = q.dump(&cut);
+        }
+        return py::make_tuple(py::bytes(out), cut);
+      }, "(dump, cut): the dump and the last LSN of the journal it covers.")
+      .def("attach_journal", &Queue::attach_journal, py::arg("journal"), py::arg("id"),
+           "From now on, every change is appended to `journal` as a record naming `id`.")
+      .def_property_readonly("journal_id", &Queue::journal_id);
 
   py::class_<Broker, std::shared_ptr<Broker>>(m, "Broker", "The queue registry and shared settings.")
       .def(py::init([](std::shared_ptr<Clock> clock, std::string region, std::string account_id,
@@ -169,6 +182,11 @@ void register_sqs(py::module_& m) {
              b.set_queue_config(q, make_config(vt, ds, mrp, mms, rw, dlq, mrc, cbd, scope, throughput));
            },
            py::arg("queue"), PYMSG_CONFIG_ARGS)
+      .def("set_journal", &Broker::set_journal, py::arg("journal"),
+           "Queues made from now on are attached to `journal` and their creation logged.")
+      .def("replay_create_queue",
+           [](Broker& b, const py::bytes& payload) { return b.replay_create_queue(std::string_view(payload)); },
+           py::arg("payload"), "Recovery: the queue a kQueueCreate record made.")
       .def("get_queue", &Broker::get_queue, py::arg("name"))
       .def("get_queue_by_url", &Broker::get_queue_by_url, py::arg("url"))
       .def("get_queue_by_arn", &Broker::get_queue_by_arn, py::arg("arn"))

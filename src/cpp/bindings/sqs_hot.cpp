@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "journal.hpp"
 #include "errors.hpp"
 #include "core_handle.hpp"
 #include "fast_call.hpp"
@@ -432,8 +433,9 @@ PyObject* message_delete(PyObject* self, PyObject*) {
   MessageObject* o = as_message(self);
   try {
     queue_of_message(o).delete_message(o->handle);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   Py_RETURN_NONE;
 }
@@ -445,8 +447,9 @@ PyObject* message_change_visibility(PyObject* self, PyObject* arg) {
   if (!seconds) return raise(ErrorCode::MissingParameter, "The request must contain the parameter VisibilityTimeout.");
   try {
     queue_of_message(o).change_visibility(o->handle, *seconds);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   Py_RETURN_NONE;
 }
@@ -677,8 +680,9 @@ PyObject* queue_send(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   SendOutcome outcome;
   try {
     outcome = queue->send(request);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   return make_send_result(nullptr, a[0], outcome);
 }
@@ -710,8 +714,9 @@ PyObject* queue_send_batch(PyObject* self, PyObject* const* args, Py_ssize_t nar
   EntryErrors errors;
   try {
     queue->send_batch(requests, source->outcomes, errors);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   source->refs.reserve(2 * n);
   source->all_succeeded = errors.empty();
@@ -772,8 +777,9 @@ PyObject* queue_receive(PyObject* self, PyObject* const* args, Py_ssize_t nargs,
       py::gil_scoped_release release;  // a long poll blocks: let other threads run meanwhile
       queue->receive(count, visibility_us, wait_us, out);
     }
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   if (out.dead_lettered != 0) log_dead_letters(*queue, out.dead_lettered);
   PyObject* list = PyList_New(static_cast<Py_ssize_t>(out.messages.size()));
@@ -800,8 +806,9 @@ PyObject* queue_delete(PyObject* self, PyObject* const* args, Py_ssize_t nargs, 
   }
   try {
     queue->delete_message(handle);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   Py_RETURN_NONE;
 }
@@ -820,8 +827,9 @@ PyObject* queue_change_visibility(PyObject* self, PyObject* const* args, Py_ssiz
   if (!seconds) return raise(ErrorCode::MissingParameter, "The request must contain the parameter VisibilityTimeout.");
   try {
     queue->change_visibility(handle, *seconds);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   Py_RETURN_NONE;
 }
@@ -870,8 +878,9 @@ PyObject* delete_messages(Queue& queue, PyObject* entries) {
       }
       queue.delete_batch(views, errors);
     }
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   PyObject* succeeded = PyTuple_New(static_cast<Py_ssize_t>(n - errors.size()));  // a snapshot of them
   if (succeeded == nullptr) return nullptr;
@@ -916,8 +925,9 @@ PyObject* queue_delete_batch(PyObject* self, PyObject* const* args, Py_ssize_t n
   EntryErrors errors;
   try {
     queue->delete_batch(handles, errors);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   return batch_result(successful_ids(ids, errors), errors, [&](std::size_t i) { return ids[i]; });
 }
@@ -951,8 +961,9 @@ PyObject* queue_change_visibility_batch(PyObject* self, PyObject* const* args, P
   EntryErrors errors;
   try {
     queue->change_visibility_batch(requests, errors);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has what the call did (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   return batch_result(successful_ids(ids, errors), errors, [&](std::size_t i) { return ids[i]; });
 }

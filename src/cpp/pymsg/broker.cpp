@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "pymsg/common/validation.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
 
 namespace pymsg {
 namespace {
@@ -84,12 +85,13 @@ std::shared_ptr<Queue> Broker::restore_queue(const std::string& name, const Queu
 }
 
 std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const QueueConfig& config,
-                                            const std::string_view* dump) {
+                                            const std::string_view* dump, const QueueIdentity* replayed) {
   check_queue_name(name);
   const bool fifo = is_fifo_name(name);
   validate_queue_config(config, fifo, limits_);
-  const std::optional<QueueIdentity> identity =
+  std::optional<QueueIdentity> identity =
       dump != nullptr ? std::optional<QueueIdentity>(Queue::identity(*dump)) : std::nullopt;
+  if (replayed != nullptr) identity = *replayed;
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (std::shared_ptr<Queue> existing = find_locked(name)) {
     if (existing->config() == config && dump == nullptr) return existing;
@@ -101,14 +103,14 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
   const TimeUs now = clock_->now();
   auto deleted = deleted_at_.find(name);
   if (deleted != deleted_at_.end()) {
-    if (options_.strict_timing && now - deleted->second < kDeletedRecentlyUs) {
+    if (replayed == nullptr && options_.strict_timing && now - deleted->second < kDeletedRecentlyUs) {
       throw Error(ErrorCode::QueueDeletedRecently,
                   "You must wait 60 seconds after deleting a queue before you can create another "
                   "with the same name.");
     }
     deleted_at_.erase(deleted);
   }
-  if (queues_.size() >= options_.quotas.queues) {
+  if (replayed == nullptr && queues_.size() >= options_.quotas.queues) {
     throw Error(ErrorCode::OverLimit, "Cannot create queue " + name + ": " +
                                           std::to_string(options_.quotas.queues) + " queues exist" + quota_note() + ".");
   }
@@ -117,6 +119,24 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
                                        limits_, options_.strict_timing, identity ? &*identity : nullptr);
   if (dump != nullptr) queue->restore(*dump);  // before anyone else can see it
   if (target) queue->set_dead_letter_queue(target);
+  if (journal_) {
+    const std::uint64_t id = journal_->new_id();
+    std::string payload;
+    SnapshotWriter w(payload);
+    w.u64(id);
+    w.i64(now);
+    w.str(options_.account_id);
+    w.str(options_.region);
+    w.str(name);
+    Queue::write_config(payload, config);
+    const QueueIdentity made = queue->own_identity();
+    w.u64(made.keys.k0);
+    w.u64(made.keys.k1);
+    w.u64(made.keys.sequence_base);
+    w.i64(made.created_us);
+    journal_->append(durability::Record::kQueueCreate, payload);
+    queue->attach_journal(journal_, id);
+  }
   // A RedrivePolicy names its target by ARN: sources of a re-created queue redrive to it again.
   for (const auto& [source_name, source] : queues_) {
     if (source->config().dead_letter_target_arn == queue->arn()) source->set_dead_letter_queue(queue);
@@ -179,6 +199,43 @@ void Broker::set_queue_config(Queue& queue, const QueueConfig& config) {
   if (redrive_changed) target = resolve_dead_letter_target(config, queue.fifo());
   queue.set_config(config);
   if (redrive_changed) queue.set_dead_letter_queue(target);
+}
+
+void Broker::set_journal(std::shared_ptr<durability::Journal> journal) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  journal_ = std::move(journal);
+}
+
+Broker::QueueCreateHead Broker::read_queue_create(SnapshotReader& r) {
+  QueueCreateHead head;
+  head.id = r.u64();
+  r.i64();
+  head.account_id = std::string(r.str());
+  head.region = std::string(r.str());
+  head.name = std::string(r.str());
+  return head;
+}
+
+std::shared_ptr<Queue> Broker::replay_create_queue(std::string_view payload) {
+  SnapshotReader r(payload, "queue log record");
+  const QueueCreateHead head = read_queue_create(r);
+  const QueueConfig config = Queue::read_config(r);
+  QueueIdentity identity;
+  identity.keys.k0 = r.u64();
+  identity.keys.k1 = r.u64();
+  identity.keys.sequence_base = r.u64();
+  identity.created_us = r.i64();
+  if (!r.done()) r.fail("bytes follow its end");
+  return create_queue(head.name, config, nullptr, &identity);
+}
+
+void Broker::replay_delete_queue(const std::string& name, TimeUs now) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  auto it = queues_.find(name);
+  if (it == queues_.end()) return;
+  it->second->mark_deleted();
+  queues_.erase(it);
+  deleted_at_[name] = now;
 }
 
 void Broker::delete_queue(const std::string& name) {

@@ -62,6 +62,21 @@ class Broker {
   void delete_queue(const std::string& name);
 
   std::string queue_url(const std::string& name) const;
+
+  // The write-ahead log (durability/journal.hpp). Once set, a queue this broker makes is attached
+  // to it and its kQueueCreate record appended before anyone can see it. Thread-safe.
+  void set_journal(std::shared_ptr<durability::Journal> journal);
+  // Replay (recovery, before set_journal): a kQueueCreate record's queue, made as it was (its
+  // keys, creation time, config) without the quota and QueueDeletedRecently checks, which it
+  // passed when it was made; and a kQueueDelete record, as of its time.
+  std::shared_ptr<Queue> replay_create_queue(std::string_view payload);
+  void replay_delete_queue(const std::string& name, TimeUs now);
+  // Who a kQueueCreate record belongs to: its queue id, account, region and name.
+  struct QueueCreateHead {
+    std::uint64_t id = 0;
+    std::string account_id, region, name;
+  };
+  static QueueCreateHead read_queue_create(SnapshotReader& r);
   std::string queue_arn(const std::string& name) const;
 
   // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException
@@ -95,7 +110,8 @@ class Broker {
   void delete_cache(const std::string& name);
 
  private:
-  std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump);
+  std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump,
+                                      const QueueIdentity* replayed = nullptr);
   std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options,
                                         std::optional<std::string_view> dump);
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
@@ -117,6 +133,7 @@ class Broker {
   std::map<std::string, std::shared_ptr<Cache>> caches_;    // caches by name
   std::map<std::string, std::shared_ptr<Topic>> topics_;    // topics by name
   std::uint32_t fifo_topics_ = 0;                           // how many of topics_ are FIFO
+  std::shared_ptr<durability::Journal> journal_;            // null: nothing is logged
 };
 
 }  // namespace pymsg

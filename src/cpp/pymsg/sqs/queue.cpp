@@ -4,6 +4,10 @@
 
 #include "pymsg/common/hash.hpp"
 #include "pymsg/common/validation.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
+#include "pymsg/sqs/message_codec.hpp"
+
+#include <cstring>
 
 namespace pymsg {
 namespace {
@@ -237,6 +241,12 @@ MessagePtr Queue::apply_detach(Message* m) {
 }
 
 void Queue::promote_due(TimeUs now) {
+  if (heap_.empty() || heap_.top().deadline > now) return;
+  if (journaling()) {  // what follows is time's doing: replay redoes it from `now`
+    std::string payload = record_head(now);
+    payload.push_back(0);  // no sweep
+    log(durability::Record::kTick, payload);
+  }
   while (!heap_.empty() && heap_.top().deadline <= now) {
     const std::uint32_t slot = heap_.top().id;
     const TimeUs deadline = heap_.top().deadline;
@@ -398,20 +408,43 @@ SendOutcome Queue::send_locked(SendRequest& r, TimeUs now) {
                     "parameter that is not valid for this queue type.");
   }
 
-  // Mutate.
+  return enqueue_new(r.body, r.body_kind, std::move(outcome.attributes), r.group_id, std::move(dedup_id),
+                     std::move(dedup_key), r.trace_header, delay, now);
+}
+
+SendOutcome Queue::enqueue_new(std::string_view body, BodyKind kind, std::string attributes,
+                               std::optional<std::string_view> group_id, std::string dedup_id,
+                               std::string dedup_key, std::optional<std::string_view> trace_header,
+                               TimeUs delay, TimeUs now) {
+  if (journaling()) {
+    std::string payload = record_head(now);
+    SnapshotWriter w(payload);
+    w.u8(static_cast<std::uint8_t>(kind));
+    w.str(body);
+    w.str(attributes);
+    w.u8(group_id ? 1 : 0);
+    w.str(group_id.value_or(std::string_view()));
+    w.str(dedup_id);
+    w.u8(trace_header ? 1 : 0);
+    w.str(trace_header.value_or(std::string_view()));
+    w.i64(delay);
+    log(durability::Record::kSend, payload);
+  }
+  SendOutcome outcome;
   const std::uint64_t seq = next_seq_++;
   std::unique_ptr<MessageExtras> extras;
-  if (fifo_ || !outcome.attributes.empty() || r.group_id || r.trace_header) {
+  if (fifo_ || !attributes.empty() || group_id || trace_header) {
     extras = std::make_unique<MessageExtras>();
-    extras->attributes = outcome.attributes;
-    if (r.group_id) extras->group_id = std::string(*r.group_id);
+    extras->attributes = attributes;
+    if (group_id) extras->group_id = std::string(*group_id);
     extras->deduplication_id = std::move(dedup_id);
-    if (r.trace_header) extras->trace_header = std::string(*r.trace_header);
+    if (trace_header) extras->trace_header = std::string(*trace_header);
     if (fifo_) extras->sequence_number = fifo_sequence_number(keys_, seq);
   }
+  outcome.attributes = std::move(attributes);
   outcome.message_id = derive_message_id(keys_, seq);
   outcome.sequence_number = extras ? extras->sequence_number : 0;
-  Message* m = Message::create(seq, now, r.body, r.body_kind, std::move(extras));
+  Message* m = Message::create(seq, now, body, kind, std::move(extras));
   apply_enqueue(m, delay > 0 ? now + delay : now, now);
   if (fifo_) dedup_.record(dedup_key, {outcome.message_id, outcome.sequence_number}, now);
   return outcome;
@@ -526,7 +559,15 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
       const TimeUs visibility = visibility_timeout.value_or(config_.visibility_timeout);
       for (;;) {
         promote_due(now);
+        const std::uint64_t visible_before = counts_.visible;
         take_visible(max_messages, visibility, now, out, to_dead_letter);
+        if (journaling() && counts_.visible != visible_before) {  // it took something
+          std::string payload = record_head(now);
+          SnapshotWriter w(payload);
+          w.u32(max_messages);
+          w.i64(visibility);
+          log(durability::Record::kReceive, payload);
+        }
         if (!out.messages.empty() || !to_dead_letter.empty() || now >= deadline || deleted_ ||
             wake_calls_ != woken) {
           break;
@@ -552,6 +593,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
       out.dead_lettered += static_cast<std::uint32_t>(moving - refused.size());
       if (!refused.empty()) {  // the dead-letter queue went away meanwhile: keep them here
         std::lock_guard<std::mutex> lock(mutex_);
+        if (journaling()) log_messages(durability::Record::kReturned, clock_->now(), refused, nullptr, nullptr);
         for (MessagePtr& m : refused) apply_visible(m.release());
       }
     }
@@ -567,6 +609,13 @@ std::vector<MessagePtr> Queue::accept_dead_letters(std::vector<MessagePtr> messa
   std::lock_guard<std::mutex> lock(mutex_);
   if (deleted_) return messages;
   const TimeUs now = clock_->now();
+  if (journaling()) log_messages(durability::Record::kDeadLetters, now, messages, &source_arn, &source_keys);
+  accept_locked(messages, source_arn, source_keys, now);
+  return {};
+}
+
+void Queue::accept_locked(std::vector<MessagePtr>& messages, const std::string& source_arn,
+                          const QueueKeys& source_keys, TimeUs now) {
   for (MessagePtr& owned : messages) {
     Message* m = owned.release();
     if (!m->extras) m->extras = std::make_unique<MessageExtras>();
@@ -585,8 +634,8 @@ std::vector<MessagePtr> Queue::accept_dead_letters(std::vector<MessagePtr> messa
     }
     apply_visible(m);
   }
+  messages.clear();
   if (waiters_ > 0) cv_.notify_all();
-  return {};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -618,6 +667,12 @@ void Queue::delete_locked(const ReceiptHandle& handle, TimeUs now) {
     throw Error(ErrorCode::InvalidParameterValue,
                 "Value " + handle_string(handle) +
                     " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
+  }
+  if (journaling()) {
+    std::string payload = record_head(now);
+    SnapshotWriter w(payload);
+    write_handle(w, handle);
+    log(durability::Record::kDelete, payload);
   }
   apply_delete(m);  // standard queues: an older handle of the message deletes it too, as on AWS
 }
@@ -691,6 +746,15 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
                 "Value " + format_number(seconds) +
                     " for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for "
                     "the message is beyond the limit [43200 seconds].");
+  }
+  if (journaling()) {
+    std::string payload = record_head(now);
+    SnapshotWriter w(payload);
+    write_handle(w, handle);
+    std::uint64_t bits;
+    std::memcpy(&bits, &seconds, sizeof bits);
+    w.u64(bits);
+    log(durability::Record::kChangeVisibility, payload);
   }
   if (lapsed) {
     rehide_lapsed(m, new_deadline);
@@ -781,6 +845,11 @@ void Queue::purge() {
     throw Error(ErrorCode::PurgeQueueInProgress,
                 "Only one PurgeQueue operation on " + name_ + " is allowed every 60 seconds.");
   }
+  if (journaling()) log(durability::Record::kPurge, record_head(now));
+  purge_locked(now);
+}
+
+void Queue::purge_locked(TimeUs now) {
   free_all();
   dedup_.clear();  // AWS-recorded runs: a purged FIFO queue takes a deduplication id again at once
   last_purge_us_ = now;
@@ -793,10 +862,16 @@ QueueCounts Queue::counts() {
   promote_due(now);
   // Expired messages at the head of the visible list go now; deeper ones when a receive reaches
   // them, so the visible count is approximate under retention, as AWS's is.
+  const std::uint64_t visible_before = counts_.visible;
   if (fifo_) {
     sweep_group_heads(now);
   } else {
     sweep_visible_head(now);
+  }
+  if (journaling() && counts_.visible != visible_before) {
+    std::string payload = record_head(now);
+    payload.push_back(1);  // and sweep the expired heads
+    log(durability::Record::kTick, payload);
   }
   return counts_;
 }
@@ -814,8 +889,14 @@ TimeUs Queue::last_modified_us() const {
 void Queue::set_config(const QueueConfig& config) {
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
+  const TimeUs now = clock_->now();
+  if (journaling()) {
+    std::string payload = record_head(now);
+    write_config(payload, config);
+    log(durability::Record::kQueueConfig, payload);
+  }
   config_ = config;
-  last_modified_us_ = clock_->now();
+  last_modified_us_ = now;
   if (waiters_ > 0) cv_.notify_all();
 }
 
@@ -826,6 +907,7 @@ void Queue::set_dead_letter_queue(std::weak_ptr<Queue> queue) {
 
 void Queue::mark_deleted() {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (journaling() && !deleted_) log(durability::Record::kQueueDelete, record_head(clock_->now()));
   deleted_.store(true, std::memory_order_release);
   free_all();
   cv_.notify_all();

@@ -45,6 +45,8 @@
 #include "pymsg/common/limits.hpp"
 #include "pymsg/sqs/message.hpp"
 #include "pymsg/common/message_attributes.hpp"
+#include "pymsg/durability/journal.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
 #include "pymsg/sqs/slot_table.hpp"
 
 namespace pymsg {
@@ -225,9 +227,22 @@ class Queue final : public ClockListener {
   // MessageIds and SequenceNumbers, and receipt handles issued before the dump still work.
   // Thread-safe; restore() only on a queue no other thread sees yet. Both throw
   // InvalidParameterValue on bytes that are not a dump.
-  std::string dump();
+  // `cut`, when given, gets the journal's last LSN at the dump: the dump holds every change this
+  // queue logged up to it, and none after (replay skips this queue's records up to `cut`).
+  std::string dump(std::uint64_t* cut = nullptr);
   static QueueIdentity identity(std::string_view dump);
   void restore(std::string_view dump);
+  QueueIdentity own_identity() const noexcept { return {keys_, created_us_}; }
+
+  // The write-ahead log (queue_journal.cpp). Once attached, every change is appended to
+  // `journal` under the queue's lock as one record naming `id`; replay() redoes such a record
+  // on a queue that has none attached yet (recovery), as the call that wrote it did.
+  void attach_journal(std::shared_ptr<durability::Journal> journal, std::uint64_t id);
+  std::uint64_t journal_id() const noexcept { return journal_id_; }
+  void replay(durability::Record type, std::string_view payload);
+  // kQueueConfig and kQueueCreate payloads: the config (the broker replays them).
+  static void write_config(std::string& out, const QueueConfig& config);
+  static QueueConfig read_config(SnapshotReader& r);
 
  private:
   struct Group {
@@ -243,6 +258,18 @@ class Queue final : public ClockListener {
 
   void check_alive() const;
   void promote_due(TimeUs now);
+  SendOutcome enqueue_new(std::string_view body, BodyKind kind, std::string attributes,
+                          std::optional<std::string_view> group_id, std::string dedup_id, std::string dedup_key,
+                          std::optional<std::string_view> trace_header, TimeUs delay, TimeUs now);
+  void purge_locked(TimeUs now);
+  void accept_locked(std::vector<MessagePtr>& messages, const std::string& source_arn,
+                     const QueueKeys& source_keys, TimeUs now);
+  // The start of a record's payload: this queue's id and `now`.
+  bool journaling() const noexcept { return journal_ != nullptr; }
+  std::string record_head(TimeUs now) const;
+  void log(durability::Record type, const std::string& payload);
+  void log_messages(durability::Record type, TimeUs now, const std::vector<MessagePtr>& messages,
+                    const std::string* source_arn, const QueueKeys* source_keys);
   bool expired(const Message& m, TimeUs now) const noexcept;
   SendOutcome send_locked(SendRequest& request, TimeUs now);
   void take_visible(std::uint32_t max, TimeUs visibility, TimeUs now,
@@ -302,6 +329,8 @@ class Queue final : public ClockListener {
   DeadlineHeap heap_;                   // delayed and in-flight messages by visible-at time
   DedupWindow dedup_;                   // FIFO deduplication ids
   QueueCounts counts_;                  // exact counts of the three states
+  std::shared_ptr<durability::Journal> journal_;  // null: not durable (or replaying)
+  std::uint64_t journal_id_ = 0;        // this queue's id in the journal's records
 };
 
 }  // namespace pymsg

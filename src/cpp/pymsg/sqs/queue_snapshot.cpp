@@ -15,15 +15,13 @@
 
 #include "pymsg/sqs/queue.hpp"
 #include "pymsg/durability/snapshot_io.hpp"
+#include "pymsg/sqs/message_codec.hpp"
 
 namespace pymsg {
 namespace {
 
 constexpr char kMagic[4] = {'P', 'Q', 'S', '1'};
 constexpr const char* kWhat = "queue snapshot";
-// Slots count the messages received or delayed at once; past this a dump is taken as corrupt
-// rather than have restore() size a slot table to it.
-constexpr std::uint32_t kMaxSlot = 1u << 26;
 
 QueueIdentity read_identity(SnapshotReader& r) {
   r.expect_magic(std::string_view(kMagic, 4));
@@ -37,10 +35,79 @@ QueueIdentity read_identity(SnapshotReader& r) {
 
 }  // namespace
 
-std::string Queue::dump() {
+void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline) {
+  w.u64(m.seq);
+  w.i64(m.sent_us);
+  w.u8(static_cast<std::uint8_t>(m.state()));
+  w.i64(deadline);
+  w.u32(m.receive_count);
+  w.u32(m.first_receive_off);
+  w.u32(m.last_receive_off);
+  w.u32(m.slot);
+  w.u8(static_cast<std::uint8_t>(m.body_kind()));
+  w.str(m.body_view());
+  w.u8(m.extras ? 1 : 0);
+  if (!m.extras) return;
+  const MessageExtras& x = *m.extras;
+  w.str(x.attributes);
+  w.str(x.group_id);
+  w.str(x.deduplication_id);
+  w.str(x.trace_header);
+  w.str(x.dead_letter_source_arn);
+  w.u8(x.has_original_id ? 1 : 0);
+  w.raw(x.original_id, sizeof x.original_id);
+  w.i64(x.enqueued_us);
+  w.u64(x.sequence_number);
+}
+
+StoredMessage read_message(SnapshotReader& r) {
+  StoredMessage out;
+  const std::uint64_t seq = r.u64();
+  const TimeUs sent_us = r.i64();
+  out.state = static_cast<MessageState>(r.u8());
+  out.deadline = r.i64();
+  const std::uint32_t receive_count = r.u32(), first_off = r.u32(), last_off = r.u32();
+  out.slot = r.u32();
+  const auto kind = static_cast<BodyKind>(r.u8());
+  const std::string_view body = r.str();
+  std::unique_ptr<MessageExtras> extras;
+  if (r.u8() != 0) {
+    extras = std::make_unique<MessageExtras>();
+    extras->attributes = r.str();
+    extras->group_id = r.str();
+    extras->deduplication_id = r.str();
+    extras->trace_header = r.str();
+    extras->dead_letter_source_arn = r.str();
+    extras->has_original_id = r.u8() != 0;
+    std::memcpy(extras->original_id, r.take(sizeof extras->original_id).data(), sizeof extras->original_id);
+    extras->enqueued_us = r.i64();
+    extras->sequence_number = r.u64();
+  }
+  if (out.state != MessageState::kVisible && out.state != MessageState::kDelayed &&
+      out.state != MessageState::kInFlight) {
+    r.fail("a message has an unknown state");
+  }
+  if (kind != BodyKind::kBytes && kind != BodyKind::kText && kind != BodyKind::kAsciiText) {
+    r.fail("a message has an unknown body kind");
+  }
+  if (kind == BodyKind::kAsciiText &&
+      std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    r.fail("a message marked ASCII is not");  // the binding would build a broken str from it
+  }
+  if (body.size() > Message::kMaxBodySize) r.fail("a message is out of range");
+  if (out.slot > kMaxSlot) r.fail("a message's slot is out of range");
+  out.message.reset(Message::create(seq, sent_us, body, kind, std::move(extras)));
+  out.message->receive_count = receive_count;
+  out.message->first_receive_off = first_off;
+  out.message->last_receive_off = last_off;
+  return out;
+}
+
+std::string Queue::dump(std::uint64_t* cut) {
   std::lock_guard<std::mutex> lock(mutex_);
   check_alive();
   promote_due(clock_->now());
+  if (cut != nullptr) *cut = journal_ ? journal_->wal().appended_lsn() : 0;
   std::string out;
   SnapshotWriter w(out);
   w.raw(kMagic, 4);
@@ -56,28 +123,7 @@ std::string Queue::dump() {
   std::uint64_t count = 0;
   auto put = [&](const Message& m, TimeUs deadline) {
     ++count;
-    w.u64(m.seq);
-    w.i64(m.sent_us);
-    w.u8(static_cast<std::uint8_t>(m.state()));
-    w.i64(deadline);
-    w.u32(m.receive_count);
-    w.u32(m.first_receive_off);
-    w.u32(m.last_receive_off);
-    w.u32(m.slot);
-    w.u8(static_cast<std::uint8_t>(m.body_kind()));
-    w.str(m.body_view());
-    w.u8(m.extras ? 1 : 0);
-    if (!m.extras) return;
-    const MessageExtras& x = *m.extras;
-    w.str(x.attributes);
-    w.str(x.group_id);
-    w.str(x.deduplication_id);
-    w.str(x.trace_header);
-    w.str(x.dead_letter_source_arn);
-    w.u8(x.has_original_id ? 1 : 0);
-    w.raw(x.original_id, sizeof x.original_id);
-    w.i64(x.enqueued_us);
-    w.u64(x.sequence_number);
+    write_message(w, m, deadline);
   };
   for (const Message* m = visible_head_; m != nullptr; m = m->next) {
     if (m->state() != MessageState::kGone) put(*m, 0);
@@ -119,48 +165,17 @@ void Queue::restore(std::string_view dump) {
   next_seq_ = r.u64();
   const std::uint64_t count = r.u64();
   for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t seq = r.u64();
-    const TimeUs sent_us = r.i64();
-    const auto state = static_cast<MessageState>(r.u8());
-    const TimeUs deadline = r.i64();
-    const std::uint32_t receive_count = r.u32(), first_off = r.u32(), last_off = r.u32(), slot = r.u32();
-    const auto kind = static_cast<BodyKind>(r.u8());
-    const std::string_view body = r.str();
-    std::unique_ptr<MessageExtras> extras;
-    if (r.u8() != 0) {
-      extras = std::make_unique<MessageExtras>();
-      extras->attributes = r.str();
-      extras->group_id = r.str();
-      extras->deduplication_id = r.str();
-      extras->trace_header = r.str();
-      extras->dead_letter_source_arn = r.str();
-      extras->has_original_id = r.u8() != 0;
-      std::memcpy(extras->original_id, r.take(sizeof extras->original_id).data(), sizeof extras->original_id);
-      extras->enqueued_us = r.i64();
-      extras->sequence_number = r.u64();
-    }
-    if (state != MessageState::kVisible && state != MessageState::kDelayed && state != MessageState::kInFlight) {
-      r.fail("a message has an unknown state");
-    }
-    if (kind != BodyKind::kBytes && kind != BodyKind::kText && kind != BodyKind::kAsciiText) {
-      r.fail("a message has an unknown body kind");
-    }
-    if (kind == BodyKind::kAsciiText &&
-        std::any_of(body.begin(), body.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-      r.fail("a message marked ASCII is not");  // the binding would build a broken str from it
-    }
-    if (fifo_ && !extras) r.fail("a FIFO message has no group");
-    if (seq >= next_seq_ || body.size() > Message::kMaxBodySize) r.fail("a message is out of range");
-    if (slot > kMaxSlot) r.fail("a message's slot is out of range");
+    StoredMessage stored = read_message(r);
+    const MessageState state = stored.state;
+    const std::uint32_t slot = stored.slot;
+    if (fifo_ && !stored.message->extras) r.fail("a FIFO message has no group");
+    if (stored.message->seq >= next_seq_) r.fail("a message is out of range");
     const bool needs_slot = state != MessageState::kVisible;
     if ((needs_slot && slot == 0) || (slot != 0 && slots_.get(slot) != nullptr)) {
       r.fail("two messages share a slot");
     }
-    MessagePtr owned(Message::create(seq, sent_us, body, kind, std::move(extras)));
-    Message* m = owned.release();
-    m->receive_count = receive_count;
-    m->first_receive_off = first_off;
-    m->last_receive_off = last_off;
+    Message* m = stored.message.release();
+    const TimeUs deadline = stored.deadline;
     if (slot != 0) {
       m->slot = slot;
       slots_.place(slot, m);

@@ -1,0 +1,154 @@
+// The broker's write-ahead log for Python: pymsg._core.Journal (what queues append to),
+// Replayer (recovery: each record of the log to the object it changes, in C++, the Python
+// layer's own records to a Python callable) and open_journal, which opens a log and replays it
+// through a Replayer without the GIL.
+#include <pybind11/functional.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "journal.hpp"
+#include "pymsg/broker.hpp"
+#include "pymsg/durability/journal.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
+#include "pymsg/durability/wal.hpp"
+#include "register.hpp"
+
+namespace py = pybind11;
+
+namespace pymsg::bindings {
+namespace {
+
+using durability::Journal;
+using durability::Record;
+using durability::WriteAheadLog;
+
+// Recovery's routing table. Queues come from the snapshot (with the LSN their dump covers) and
+// from the log's kQueueCreate records (which the Python layer handles: it knows the scopes).
+class Replayer {
+ public:
+  struct Entry {
+    std::shared_ptr<Broker> broker;
+    std::shared_ptr<Queue> queue;
+    std::uint64_t cut = 0;  // this queue's records up to here are in its dump
+  };
+
+  void add_queue(std::uint64_t id, std::shared_ptr<Broker> broker, std::shared_ptr<Queue> queue, std::uint64_t cut) {
+    queues_[id] = Entry{std::move(broker), std::move(queue), cut};
+    if (id > max_id_) max_id_ = id;
+  }
+  bool has_queue(std::uint64_t id) const { return queues_.count(id) != 0; }
+
+  // One record, called by the log without the GIL.
+  void dispatch(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
+    const auto record = static_cast<Record>(type);
+    if (record == Record::kQueueCreate || record == Record::kPython) {
+      if (lsn <= cold_cut) {
+        ++skipped_;
+        return;
+      }
+      py::gil_scoped_acquire gil;
+      cold(lsn, type, py::bytes(payload.data(), payload.size()));
+      ++replayed_;
+      return;
+    }
+    SnapshotReader r(payload, "log record");
+    const std::uint64_t id = r.u64();
+    const TimeUs now = r.i64();
+    auto it = queues_.find(id);
+    if (it == queues_.end() || lsn <= it->second.cut) {  // deleted before the snapshot, or in its dump
+      ++skipped_;
+      return;
+    }
+    Entry& e = it->second;
+    ++replayed_;
+    switch (record) {
+      case Record::kQueueDelete:
+        e.broker->replay_delete_queue(e.queue->name(), now);
+        queues_.erase(it);
+        return;
+      case Record::kQueueConfig:
+        e.broker->set_queue_config(*e.queue, Queue::read_config(r));
+        return;
+      default:
+        e.queue->replay(record, payload);
+    }
+  }
+
+  std::uint64_t cold_cut = 0;  // the snapshot's: registry and Python records up to here are in it
+  py::object cold;             // cold(lsn, type, payload), with the GIL
+  std::uint64_t max_id() const { return max_id_; }
+  std::uint64_t replayed() const { return replayed_; }
+  std::uint64_t skipped() const { return skipped_; }
+
+ private:
+  std::unordered_map<std::uint64_t, Entry> queues_;
+  std::uint64_t max_id_ = 0;
+  std::uint64_t replayed_ = 0, skipped_ = 0;
+};
+
+}  // namespace
+
+void register_journal(py::module_& m) {
+  py::class_<Journal, std::shared_ptr<Journal>>(m, "Journal", "The broker's records in a WriteAheadLog.")
+      .def(py::init<std::shared_ptr<WriteAheadLog>>(), py::arg("log"))
+      .def_property_readonly("log", &Journal::wal_ptr)
+      .def("taken_id", &Journal::taken_id, py::arg("id"), "Recovery: ids up to `id` are in use.")
+      .def("append",
+           [](Journal& j, std::uint8_t type, const py::bytes& payload) {
+             return j.append(static_cast<Record>(type), std::string_view(payload));
+           },
+           py::arg("type"), py::arg("payload"), "Appends a record for this thread's next commit_pending().");
+
+  py::class_<Replayer>(m, "Replayer", "Recovery's routing of log records to queues (open_journal).")
+      .def(py::init<>())
+      .def("add_queue", &Replayer::add_queue, py::arg("id"), py::arg("broker"), py::arg("queue"), py::arg("cut"))
+      .def("has_queue", &Replayer::has_queue, py::arg("id"))
+      .def_readwrite("cold_cut", &Replayer::cold_cut)
+      .def_readwrite("cold", &Replayer::cold)
+      .def_property_readonly("max_id", &Replayer::max_id)
+      .def_property_readonly("replayed", &Replayer::replayed)
+      .def_property_readonly("skipped", &Replayer::skipped);
+
+  m.def("open_journal",
+        [](std::string dir, std::string_view fsync, std::uint64_t segment_bytes, std::uint32_t write_interval_ms,
+           Replayer& replayer, const py::object& before_replay) {
+          durability::WalOptions options{std::move(dir), durability::parse_fsync(fsync), segment_bytes,
+                                         write_interval_ms, {}};
+          options.before_replay = [&before_replay] {
+            py::gil_scoped_acquire gil;
+            before_replay();
+          };
+          std::shared_ptr<WriteAheadLog> log;
+          {
+            py::gil_scoped_release release;
+            log = std::make_shared<WriteAheadLog>(
+                std::move(options),
+                [&replayer](std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
+                  replayer.dispatch(lsn, type, payload);
+                });
+          }
+          return log;
+        },
+        py::arg("dir"), py::arg("fsync"), py::arg("segment_bytes"), py::arg("write_interval_ms"),
+        py::arg("replayer"), py::arg("before_replay"),
+        "Locks `dir`, calls before_replay() (to load the snapshot), replays the log through `replayer`, "
+        "and returns the log, open for appending.");
+  m.def("commit_pending",
+        [] {
+          commit_journal();
+        },
+        "Waits until what this thread appended to a log is as durable as its policy promises.");
+  m.def("queue_create_head",
+        [](const py::bytes& payload) {
+          SnapshotReader r(std::string_view(payload), "queue log record");
+          const Broker::QueueCreateHead h = Broker::read_queue_create(r);
+          return py::make_tuple(h.id, h.account_id, h.region, h.name);
+        },
+        py::arg("payload"), "A kQueueCreate record's (queue id, account, region, name).");
+}
+
+}  // namespace pymsg::bindings

@@ -1,0 +1,32 @@
+// One message as bytes, with its state, deadline and slot: what a queue's dump holds per message
+// and what the journal's dead-letter records carry (layout in queue_snapshot.cpp).
+#pragma once
+
+#include <cstdint>
+
+#include "pymsg/durability/snapshot_io.hpp"
+#include "pymsg/common/ids.hpp"
+#include "pymsg/sqs/message.hpp"
+
+namespace pymsg {
+
+// Slots count the messages received or delayed at once; past this a dump is taken as corrupt
+// rather than have restore() size a slot table to it.
+constexpr std::uint32_t kMaxSlot = 1u << 26;
+
+struct StoredMessage {
+  MessagePtr message;
+  MessageState state = MessageState::kVisible;
+  TimeUs deadline = 0;     // delayed or in flight: when it becomes visible
+  std::uint32_t slot = 0;  // its slot then (0: none); message->slot is left 0
+};
+
+void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline);
+// Throws InvalidParameterValue (SnapshotReader::fail) on bytes that are not a message.
+StoredMessage read_message(SnapshotReader& r);
+
+// A receipt handle's (slot, seq, receive count), as the journal's records carry it.
+void write_handle(SnapshotWriter& w, const ReceiptHandle& handle);
+ReceiptHandle read_handle(SnapshotReader& r);
+
+}  // namespace pymsg
