@@ -660,6 +660,9 @@ BROKER_CALLS: dict[str, Callable[[World], Any]] = {
     "state_scope": lambda w: broker_restore(w, pymsg.state.snapshot(pymsg.Broker(region="us-west-2",
                                                                                 account_id=ACCOUNT))),
     "state_clash": lambda w: broker_restore(w, pymsg.state.snapshot(w.broker)),
+    "fsync_policy": lambda w: pymsg.Broker(data_dir=".", fsync="sometimes"),
+    "data_dir_type": lambda w: pymsg.Broker(data_dir=3),
+    "segment_bytes": lambda w: pymsg.Broker(data_dir=".", segment_bytes=100),
 }
 
 # AWS's worked example of a signed request ("Create a signed AWS API request": IAM ListUsers).

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional
 from . import _core
 from .cache import Cache, MsgpackCache
 from .clock import ManualClock, _Hook
+from .durability import DataDirectory
 from .sns import Deliveries, Topic
 from .errors import (
     QueueDoesNotExist,
@@ -54,6 +55,9 @@ class Broker:
         strict_limits: bool = True,
         strict_timing: bool = True,
         quotas: Mapping[str, int] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        fsync: str = "everysec",
+        segment_bytes: int = 64 << 20,
     ) -> None:
         self._clock = clock if clock is not None else _core.SystemClock()
         if account_id is None:
@@ -77,6 +81,45 @@ class Broker:
         if isinstance(self._clock, ManualClock):
             self._clock._add_hook(self._sns_hook)
         self._lock = threading.Lock()
+        self._durability: DataDirectory | None = None
+        if data_dir is not None:
+            self._open_data_dir(data_dir, fsync, segment_bytes)
+
+    def _open_data_dir(self, data_dir: Any, fsync: str, segment_bytes: Any) -> None:
+        if not isinstance(data_dir, (str, os.PathLike)):
+            raise error(BROKER, "data_dir_type", type=type(data_dir).__name__)
+        if isinstance(segment_bytes, bool) or not isinstance(segment_bytes, int) or not 4096 <= segment_bytes <= 1 << 40:
+            raise error(BROKER, "segment_bytes", value=repr(segment_bytes))
+        durability = DataDirectory(self, os.fspath(data_dir), fsync, segment_bytes)
+        for broker in self.scopes():  # the snapshot's and the log's scopes are made by now
+            durability.attach(broker)
+            broker._durability = durability
+
+    @property
+    def data_dir(self) -> str | None:
+        """The data directory (Broker(data_dir=...)), or None: an in-memory broker."""
+        return self._durability.path if self._durability is not None else None
+
+    def checkpoint(self) -> None:
+        """With a data directory: a snapshot, then the log segments it covers deleted (the log
+        then holds only what came after). Other threads go on meanwhile. A no-op without one."""
+        if self._durability is not None:
+            self._durability.checkpoint()
+
+    def close(self) -> None:
+        """With a data directory: a checkpoint, then the log closed and the directory released
+        (later changes raise). Idempotent; a no-op without one."""
+        durability = self._durability
+        if durability is not None:
+            for broker in self.scopes():
+                broker._durability = None
+            durability.close()
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def clock(self) -> _core.Clock:
@@ -106,6 +149,9 @@ class Broker:
             if broker is None:
                 broker = Broker(self._clock, region=key[1], account_id=key[0], **self._options)
                 broker._family, broker._family_lock = self._family, self._family_lock
+                if self._durability is not None:
+                    self._durability.attach(broker)
+                    broker._durability = self._durability
                 self._family[key] = broker
             return broker
 
@@ -232,7 +278,10 @@ class Broker:
             if differs:
                 raise error(SQS, "queue_exists", name=differs[0])  # check_settings keys by AWS name
         else:
+            with queue._lock:
+                queue._journal_meta()  # the tags given at creation (_apply_settings logs the settings)
             queue._apply_settings(settings)
+        _core.commit_pending()
         return queue
 
     def get_queue(self, name: str) -> Queue:
@@ -274,6 +323,7 @@ class Broker:
         QueueDoesNotExist; the name can be reused after 60 seconds (strict timing)."""
         name = queue.name if isinstance(queue, Queue) else self._name(queue)
         self._core.delete_queue(name)
+        _core.commit_pending()
         with self._lock:
             self._queues.pop(name, None)
 

@@ -655,6 +655,10 @@ BROKER: dict[str, Message] = {
                             "pymsg state format {format} is not {expected}; this pymsg cannot read it."),
     "state_scope": Message("InvalidParameterValue", "The state was saved for {key} {saved}, not {value}."),
     "state_clash": Message("InvalidParameterValue", "Cannot restore {kind} {name}: the broker already has one."),
+    # data directories
+    "fsync_policy": Message("InvalidParameterValue", "fsync must be 'always', 'everysec' or 'no', not {value}."),
+    "data_dir_type": Message("InvalidParameterValue", "data_dir must be a path (str or os.PathLike), not {type}."),
+    "segment_bytes": Message("InvalidParameterValue", "segment_bytes must be an int from 4096 to 2**40, not {value}."),
 }
 
 # SigV4 checks (pymsg serve --verify-signatures), in the words AWS's endpoints use.

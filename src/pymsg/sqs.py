@@ -284,6 +284,7 @@ class Queue(_core.QueueHandle):
     def purge(self) -> None:
         """PurgeQueue: delete every message, in flight or not (once per 60 s with strict timing)."""
         self._core.purge()
+        _core.commit_pending()
 
     # --- attributes -------------------------------------------------------------------------
 
@@ -345,6 +346,7 @@ class Queue(_core.QueueHandle):
                     self._settings[name] = value
                 else:
                     self._settings.pop(name, None)
+            self._journal_meta()
 
     def add_permission(self, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
         """AddPermission: a statement named `label` in the queue's Policy letting `account_ids`
@@ -357,12 +359,14 @@ class Queue(_core.QueueHandle):
                 {"Version": "2012-10-17", "Id": f"{self.arn}/SQSDefaultPolicy", "Statement": []})
             self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SQS", self.arn,
                                                      _invalid_label)
+            self._journal_meta()
 
     def remove_permission(self, label: str) -> None:
         """RemovePermission: drops the Policy statement named `label` (InvalidParameterValue if none)."""
         self._check_alive()
         with self._lock:
             self._settings["Policy"] = remove_statement(self._settings.get("Policy") or "{}", label, _invalid_label)
+            self._journal_meta()
 
     def _set_config(self, attributes: Mapping[str, Any]) -> None:
         current = self._core.config()
@@ -382,12 +386,20 @@ class Queue(_core.QueueHandle):
             settings["max_receive_count"] = None  # clearing the redrive policy clears both
         settings.update(attributes)
         self._broker._core.set_queue_config(self._core, **config_arguments(**settings))
+        _core.commit_pending()
 
     def dead_letter_source_queues(self) -> list[Queue]:
         """ListDeadLetterSourceQueues: the queues whose redrive policy targets this one."""
         return [self._broker._wrap(q) for q in self._broker._core.dead_letter_source_queues(self._core)]
 
     # --- tags -------------------------------------------------------------------------------
+
+    def _journal_meta(self) -> None:
+        """With a data directory: logs the tags and settings (whole, so the last record wins).
+        Called holding self._lock, so the records come in the order of the changes."""
+        durability = self._broker._durability
+        if durability is not None:
+            durability.log_queue_meta(self._broker, self.name, self._tags, self._settings)
 
     def _check_alive(self) -> None:
         if self._core.deleted:
@@ -404,6 +416,7 @@ class Queue(_core.QueueHandle):
         self._check_alive()
         with self._lock:
             self._tags = check_tags(tags, self._tags, name=self.name)
+            self._journal_meta()
 
     def untag(self, keys: Iterable[str]) -> None:
         """UntagQueue: remove tags by key."""
@@ -414,3 +427,4 @@ class Queue(_core.QueueHandle):
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)
+            self._journal_meta()

@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import struct
 import tempfile
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import msgpack
 
@@ -55,14 +55,21 @@ _CONFIG = ("visibility_timeout", "delay_seconds", "message_retention_period", "m
            "fifo_throughput_limit")
 
 
-def snapshot(broker: Broker) -> bytes:
+def snapshot(broker: Broker, *, cold_cut: int | None = None) -> bytes:
     """The broker's queues, topics and streams as bytes, with those of every other account and
     region of its family (Broker.scope) under "scopes". Each is captured atomically; taken while
     other threads work, a message moving between two queues (a redrive) may be caught in both
-    or neither, so take the one that must be exact when the broker is idle."""
-    state = _scope_state(broker)
+    or neither, so take the one that must be exact when the broker is idle.
+
+    ``cold_cut`` (a data directory's checkpoint): the log's last LSN before the queues were
+    listed; each queue is then dumped with its journal id and the LSN its dump covers, so that
+    recovery replays exactly the records the snapshot does not hold (no redrive is caught twice)."""
+    durable = cold_cut is not None
+    state = _scope_state(broker, durable)
     state["saved_at"] = broker.clock.now()
-    others = [_scope_state(b) for b in broker.scopes() if b is not broker]
+    if durable:
+        state["cold_cut"] = cold_cut
+    others = [_scope_state(b, durable) for b in broker.scopes() if b is not broker]
     if others:
         state["scopes"] = others
     return _frame(msgpack.packb(state, use_bin_type=True))
@@ -96,21 +103,28 @@ def _unframe(data: bytes, what: str) -> bytes:
     return payload
 
 
-def _scope_state(broker: Broker) -> dict[str, Any]:
+def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
     """One broker's own resources: its region, account, queues, topics and streams."""
     queues = []
     for queue in broker.list_queues():
         try:
+            entry: dict[str, Any] = {"name": queue.name}
+            if durable:  # the dump first: a config read after it is as new or newer, and replay is idempotent
+                entry["dump"], entry["cut"] = queue._core.dump_cut()
+                entry["journal_id"] = queue._core.journal_id
+            else:
+                entry["dump"] = queue._core.dump()
             config = queue._core.config()
-            queues.append({
-                "name": queue.name,
+            with queue._lock:
+                tags, settings = dict(queue._tags), dict(queue._settings)
+            entry.update({
                 "config": {name: getattr(config, name) for name in _CONFIG},
                 "dead_letter_target_arn": config.dead_letter_target_arn,
                 "max_receive_count": config.max_receive_count,
-                "tags": queue.tags(),
-                "settings": dict(queue._settings),
-                "dump": queue._core.dump(),
+                "tags": tags,
+                "settings": settings,
             })
+            queues.append(entry)
         except LookupError:  # deleted since list_queues: it is not part of the state
             pass
     topics = []
@@ -145,12 +159,15 @@ def _scope_state(broker: Broker) -> dict[str, Any]:
             "topics": topics, "streams": streams}
 
 
-def restore(broker: Broker, data: bytes, *, source: str = "state file") -> None:
+def restore(broker: Broker, data: bytes, *, source: str = "state file",
+            adopt: Callable[[Broker, Any, dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Puts a snapshot's queues, topics and streams into `broker`, which must have none of them
     and the snapshot's region and account. InvalidParameterValue (or the quota error a new
     broker would raise) otherwise, and `broker` is left as it was: the snapshot is first
     restored into a scratch broker with the same settings, so damage anywhere in it is found
-    before the real one changes."""
+    before the real one changes. ``adopt(owner, core, entry)`` is called for each queue restored
+    into `broker`'s family (a data directory's recovery takes its journal id and cut there).
+    Returns the snapshot's map."""
     state = _read(_unframe(data, source), broker)
     scopes = state.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(x, dict) for x in scopes):
@@ -165,9 +182,10 @@ def restore(broker: Broker, data: bytes, *, source: str = "state file") -> None:
         for owner, part in pairs:
             _check_clashes(owner, part)
         for owner, part in pairs:  # every scope's queues first: a topic may deliver to another scope's
-            _apply(owner, part, queues=True)
+            _apply(owner, part, queues=True, adopt=adopt if target is broker else None)
         for owner, part in pairs:
             _apply(owner, part, queues=False)
+    return state
 
 
 def _scope_of(broker: Broker, part: dict[str, Any]) -> Broker:
@@ -204,11 +222,11 @@ def _read(data: bytes, broker: Broker) -> dict[str, Any]:
     return state
 
 
-def _apply(broker: Broker, state: dict[str, Any], *, queues: bool) -> None:
+def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = None) -> None:
     """Restores the snapshot's queues (`queues`), or else its topics and streams."""
     try:
         if queues:
-            _restore_queues(broker, state["queues"])
+            _restore_queues(broker, state["queues"], adopt)
             return
         for t in state["topics"]:
             topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
@@ -227,7 +245,7 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool) -> None:
         raise error(BROKER, "not_a_snapshot", what="state file", why=f"a malformed entry ({exc!r})") from None
 
 
-def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:
+def _restore_queues(broker: Broker, queues: list[dict[str, Any]], adopt: Any = None) -> None:
     """Dead-letter queues before the queues that redrive to them. A redrive cycle (A to B and B
     to A) is broken by restoring one queue without its policy and setting it at the end; a policy
     whose queue was deleted before the save is dropped (the core accepts only live targets)."""
@@ -253,6 +271,8 @@ def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:
                 dead_letter_target_arn=q["dead_letter_target_arn"] if keep else "",
                 max_receive_count=q["max_receive_count"] if keep else 0)
             broker._wrap(core, q["tags"])._apply_settings(q["settings"])
+            if adopt is not None:
+                adopt(broker, core, q)
             restored.add(q["name"])
         pending = [q for q in pending if q["name"] not in restored]
     for q in deferred:
@@ -262,7 +282,11 @@ def _restore_queues(broker: Broker, queues: list[dict[str, Any]]) -> None:
 
 def save(broker: Broker, path: str) -> None:
     """Writes the broker's snapshot to `path` atomically."""
-    data = snapshot(broker)
+    write_atomically(path, snapshot(broker))
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """`data` in `path`, whole or not at all: a temporary file, fsync, rename, fsync of the directory."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, temporary = tempfile.mkstemp(prefix=".pymsg-state-", dir=directory)
     try:

@@ -1,0 +1,151 @@
+"""A broker's data directory: ``Broker(data_dir=DIR, fsync="everysec")``, ``pymsg serve --data-dir``.
+
+The directory holds a snapshot (``snapshot.pymsg``, the framed format of :mod:`pymsg.state`)
+and the write-ahead log after it (``wal-<first LSN>.log`` segments, see the C++ core's
+durability/wal.hpp). Every change to a queue is appended to the log by the core, under the
+queue's lock, before the call returns; with ``fsync="always"`` the call returns only once its
+record is on the disk (concurrent callers share one sync), with ``"everysec"`` the log is
+written every few milliseconds and synced once a second, with ``"no"`` the operating system
+decides when. Recovery loads the snapshot, then replays the log's records that came after it.
+
+The snapshot is a consistent cut per object, not a stop of the world: each queue is dumped
+under its own lock together with the log position the dump covers, and replay skips that
+queue's records up to there. A checkpoint (``Broker.checkpoint()``, and ``close()``) starts a
+new segment, writes the snapshot, then deletes the segments it made redundant, so the disk holds
+the live data plus the log since the last checkpoint.
+
+Kept through the log: SQS queues (creation, attributes, tags, policies, deletion) and every
+message change (send, receive with its receipt handle and deadline, change of visibility,
+delete, purge, moves to and from a dead-letter queue, FIFO deduplication windows and sequence
+numbers). Kept only as of the last checkpoint, for now: topics, subscriptions, streams. Not kept:
+caches, message move tasks, KCL leases and checkpoints, Python-callable subscriptions (as
+``--state`` documents), and a manual clock's reading (replay uses each record's own time).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from . import _core, state
+from .messages import BROKER, error
+
+if TYPE_CHECKING:
+    from .broker import Broker
+
+log = logging.getLogger("pymsg.durability")
+
+SNAPSHOT = "snapshot.pymsg"
+FSYNC_POLICIES = ("always", "everysec", "no")
+_QUEUE_CREATE = 1  # durability/journal.hpp's Record values the Python layer handles
+_PYTHON = 100
+
+
+class DataDirectory:
+    """One broker family's data directory, open: the log, the journal queues append to, and
+    checkpoints. Made by Broker(data_dir=...)."""
+
+    def __init__(self, broker: Broker, path: str, fsync: str, segment_bytes: int) -> None:
+        if fsync not in FSYNC_POLICIES:
+            raise error(BROKER, "fsync_policy", value=repr(fsync))
+        self.path = os.fspath(path)
+        self.fsync = fsync
+        self._broker = broker
+        self._lock = threading.Lock()  # one checkpoint at a time
+        self._adopted: list[tuple[Any, int]] = []  # (queue core, journal id) to attach once open
+        self._replayer = _core.Replayer()
+        self._replayer.cold = self._replay_python
+        self._log = _core.open_journal(self.path, fsync, segment_bytes, 2, self._replayer, self._load_snapshot)
+        self.journal = _core.Journal(self._log)
+        self.journal.taken_id(self._replayer.max_id)
+        for core, journal_id in self._adopted:
+            if not core.deleted:
+                core.attach_journal(self.journal, journal_id)
+        self._adopted.clear()
+        recovery = self._log.recovery
+        if recovery["torn_bytes"]:
+            log.warning("data directory %s: cut off a torn last record (%d bytes at offset %d of %s), "
+                        "a write the process did not finish", self.path, recovery["torn_bytes"],
+                        recovery["torn_offset"], recovery["torn_file"])
+        log.info("data directory %s: replayed %d log records (%d already in the snapshot), fsync=%s",
+                 self.path, self._replayer.replayed, self._replayer.skipped, fsync)
+
+    # --- recovery -----------------------------------------------------------------------------
+
+    def _load_snapshot(self) -> None:
+        """Before replay, with the directory locked: the snapshot, if there is one."""
+        path = os.path.join(self.path, SNAPSHOT)
+        try:
+            with open(path, "rb") as source:
+                data = source.read()
+        except FileNotFoundError:
+            return
+        snapshot = state.restore(self._broker, data, source=f"snapshot ({path})", adopt=self._adopt)
+        self._replayer.cold_cut = int(snapshot.get("cold_cut", 0))
+
+    def _adopt(self, owner: Broker, core: Any, entry: dict[str, Any]) -> None:
+        journal_id = int(entry.get("journal_id", 0))
+        if journal_id:
+            self._replayer.add_queue(journal_id, owner._core, core, int(entry.get("cut", 0)))
+            self._adopted.append((core, journal_id))
+
+    def _replay_python(self, lsn: int, kind: int, payload: bytes) -> None:
+        """The records the C++ replayer hands back: queue creations (the scope is Python's) and
+        the Python layer's own."""
+        if kind == _QUEUE_CREATE:
+            journal_id, account_id, region, _name = _core.queue_create_head(payload)
+            if self._replayer.has_queue(journal_id):
+                return  # made after the snapshot's cut but before its queues were listed: in it
+            owner = self._broker.scope(account_id, region)
+            core = owner._core.replay_create_queue(payload)
+            owner._wrap(core)
+            self._replayer.add_queue(journal_id, owner._core, core, 0)
+            self._adopted.append((core, journal_id))
+            return
+        record = msgpack.unpackb(payload, raw=False)
+        if record.get("op") == "queue_meta":
+            owner = self._broker.find_scope(record["account_id"], record["region"])
+            queue = owner._queues.get(record["name"]) if owner is not None else None
+            if queue is not None and not queue._core.deleted:
+                with queue._lock:
+                    queue._tags = dict(record["tags"])
+                    queue._settings = dict(record["settings"])
+
+    # --- while open ---------------------------------------------------------------------------
+
+    def attach(self, broker: Broker) -> None:
+        """A scope of the family: its queues log to the journal from now on."""
+        broker._core.set_journal(self.journal)
+
+    def log_queue_meta(self, owner: Broker, name: str, tags: dict[str, str], settings: dict[str, str]) -> None:
+        self.journal.append(_PYTHON, msgpack.packb(
+            {"op": "queue_meta", "account_id": owner.account_id, "region": owner.region, "name": name,
+             "tags": tags, "settings": settings}, use_bin_type=True))
+        _core.commit_pending()
+
+    def checkpoint(self) -> None:
+        """A snapshot, then the log segments it made redundant deleted. Other threads go on
+        working meanwhile (each queue waits only while its own dump is taken)."""
+        with self._lock:
+            first = self._log.rotate()
+            data = state.snapshot(self._broker, cold_cut=self._log.appended_lsn)
+            state.write_atomically(os.path.join(self.path, SNAPSHOT), data)
+            dropped = self._log.drop_before(first)
+        log.info("data directory %s: checkpoint of %d bytes, %d log segment(s) deleted", self.path, len(data), dropped)
+
+    def flush(self) -> None:
+        """Everything appended so far, on the disk, whatever the policy."""
+        self._log.flush()
+
+    def close(self) -> None:
+        self.checkpoint()
+        self._log.close()
+
+    @property
+    def log(self) -> Any:
+        return self._log
+
