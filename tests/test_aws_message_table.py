@@ -663,6 +663,7 @@ BROKER_CALLS: dict[str, Callable[[World], Any]] = {
     "fsync_policy": lambda w: pymsg.Broker(data_dir=".", fsync="sometimes"),
     "data_dir_type": lambda w: pymsg.Broker(data_dir=3),
     "segment_bytes": lambda w: pymsg.Broker(data_dir=".", segment_bytes=100),
+    "auto_checkpoint_bytes": lambda w: pymsg.Broker(data_dir=".", auto_checkpoint_bytes=-1),
 }
 
 # AWS's worked example of a signed request ("Create a signed AWS API request": IAM ListUsers).

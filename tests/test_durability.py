@@ -11,6 +11,7 @@ import errno
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -218,6 +219,28 @@ def test_a_checkpoint_under_load_loses_and_doubles_nothing(tmp_path: Path) -> No
             for m in got:
                 m.delete()
     assert sorted(bodies) == sorted(sent[0] + sent[1])
+    broker.close()
+
+
+def test_the_log_is_compacted_once_it_outgrows_the_threshold(tmp_path: Path) -> None:
+    broker, _ = open_broker(tmp_path, segment_bytes=4096, auto_checkpoint_bytes=64 << 10)
+    q = broker.create_queue("q")
+    durability = broker._durability
+    assert not durability.checkpoint_due()
+    for i in range(3000):  # about 200 KB of log
+        q.send(f"message {i:05}")
+        m = q.receive()[0]
+        m.delete()
+    durability.flush()
+    deadline = time.monotonic() + 30
+    while durability.checkpoint_due() and time.monotonic() < deadline:  # the checkpoint thread's
+        time.sleep(0.05)
+    assert not durability.checkpoint_due()
+    assert (tmp_path / "snapshot.pymsg").exists() and durability.log_bytes() <= 64 << 10
+    q.send("kept")
+    crash(broker)
+    broker, _ = open_broker(tmp_path)
+    assert [m.body for m in broker.get_queue("q").receive(10)] == ["kept"]
     broker.close()
 
 

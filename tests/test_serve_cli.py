@@ -41,8 +41,11 @@ class Running:
         self.process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", *args], stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
         assert self.process.stderr is not None
-        self.start_line = self.process.stderr.readline()
-        assert "pymsg serving" in self.start_line, self.start_line
+        self.start_log = ""
+        while "pymsg serving" not in (line := self.process.stderr.readline()):  # a recovery may log first
+            assert line, self.start_log
+            self.start_log += line
+        self.start_line = line
 
     def stop(self) -> tuple[float, str]:
         """SIGINT, as Ctrl-C sends; (seconds until it exited, what it logged meanwhile)."""
@@ -144,3 +147,39 @@ def test_ctrl_c_ends_a_long_poll_at_once_and_says_what_it_saved(tmp_path: Path, 
     assert "saved 1 queue(s), 0 topic(s) and 0 stream(s)" in log
     assert state.exists()
 
+
+
+def test_data_dir_errors_are_one_line(tmp_path: Path, port: int) -> None:
+    missing = run_serve("--port", str(port), "--data-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "no data directory" in missing.stderr and str(tmp_path / "nowhere") in missing.stderr
+    both = run_serve("--port", str(port), "--data-dir", str(tmp_path), "--state", str(tmp_path / "s"))
+    assert both.returncode == 2 and "--state and --data-dir" in both.stderr
+    policy = run_serve("--port", str(port), "--data-dir", str(tmp_path), "--fsync", "sometimes")
+    assert policy.returncode == 2 and "invalid choice: 'sometimes'" in policy.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_data_dir_keeps_the_queues_over_a_restart_and_reset_wipes_it(tmp_path: Path, port: int) -> None:
+    sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    server = Running("--port", str(port), "--data-dir", str(tmp_path), "--fsync", "always", env={})
+    locked = run_serve("--port", str(free_port()), "--data-dir", str(tmp_path))
+    assert locked.returncode == 2 and "in use" in locked.stderr and "Traceback" not in locked.stderr
+    url = sqs.create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+    _, log = server.stop()
+    assert "checkpointed and closed" in log
+    server = Running("--port", str(port), "--data-dir", str(tmp_path), env={})
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
+            attributes["VisibilityTimeout"]) == ("1", "1", "45")
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")).read()
+    assert sqs.list_queues().get("QueueUrls", []) == []
+    server.stop()
+    server = Running("--port", str(port), "--data-dir", str(tmp_path), env={})
+    assert sqs.list_queues().get("QueueUrls", []) == []  # the reset reached the disk
+    server.stop()

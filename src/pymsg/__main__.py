@@ -13,6 +13,7 @@ from typing import Callable, Sequence
 
 from . import __version__
 from .broker import Broker
+from .durability import FSYNC_POLICIES
 
 
 def demo(messages: int, producers: int, consumers: int, fifo: bool) -> int:
@@ -125,8 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--quota", action="append", default=env.get("quota", [], _quotas), metavar="NAME=COUNT",
                      type=_quota, help="an account quota: queues, topics, fifo_topics, on_demand_streams or shards "
                                        "(repeatable; PYMSG_QUOTA takes them comma-separated; AWS's defaults otherwise)")
+    srv.add_argument("--data-dir", metavar="DIR", default=env.get("data_dir", None),
+                     help="keep SQS queues and their messages in DIR: every change is in its write-ahead log "
+                          "before it is answered, and a restart (after a crash too) recovers them")
+    srv.add_argument("--fsync", default=env.get("fsync", "everysec", str.lower, list(FSYNC_POLICIES)),
+                     choices=FSYNC_POLICIES,
+                     help="with --data-dir: always (an answer waits for the disk; concurrent requests share a "
+                          "sync), everysec (a crash loses at most about the last second), no (the OS decides)")
     srv.add_argument("--state", metavar="FILE", default=env.get("state", None),
-                     help="load SQS queues (with their messages), SNS topics and Kinesis streams from FILE at start, "
+                     help="snapshots only (--data-dir loses nothing acknowledged): load SQS queues (with their messages), SNS topics and Kinesis streams from FILE at start, "
                           "save them there at shutdown and every --state-interval seconds")
     srv.add_argument("--state-interval", type=float, default=env.get("state_interval", 5.0, float), metavar="SECONDS",
                      help="how often to save the state file (0: only at shutdown)")
@@ -172,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "requests to moto would pass unchecked")
             if not _moto_server_installed():
                 parser.error("--other-services moto needs moto's server: pip install 'moto[server]'")
+        if args.state and args.data_dir:
+            parser.error("--state and --data-dir both keep the broker: give one (--data-dir logs every change)")
         if args.state_interval < 0:
             parser.error("--state-interval must be 0 or more seconds")
         if args.state:
@@ -190,12 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
                          access_keys=dict(args.access_key) if args.verify_signatures else None,
                          state_path=args.state, state_interval=args.state_interval, access_log=args.access_log,
-                         other_services=args.other_services)
+                         other_services=args.other_services, data_dir=args.data_dir, fsync=args.fsync)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
         except OSError as exc:
-            if exc.filename is not None or exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
-                raise  # a file's error (the state file, say): its own message
+            if exc.filename is not None:  # a file's (the data directory, the state file): one line, not a traceback
+                parser.exit(1, f"pymsg serve: error: {exc}\n")
+            if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+                raise
             # the port is taken, not this machine's address, or a privileged one
             parser.exit(1, f"pymsg serve: error: cannot listen on {args.host}:{args.port}: {exc.strerror}\n")
     return demo(args.messages, args.producers, args.consumers, args.fifo)

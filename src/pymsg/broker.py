@@ -43,7 +43,16 @@ class Broker:
     PurgeQueueInProgress and QueueDeletedRecently windows, as moto does. ``quotas`` overrides
     the account quotas (see :attr:`quotas`), which bound what a runaway client can create.
     ``account_id`` defaults to :func:`default_account_id` (123456789012 unless the environment
-    names another). Thread-safe.
+    names another).
+
+    ``data_dir`` (an existing directory) makes the broker durable: it recovers what the
+    directory holds, then logs every change before the call returns, synced as ``fsync`` says
+    ("always": on the disk before the call returns, concurrent calls sharing one sync;
+    "everysec": a crash loses at most about the last second; "no": the OS decides). The log is
+    cut in ``segment_bytes`` files and compacted by a checkpoint once it outgrows
+    ``auto_checkpoint_bytes`` (0: only :meth:`checkpoint` and :meth:`close`). Close the broker
+    (or use it as a context manager) to release the directory. See :mod:`pymsg.durability` for
+    what is kept. Thread-safe.
     """
 
     def __init__(
@@ -58,6 +67,7 @@ class Broker:
         data_dir: str | os.PathLike[str] | None = None,
         fsync: str = "everysec",
         segment_bytes: int = 64 << 20,
+        auto_checkpoint_bytes: int = 64 << 20,
     ) -> None:
         self._clock = clock if clock is not None else _core.SystemClock()
         if account_id is None:
@@ -83,14 +93,17 @@ class Broker:
         self._lock = threading.Lock()
         self._durability: DataDirectory | None = None
         if data_dir is not None:
-            self._open_data_dir(data_dir, fsync, segment_bytes)
+            self._open_data_dir(data_dir, fsync, segment_bytes, auto_checkpoint_bytes)
 
-    def _open_data_dir(self, data_dir: Any, fsync: str, segment_bytes: Any) -> None:
+    def _open_data_dir(self, data_dir: Any, fsync: str, segment_bytes: Any, auto_checkpoint_bytes: Any) -> None:
         if not isinstance(data_dir, (str, os.PathLike)):
             raise error(BROKER, "data_dir_type", type=type(data_dir).__name__)
         if isinstance(segment_bytes, bool) or not isinstance(segment_bytes, int) or not 4096 <= segment_bytes <= 1 << 40:
             raise error(BROKER, "segment_bytes", value=repr(segment_bytes))
-        durability = DataDirectory(self, os.fspath(data_dir), fsync, segment_bytes)
+        if isinstance(auto_checkpoint_bytes, bool) or not isinstance(auto_checkpoint_bytes, int) \
+                or auto_checkpoint_bytes < 0:
+            raise error(BROKER, "auto_checkpoint_bytes", value=repr(auto_checkpoint_bytes))
+        durability = DataDirectory(self, os.fspath(data_dir), fsync, segment_bytes, auto_checkpoint_bytes)
         for broker in self.scopes():  # the snapshot's and the log's scopes are made by now
             durability.attach(broker)
             broker._durability = durability

@@ -12,7 +12,9 @@ The snapshot is a consistent cut per object, not a stop of the world: each queue
 under its own lock together with the log position the dump covers, and replay skips that
 queue's records up to there. A checkpoint (``Broker.checkpoint()``, and ``close()``) starts a
 new segment, writes the snapshot, then deletes the segments it made redundant, so the disk holds
-the live data plus the log since the last checkpoint.
+the live data plus the log since the last checkpoint. A background thread takes one whenever
+the log has grown past ``auto_checkpoint_bytes`` and past the last snapshot's size (as Redis
+rewrites its AOF once it doubled, from 64 MiB), which bounds both the disk and recovery time.
 
 Kept through the log: SQS queues (creation, attributes, tags, policies, deletion) and every
 message change (send, receive with its receipt handle and deadline, change of visibility,
@@ -41,6 +43,7 @@ log = logging.getLogger("pymsg.durability")
 
 SNAPSHOT = "snapshot.pymsg"
 FSYNC_POLICIES = ("always", "everysec", "no")
+AUTO_CHECKPOINT_BYTES = 64 << 20
 _QUEUE_CREATE = 1  # durability/journal.hpp's Record values the Python layer handles
 _PYTHON = 100
 
@@ -49,7 +52,8 @@ class DataDirectory:
     """One broker family's data directory, open: the log, the journal queues append to, and
     checkpoints. Made by Broker(data_dir=...)."""
 
-    def __init__(self, broker: Broker, path: str, fsync: str, segment_bytes: int) -> None:
+    def __init__(self, broker: Broker, path: str, fsync: str, segment_bytes: int,
+                 auto_checkpoint_bytes: int = AUTO_CHECKPOINT_BYTES) -> None:
         if fsync not in FSYNC_POLICIES:
             raise error(BROKER, "fsync_policy", value=repr(fsync))
         self.path = os.fspath(path)
@@ -73,6 +77,11 @@ class DataDirectory:
                         recovery["torn_offset"], recovery["torn_file"])
         log.info("data directory %s: replayed %d log records (%d already in the snapshot), fsync=%s",
                  self.path, self._replayer.replayed, self._replayer.skipped, fsync)
+        self.auto_checkpoint_bytes = auto_checkpoint_bytes
+        self._snapshot_bytes = _size(os.path.join(self.path, SNAPSHOT))
+        self._closed = threading.Event()
+        if auto_checkpoint_bytes > 0:
+            threading.Thread(target=self._checkpoint_when_grown, name="pymsg-checkpoint", daemon=True).start()
 
     # --- recovery -----------------------------------------------------------------------------
 
@@ -127,6 +136,25 @@ class DataDirectory:
              "tags": tags, "settings": settings}, use_bin_type=True))
         _core.commit_pending()
 
+    def log_bytes(self) -> int:
+        """The log's size on disk (every segment)."""
+        return sum(_size(os.path.join(self.path, name)) for name in os.listdir(self.path) if _is_segment(name))
+
+    def checkpoint_due(self) -> bool:
+        """Whether the log has outgrown both auto_checkpoint_bytes and the last snapshot."""
+        return self.auto_checkpoint_bytes > 0 and self.log_bytes() > max(self.auto_checkpoint_bytes,
+                                                                          self._snapshot_bytes)
+
+    def _checkpoint_when_grown(self) -> None:
+        while not self._closed.wait(1.0):
+            try:
+                if self.checkpoint_due():
+                    self.checkpoint()
+            except Exception as exc:  # a full disk, say: the log goes on; say so and try again later
+                if self._closed.is_set():
+                    return
+                log.error("data directory %s: checkpoint failed, the log keeps growing: %r", self.path, exc)
+
     def checkpoint(self) -> None:
         """A snapshot, then the log segments it made redundant deleted. Other threads go on
         working meanwhile (each queue waits only while its own dump is taken)."""
@@ -134,6 +162,7 @@ class DataDirectory:
             first = self._log.rotate()
             data = state.snapshot(self._broker, cold_cut=self._log.appended_lsn)
             state.write_atomically(os.path.join(self.path, SNAPSHOT), data)
+            self._snapshot_bytes = len(data)
             dropped = self._log.drop_before(first)
         log.info("data directory %s: checkpoint of %d bytes, %d log segment(s) deleted", self.path, len(data), dropped)
 
@@ -142,10 +171,29 @@ class DataDirectory:
         self._log.flush()
 
     def close(self) -> None:
+        self._closed.set()
         self.checkpoint()
         self._log.close()
 
     @property
     def log(self) -> Any:
         return self._log
+
+
+def wipe_data_dir(path: str) -> None:
+    """Deletes a closed data directory's snapshot and log (what serve's reset starts over from)."""
+    for name in os.listdir(path):
+        if name == SNAPSHOT or _is_segment(name):
+            os.remove(os.path.join(path, name))
+
+
+def _is_segment(name: str) -> bool:
+    return name.startswith("wal-") and name.endswith(".log")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return 0
 

@@ -659,6 +659,8 @@ BROKER: dict[str, Message] = {
     "fsync_policy": Message("InvalidParameterValue", "fsync must be 'always', 'everysec' or 'no', not {value}."),
     "data_dir_type": Message("InvalidParameterValue", "data_dir must be a path (str or os.PathLike), not {type}."),
     "segment_bytes": Message("InvalidParameterValue", "segment_bytes must be an int from 4096 to 2**40, not {value}."),
+    "auto_checkpoint_bytes": Message("InvalidParameterValue",
+                                     "auto_checkpoint_bytes must be an int of 0 (never) or more, not {value}."),
 }
 
 # SigV4 checks (pymsg serve --verify-signatures), in the words AWS's endpoints use.

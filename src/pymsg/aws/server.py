@@ -9,9 +9,10 @@ server mode calls between tests) to start over with an empty broker; ``sts:GetCa
 HTTP/1.1 keep-alive, a request size cap (413 past it), 400 for requests without a readable
 body, graceful shutdown on SIGINT/SIGTERM. Credentials are accepted as given unless the server
 is given access keys (``--verify-signatures``): then every SigV4 signature is checked and bad
-ones are refused with AWS's errors. With a state file (``--state``) the broker is loaded from it
-at start and saved to it every few seconds and at shutdown (see :mod:`pymsg.state` for what is
-kept). Listens on loopback unless told otherwise. With ``--other-services moto`` every other
+ones are refused with AWS's errors. With a data directory (``--data-dir``) every change is in a
+write-ahead log before it is answered (see :mod:`pymsg.durability`); with a state file
+(``--state``, snapshots only) the broker is loaded from it at start and saved to it every few
+seconds and at shutdown (see :mod:`pymsg.state` for what is kept). Listens on loopback unless told otherwise. With ``--other-services moto`` every other
 service (S3, DynamoDB, STS, ...) is relayed to a moto server started beside it (see
 :mod:`pymsg.aws.moto_server`); without it, requests signed for them get a 501 that says so.
 """
@@ -30,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Mapping, Optional
 
 from .. import state
+from ..durability import wipe_data_dir
 from .._core import __version__
 from ..broker import Broker
 from ..errors import PymsgError
@@ -125,7 +127,9 @@ class Server(ThreadingHTTPServer):
                 return False
 
     def save_state(self) -> None:
-        """Writes the broker to the state file (when there is one)."""
+        """Writes the broker to the state file (when there is one); closes a data directory
+        (a checkpoint, then the log released)."""
+        self.broker.close()
         if self.state_path:
             with self._saving:
                 state.save(self.broker, self.state_path)
@@ -136,6 +140,11 @@ class Server(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def reset(self) -> None:
+        old = self.broker
+        path = old.data_dir
+        if path is not None:  # start over on disk too: the new broker opens an empty directory
+            old.close()
+            wipe_data_dir(path)
         self.broker = self.make_broker()
         if self.moto is not None:
             self.moto.reset()
@@ -371,14 +380,17 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
           state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None,
-          access_log: bool = False, other_services: str = "block") -> int:
+          access_log: bool = False, other_services: str = "block", data_dir: str | None = None,
+          fsync: str = "everysec") -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
     ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
     from that file and saves it there every ``state_interval`` seconds (0: only at shutdown)
-    and at shutdown. ``other_services="moto"`` serves every other AWS service through a moto
-    server started beside it (ended with it)."""
-    server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas),
+    and at shutdown; ``data_dir`` keeps it in that directory's write-ahead log, synced as
+    ``fsync`` says (always, everysec, no). ``other_services="moto"`` serves every other AWS
+    service through a moto server started beside it (ended with it)."""
+    server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas,
+                                               data_dir=data_dir, fsync=fsync),
                     max_request_bytes, access_keys, state_path, access_log, other_services)
     stopping = threading.Event()
 
@@ -401,6 +413,8 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
     others = ", every other service through moto" if server.moto is not None else ""
     _log.info("pymsg serving SQS, SNS and Kinesis%s at %s (region %s, account %s%s)", others, server.endpoint, region,
               server.broker.account_id, checking)
+    if data_dir is not None:
+        _log.info("pymsg data directory %s: every change logged before it is answered, fsync=%s", data_dir, fsync)
     if state_path:
         _log.info("pymsg state file %s: %s, saved %sat shutdown", state_path, "restored" if server.restored else "new",
                   f"every {state_interval:g} s and " if state_interval > 0 else "")
@@ -421,6 +435,8 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
             _log.info("stopped; saved %d queue(s), %d topic(s) and %d stream(s) to %s",
                       sum(len(b.list_queues()) for b in scopes), sum(len(b.list_topics()) for b in scopes),
                       sum(len(b.list_streams()) for b in scopes), state_path)
+        elif data_dir is not None:
+            _log.info("stopped; data directory %s checkpointed and closed", data_dir)
         else:
-            _log.info("stopped (no --state file: nothing was kept)")
+            _log.info("stopped (no --data-dir or --state: nothing was kept)")
     return 0

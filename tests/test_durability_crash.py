@@ -1,0 +1,242 @@
+"""SIGKILL under load, over and over on one data directory: what a crash keeps.
+
+A child serves SQS load (an embedded Broker(data_dir=...), or ``pymsg serve --data-dir`` driven
+over HTTP) and is killed at a random moment. Every send and delete is "acknowledged" once the
+call returned (embedded: the child printed it; serve: the 200 came back), and stamped with the
+time the test saw it. After each kill a copy of the directory is opened with a clock an hour
+ahead (so messages in flight show again) and drained:
+
+- fsync="always": no acknowledged send is missing, no acknowledged delete came back;
+- fsync="everysec": what is missing or back was acknowledged in the last ~1 s before the kill,
+  never earlier.
+
+Nothing that was never sent appears, and the directory goes on across the kills (each child
+recovers what the last one left). ``python tests/test_durability_crash.py [KILLS]`` prints the
+distribution of losses per kill for each case.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import pymsg
+
+KILLS = int(os.environ.get("PYMSG_CRASH_KILLS", "20"))
+EVERYSEC_WINDOW = 1.5  # everysec syncs once a second; the rest is the write interval and the test's own delays
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+
+# Sends and deletes until killed; prints each once the call returned.
+_EMBEDDED = """
+import sys
+import pymsg
+broker = pymsg.Broker(data_dir=sys.argv[1], fsync=sys.argv[2], auto_checkpoint_bytes=1 << 16)
+queue = broker.create_queue("crash")
+prefix, n = sys.argv[3], 0
+print("open", flush=True)
+while True:
+    n += 1
+    body = f"{prefix}-{n}"
+    queue.send(body)
+    print("S", body, flush=True)
+    if n % 2 == 0:
+        got = queue.receive(2)
+        for m in got:  # a delete that is done but not yet printed when the kill comes is no loss
+            print("R", m.body, flush=True)
+        for m in got:
+            m.delete()
+            print("D", m.body, flush=True)
+"""
+
+
+@dataclass
+class Ledger:
+    """What the children were told was done, with the time the test learnt it."""
+
+    sent: dict[str, float] = field(default_factory=dict)     # body -> when acknowledged
+    deleted: dict[str, float] = field(default_factory=dict)
+    received: set[str] = field(default_factory=set)           # may have been deleted unacknowledged
+    attempted: set[str] = field(default_factory=set)          # every body a send was tried for
+    lost: list[int] = field(default_factory=list)             # per kill: acknowledged sends missing
+    back: list[int] = field(default_factory=list)             # per kill: acknowledged deletes back
+
+    def check(self, directory: Path, killed_at: float, fsync: str) -> None:
+        present = _drain_copy(directory)
+        assert present <= self.attempted, f"messages never sent: {sorted(present - self.attempted)[:5]}"
+        missing = {b for b in self.sent if b not in self.deleted and b not in self.received} - present
+        back = present & set(self.deleted)
+        self.lost.append(len(missing))
+        self.back.append(len(back))
+        window = 0.0 if fsync == "always" else EVERYSEC_WINDOW
+        early = sorted(b for b in missing if self.sent[b] < killed_at - window)
+        assert not early, f"{fsync}: {len(early)} sends acknowledged before the last {window} s lost: {early[:5]}"
+        early = sorted(b for b in back if self.deleted[b] < killed_at - window)
+        assert not early, f"{fsync}: {len(early)} deletes acknowledged before the last {window} s came back"
+        # What the next child recovers is the truth from now on: a message gone (lost, or deleted
+        # unacknowledged) is gone, a delete undone is undone, what is there can be received again.
+        for b in [b for b in self.sent if b not in present and b not in self.deleted]:
+            del self.sent[b]
+        for b in back:
+            del self.deleted[b]
+        self.received &= present
+
+
+def _drain_copy(directory: Path) -> set[str]:
+    """The bodies a restart finds, read from a copy (the next child goes on with the original)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch) / "copy"
+        shutil.copytree(directory, copy)
+        broker = pymsg.Broker(clock=pymsg.ManualClock(time.time() + 3600), data_dir=copy,
+                              auto_checkpoint_bytes=0)
+        bodies: set[str] = set()
+        try:
+            queue = broker.get_queue("crash")
+        except pymsg.errors.QueueDoesNotExist:
+            return bodies
+        while got := queue.receive(10):
+            for m in got:
+                assert m.body not in bodies, f"{m.body} is in the queue twice"
+                bodies.add(m.body)
+                m.delete()
+        broker._durability.log.close()  # no checkpoint: the copy is thrown away
+        return bodies
+
+
+def _kill_embedded(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: float) -> float:
+    prefix = f"r{run}"
+    with subprocess.Popen([sys.executable, "-c", _EMBEDDED, str(directory), fsync, prefix],
+                          stdout=subprocess.PIPE, text=True) as child:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "open\n", "the child did not open the directory"
+        # Any body of this run may have been sent when the kill comes: the ledger counts them all as tried.
+        deadline = time.monotonic() + seconds
+
+        def read() -> None:
+            for line in child.stdout:  # type: ignore[union-attr]
+                if not line.endswith("\n"):
+                    break  # cut short by the kill: not acknowledged
+                kind, body = line.split()
+                if kind == "R":
+                    ledger.received.add(body)
+                else:
+                    (ledger.sent if kind == "S" else ledger.deleted)[body] = time.monotonic()
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        time.sleep(max(0.0, deadline - time.monotonic()))  # load runs until the kill (real time: a real crash)
+        killed_at = time.monotonic()
+        child.send_signal(signal.SIGKILL)
+        reader.join()
+    sent_in_run = [b for b in ledger.sent if b.startswith(prefix + "-")]
+    top = max((int(b.split("-")[1]) for b in sent_in_run), default=0)
+    ledger.attempted.update(f"{prefix}-{n}" for n in range(1, top + 2))  # and the one in progress
+    return killed_at
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _call(conn: http.client.HTTPConnection, action: str, body: dict) -> dict:
+    conn.request("POST", "/", json.dumps(body), {
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{action}",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 200:
+        raise AssertionError(f"{action}: {response.status} {data[:200]!r}")
+    return json.loads(data)
+
+
+def _kill_serve(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: float) -> float:
+    port = _free_port()
+    with subprocess.Popen([sys.executable, "-m", "pymsg", "serve", "--port", str(port), "--data-dir",
+                           str(directory), "--fsync", fsync, "--log-level", "warning"]) as server:
+        deadline = time.monotonic() + 30
+        while True:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            try:
+                conn.request("GET", "/_pymsg/health")
+                conn.getresponse().read()
+                break
+            except OSError:
+                conn.close()
+                assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.05)
+        url = _call(conn, "CreateQueue", {"QueueName": "crash"})["QueueUrl"]
+        stop_at = time.monotonic() + seconds
+        killed_at = None
+        n = 0
+        try:
+            while True:
+                n += 1
+                body = f"r{run}-{n}"
+                ledger.attempted.add(body)
+                if killed_at is None and time.monotonic() >= stop_at:  # the kill lands while this send is on its way
+                    threading.Timer(0.002, server.send_signal, (signal.SIGKILL,)).start()
+                    killed_at = time.monotonic()
+                _call(conn, "SendMessage", {"QueueUrl": url, "MessageBody": body})
+                ledger.sent[body] = time.monotonic()
+                if n % 2 == 0:
+                    got = _call(conn, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 2})
+                    ledger.received.update(m["Body"] for m in got.get("Messages", []))
+                    for m in got.get("Messages", []):
+                        _call(conn, "DeleteMessage", {"QueueUrl": url, "ReceiptHandle": m["ReceiptHandle"]})
+                        ledger.deleted[m["Body"]] = time.monotonic()
+        except (OSError, http.client.HTTPException):
+            pass  # the server died under the request
+        finally:
+            conn.close()
+        server.wait()
+    assert killed_at is not None, "serve died before the kill"
+    return killed_at
+
+
+MODES = {"embedded": _kill_embedded, "serve": _kill_serve}
+
+
+def crash_runs(mode: str, fsync: str, kills: int, directory: Path, seed: int = 15) -> Ledger:
+    rng = random.Random(seed)
+    ledger = Ledger()
+    longest = 0.6 if fsync == "always" else 2.2  # everysec: past a second, so that older writes are at stake
+    for run in range(kills):
+        killed_at = MODES[mode](directory, fsync, run, ledger, rng.uniform(0.05, longest))
+        ledger.check(directory, killed_at, fsync)
+    return ledger
+
+
+@pytest.mark.parametrize("fsync", ["always", "everysec"])
+@pytest.mark.parametrize("mode", list(MODES))
+def test_sigkill_under_load(tmp_path: Path, mode: str, fsync: str) -> None:
+    ledger = crash_runs(mode, fsync, KILLS, tmp_path)
+    assert len(ledger.sent) > KILLS * 10, "too little load to prove anything"
+    if fsync == "always":
+        assert ledger.lost == [0] * KILLS and ledger.back == [0] * KILLS
+
+
+if __name__ == "__main__":
+    kills = int(sys.argv[1]) if len(sys.argv) > 1 else KILLS
+    for mode in MODES:
+        for fsync in ("always", "everysec"):
+            with tempfile.TemporaryDirectory() as d:
+                ledger = crash_runs(mode, fsync, kills, Path(d))
+            print(f"{mode:9} {fsync:9} kills={kills} acknowledged sends kept={len(ledger.sent)} "
+                  f"lost per kill: {sorted(ledger.lost)} deletes back per kill: {sorted(ledger.back)}")
