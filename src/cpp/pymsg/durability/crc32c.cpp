@@ -1,6 +1,12 @@
 #include "pymsg/durability/crc32c.hpp"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define PYMSG_CRC32C_SSE42 1
+#endif
 
 namespace pymsg::durability {
 namespace {
@@ -23,9 +29,34 @@ struct Tables {
 
 constexpr Tables kTables{};
 
+#ifdef PYMSG_CRC32C_SSE42
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const void* data, std::size_t n,
+                                                             std::uint32_t crc) noexcept {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+  auto c32 = static_cast<std::uint32_t>(c);
+  while (n-- > 0) c32 = _mm_crc32_u8(c32, *p++);
+  return ~c32;
+}
+
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
+
 }  // namespace
 
 std::uint32_t crc32c(const void* data, std::size_t n, std::uint32_t crc) noexcept {
+#ifdef PYMSG_CRC32C_SSE42
+  if (kHaveSse42) return crc32c_sse42(data, n, crc);
+#endif
+  return crc32c_portable(data, n, crc);
+}
+
+std::uint32_t crc32c_portable(const void* data, std::size_t n, std::uint32_t crc) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);
   const auto& t = kTables.t;
   crc = ~crc;

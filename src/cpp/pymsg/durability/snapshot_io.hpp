@@ -30,8 +30,10 @@ class SnapshotWriter {
   }
 
  private:
-  void uint(std::uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out_.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  void uint(std::uint64_t v, int bytes) {  // one append, not a push_back a byte
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    out_.append(b, static_cast<std::size_t>(bytes));
   }
   std::string& out_;
 };

@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'P', 'Y', 'M', 'S', 'G', 'W', 'A', 'L'};
 constexpr std::uint32_t kFormatVersion = 1;
+constexpr std::size_t kMaxSpareBytes = 8u << 20;  // a larger batch buffer is freed, not kept
 
 void put_u32(char* at, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) at[i] = static_cast<char>((v >> (8 * i)) & 0xFFu);
@@ -314,6 +315,7 @@ void WriteAheadLog::write_pending(std::unique_lock<std::mutex>& lock, bool sync)
   writing_ = true;
   std::string batch;
   batch.swap(pending_);
+  pending_.swap(spare_);
   const std::uint64_t upto = next_lsn_ - 1;
   const bool sync_now = sync && upto > synced_lsn_;
   std::uint64_t new_segment = 0;
@@ -336,6 +338,8 @@ void WriteAheadLog::write_pending(std::unique_lock<std::mutex>& lock, bool sync)
     throw;
   }
   lock.lock();
+  batch.clear();
+  if (batch.capacity() <= kMaxSpareBytes) spare_.swap(batch);
   written_lsn_ = upto;
   if (sync_now || new_segment != 0) {
     synced_lsn_ = upto;

@@ -151,6 +151,7 @@ class WriteAheadLog {
   std::condition_variable written_;  // a write finished (or failed)
   std::condition_variable work_;     // wakes the background writer
   std::string pending_;              // framed records not yet written
+  std::string spare_;                // a written batch's buffer, emptied, reused (no regrowing)
   std::uint64_t next_lsn_ = 1;
   std::uint64_t written_lsn_ = 0;
   std::uint64_t synced_lsn_ = 0;

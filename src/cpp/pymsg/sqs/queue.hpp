@@ -264,9 +264,9 @@ class Queue final : public ClockListener {
   void purge_locked(TimeUs now);
   void accept_locked(std::vector<MessagePtr>& messages, const std::string& source_arn,
                      const QueueKeys& source_keys, TimeUs now);
-  // The start of a record's payload: this queue's id and `now`.
   bool journaling() const noexcept { return journal_ != nullptr; }
-  std::string record_head(TimeUs now) const;
+  // The start of a record's payload, this queue's id and `now`, in this thread's record buffer.
+  std::string& record_head(TimeUs now) const;
   void log(durability::Record type, const std::string& payload);
   void log_messages(durability::Record type, TimeUs now, const std::vector<MessagePtr>& messages,
                     const std::string* source_arn, const QueueKeys* source_keys);

@@ -50,9 +50,11 @@ void Queue::attach_journal(std::shared_ptr<durability::Journal> journal, std::ui
   journal_id_ = id;
 }
 
-std::string Queue::record_head(TimeUs now) const {
-  std::string payload;
-  payload.reserve(64);
+std::string& Queue::record_head(TimeUs now) const {
+  // One buffer per thread, reused: a record is built and appended before the next begins, and
+  // a fresh string a record cost a malloc and a free (and a realloc for a send) per call.
+  thread_local std::string payload;
+  payload.clear();
   SnapshotWriter w(payload);
   w.u64(journal_id_);
   w.i64(now);
@@ -63,7 +65,7 @@ void Queue::log(durability::Record type, const std::string& payload) { journal_-
 
 void Queue::log_messages(durability::Record type, TimeUs now, const std::vector<MessagePtr>& messages,
                          const std::string* source_arn, const QueueKeys* source_keys) {
-  std::string payload = record_head(now);
+  std::string& payload = record_head(now);
   SnapshotWriter w(payload);
   w.str(source_arn != nullptr ? std::string_view(*source_arn) : std::string_view());
   const QueueKeys keys = source_keys != nullptr ? *source_keys : QueueKeys{};
