@@ -163,23 +163,35 @@ def test_data_dir_errors_are_one_line(tmp_path: Path, port: int) -> None:
 def test_data_dir_keeps_the_queues_over_a_restart_and_reset_wipes_it(tmp_path: Path, port: int) -> None:
     sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                        aws_access_key_id="x", aws_secret_access_key="x")
-    server = Running("--port", str(port), "--data-dir", str(tmp_path), "--fsync", "always", env={})
-    locked = run_serve("--port", str(free_port()), "--data-dir", str(tmp_path))
-    assert locked.returncode == 2 and "in use" in locked.stderr and "Traceback" not in locked.stderr
-    url = sqs.create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="one")
-    sqs.send_message(QueueUrl=url, MessageBody="two")
-    handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
-    _, log = server.stop()
-    assert "checkpointed and closed" in log
-    server = Running("--port", str(port), "--data-dir", str(tmp_path), env={})
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
-            attributes["VisibilityTimeout"]) == ("1", "1", "45")
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
-    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")).read()
-    assert sqs.list_queues().get("QueueUrls", []) == []
-    server.stop()
-    server = Running("--port", str(port), "--data-dir", str(tmp_path), env={})
-    assert sqs.list_queues().get("QueueUrls", []) == []  # the reset reached the disk
-    server.stop()
+    started: list[Running] = []
+
+    def start(*args: str) -> Running:
+        started.append(Running("--port", str(port), "--data-dir", str(tmp_path), *args, env={}))
+        return started[-1]
+
+    try:
+        server = start("--fsync", "always")
+        locked = run_serve("--port", str(free_port()), "--data-dir", str(tmp_path))
+        assert locked.returncode == 2 and "in use" in locked.stderr and "Traceback" not in locked.stderr
+        url = sqs.create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "45"})["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="one")
+        sqs.send_message(QueueUrl=url, MessageBody="two")
+        handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
+        _, log = server.stop()
+        assert "checkpointed and closed" in log
+        server = start()
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        assert (attributes["ApproximateNumberOfMessages"], attributes["ApproximateNumberOfMessagesNotVisible"],
+                attributes["VisibilityTimeout"]) == ("1", "1", "45")
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST")).read()
+        assert sqs.list_queues().get("QueueUrls", []) == []
+        server.stop()
+        server = start()
+        assert sqs.list_queues().get("QueueUrls", []) == []  # the reset reached the disk
+        server.stop()
+    finally:
+        for running in started:  # a failed assertion leaves no server behind
+            if running.process.poll() is None:
+                running.process.kill()
+                running.process.communicate()
