@@ -435,12 +435,10 @@ void WriteAheadLog::background() {
       writer_idle_ = false;
       continue;
     }
-    if (!pending_.empty()) {
-      work_.wait_for(lock, interval, [this] { return closed_ || failure_ != nullptr; });  // let a batch gather
-    } else {
-      work_.wait_until(lock, last_sync + std::chrono::seconds(1),
-                       [this] { return closed_ || failure_ || !pending_.empty(); });
-    }
+    // Let a batch gather for one interval. Also while only a sync is due (everysec): waiting for
+    // the sync's time instead would keep what is appended meanwhile in memory for up to a second
+    // (appends wake only an idle writer), one large write and a regrown buffer each second.
+    work_.wait_for(lock, interval, [this] { return closed_ || failure_ != nullptr; });
     if (closed_ || failure_) break;
     if (writing_) {
       written_.wait(lock, [this] { return !writing_; });
