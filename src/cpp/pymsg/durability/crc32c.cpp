@@ -3,8 +3,11 @@
 #include <array>
 #include <cstring>
 
+// On x86-64 the SSE4.2 crc32 instruction computes this CRC eight bytes at a time. It is reached
+// through inline assembly rather than the _mm_crc32 intrinsics: the intrinsics need a per-function
+// target attribute whose spelling differs between GCC and Clang (Clang 16+ wants "crc32" besides
+// "sse4.2"), and the wheels are built with Clang while source installs usually use GCC.
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <nmmintrin.h>
 #define PYMSG_CRC32C_SSE42 1
 #endif
 
@@ -30,17 +33,16 @@ struct Tables {
 constexpr Tables kTables{};
 
 #ifdef PYMSG_CRC32C_SSE42
-__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const void* data, std::size_t n,
-                                                             std::uint32_t crc) noexcept {
+std::uint32_t crc32c_sse42(const void* data, std::size_t n, std::uint32_t crc) noexcept {
   const auto* p = static_cast<const unsigned char*>(data);
   std::uint64_t c = ~crc;
   for (; n >= 8; p += 8, n -= 8) {
     std::uint64_t word;
     std::memcpy(&word, p, 8);
-    c = _mm_crc32_u64(c, word);
+    __asm__("crc32q %1, %0" : "+r"(c) : "rm"(word));
   }
   auto c32 = static_cast<std::uint32_t>(c);
-  while (n-- > 0) c32 = _mm_crc32_u8(c32, *p++);
+  for (; n > 0; ++p, --n) __asm__("crc32b %1, %0" : "+r"(c32) : "rm"(*p));
   return ~c32;
 }
 
