@@ -171,6 +171,21 @@ def test_message_reappears_after_visibility_timeout_with_new_handle(
     assert second.receipt_handle != first.receipt_handle
 
 
+def test_messages_whose_visibility_ran_out_do_not_count_towards_the_in_flight_limit(
+    broker: pymsg.Broker, clock: pymsg.ManualClock
+) -> None:
+    queue = broker.create_queue("busy")
+    for _ in range(12_001):
+        queue.send_batch([{"id": str(i), "body": "x"} for i in range(10)])
+    for _ in range(12_000):
+        queue.receive(10, visibility_timeout=5)
+    with pytest.raises(pymsg.OverLimit, match="the queue has 120000 messages in flight"):
+        queue.receive(10)
+    assert counts(queue) == (10, 120_000, 0)  # the refusal took nothing
+    clock.advance(5)  # every one of them is visible again, so none is in flight
+    assert len(queue.receive(10)) == 10
+
+
 def test_receive_visibility_timeout_overrides_the_queue_default(
     any_queue: pymsg.Queue, clock: pymsg.ManualClock
 ) -> None:

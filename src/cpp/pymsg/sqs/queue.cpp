@@ -550,6 +550,7 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
         deadline = now + wait.value_or(config_.receive_wait);
         woken = wake_calls_;
         first = false;
+        promote_due(now);  // a message whose visibility timeout ran out is no longer in flight
         if (!fifo_ && counts_.in_flight >= limits_.max_inflight_standard) {
           throw Error(ErrorCode::OverLimit,
                       "Too many messages in flight: the queue has " + std::to_string(counts_.in_flight) +
