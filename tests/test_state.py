@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -249,9 +250,54 @@ def test_a_damaged_queue_dump_creates_no_queue(broker: pymsg.Broker) -> None:
                   maximum_message_size=1048576, receive_message_wait_time_seconds=0, dead_letter_target_arn="",
                   max_receive_count=0, content_based_deduplication=False, deduplication_scope="queue",
                   fifo_throughput_limit="perQueue")
-    for bad, message in [(dump[:-3], "truncated"), (b"XXXX" + dump[4:], "PQS1"), (dump + b"\0", "bytes follow")]:
+    for bad, message in [(dump[:-3], "truncated"), (b"XXXX" + dump[4:], "PQS2"), (dump + b"\0", "bytes follow")]:
         with pytest.raises(pymsg.InvalidParameterValue, match=message):
             target._core.restore_queue("q", bad, **config)
+        assert target.list_queues() == []
+
+
+QUEUE_CONFIG = dict(visibility_timeout=30, delay_seconds=0, message_retention_period=345600,
+                    maximum_message_size=1048576, receive_message_wait_time_seconds=0, dead_letter_target_arn="",
+                    max_receive_count=0, content_based_deduplication=False, deduplication_scope="queue",
+                    fifo_throughput_limit="perQueue")
+
+
+def _freed_out_of_order(broker: pymsg.Broker) -> pymsg.Queue:
+    """A queue whose free slots are not in slot order: slots 1-4 handed out, 1 freed, then 3."""
+    q = broker.create_queue("q")
+    for i in range(6):
+        q.send(f"m{i}")
+    got = [q.receive(1)[0] for _ in range(4)]
+    got[0].delete()
+    got[2].delete()
+    return q
+
+
+def test_a_restored_queue_hands_out_the_slots_the_dumped_one_would(broker: pymsg.Broker) -> None:
+    q = _freed_out_of_order(broker)
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    restored = target._wrap(target._core.restore_queue("q", q._core.dump(), **QUEUE_CONFIG))
+    # The handle names the slot: the same handle means the same slot (3, the last one freed).
+    assert restored.receive(1)[0].receipt_handle == q.receive(1)[0].receipt_handle
+
+
+def test_a_dump_from_before_the_free_slots_were_kept_still_loads(broker: pymsg.Broker) -> None:
+    q = _freed_out_of_order(broker)
+    dump = q._core.dump()
+    old = b"PQS1" + dump[4:-(8 + 4 * 2)]  # no free-slot list (two u32 slots after its u64 count)
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    restored = target._wrap(target._core.restore_queue("q", old, **QUEUE_CONFIG))
+    assert restored._core.counts() == (2, 2, 0)
+    assert [m.body for m in restored.receive(10)] == ["m4", "m5"]
+
+
+def test_a_dump_whose_free_slots_are_not_the_empty_ones_is_refused(broker: pymsg.Broker) -> None:
+    dump = _freed_out_of_order(broker)._core.dump()
+    target = pymsg.Broker(broker.clock, account_id=ACCOUNT)
+    for free in ([1], [1, 2], [1, 1], [1, 3, 6], [0, 1, 3]):
+        bad = dump[:-(8 + 4 * 2)] + struct.pack(f"<Q{len(free)}I", len(free), *free)
+        with pytest.raises(pymsg.InvalidParameterValue, match="its free slots are not the empty ones"):
+            target._core.restore_queue("q", bad, **QUEUE_CONFIG)
         assert target.list_queues() == []
 
 

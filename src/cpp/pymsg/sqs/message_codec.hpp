@@ -23,7 +23,8 @@ struct StoredMessage {
 
 void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline);
 // Throws InvalidParameterValue (SnapshotReader::fail) on bytes that are not a message.
-StoredMessage read_message(SnapshotReader& r);
+// `with_place_in_line`: false for the PQS1 dumps, written before a FIFO message's place in line.
+StoredMessage read_message(SnapshotReader& r, bool with_place_in_line = true);
 
 // A receipt handle's (slot, seq, receive count), as the journal's records carry it.
 void write_handle(SnapshotWriter& w, const ReceiptHandle& handle);

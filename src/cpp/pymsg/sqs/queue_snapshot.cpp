@@ -1,15 +1,24 @@
 // Queue::dump and Queue::restore: a queue's messages and counters as bytes (pymsg serve --state).
 //
 // Layout, integers little-endian, strings as a u32 length and the bytes:
-//   "PQS1", keys (k0, k1, sequence_base: u64), created_us, last_modified_us, last_purge_us (i64),
-//   next_seq (u64), message count (u64), the messages, dedup entry count (u64), the entries.
+//   "PQS2", keys (k0, k1, sequence_base: u64), created_us, last_modified_us, last_purge_us (i64),
+//   next_seq (u64), message count (u64), the messages, dedup entry count (u64), the entries,
+//   free slot count (u64), the free slots (u32 each, in the order the slot table reuses them).
+// "PQS1" (before the free slots and places in line were written) still loads, its free slots in
+// slot order and each FIFO message queueing by its own seq.
 // A message: seq u64, sent_us i64, state u8, deadline i64 (delayed / in flight; else 0),
 // receive_count, first_receive_off, last_receive_off, slot (u32), body kind u8, body string,
 // then u8 1 and its extras (attributes, group id, dedup id, trace header, dead-letter source:
-// strings; has_original_id u8, original_id 16 bytes, enqueued_us i64, sequence_number u64), or u8 0.
+// strings; has_original_id u8, original_id 16 bytes, enqueued_us i64, sequence_number u64,
+// place_in_line u64), or u8 0.
 // A dedup entry: key string, message id 16 bytes, sequence number u64, expiry i64.
 // Visible messages are written in the order they are received in, so restoring them in the
-// order read rebuilds the standard visible list as it was (FIFO groups sort by seq anyway).
+// order read rebuilds the standard visible list as it was (FIFO groups sort by seq anyway); the
+// deadline heap is written in its array order, which pushing rebuilds exactly. With the free
+// slots in their order too, a restored queue is the one dumped down to which slot the next
+// receive hands out, which the write-ahead log's replay needs: it names messages by receipt
+// handle (slot, seq), so one slot handed out differently would turn every later logged delete
+// into a stale handle that deletes nothing.
 #include <algorithm>
 #include <cstring>
 
@@ -20,11 +29,15 @@
 namespace pymsg {
 namespace {
 
-constexpr char kMagic[4] = {'P', 'Q', 'S', '1'};
+constexpr std::string_view kMagic = "PQS2";
+constexpr std::string_view kMagicWithoutFreeSlots = "PQS1";
 constexpr const char* kWhat = "queue snapshot";
 
-QueueIdentity read_identity(SnapshotReader& r) {
-  r.expect_magic(std::string_view(kMagic, 4));
+// The identity at the dump's start; *current_format says whether it is a PQS2 dump (not PQS1).
+QueueIdentity read_identity(SnapshotReader& r, bool* current_format = nullptr) {
+  const std::string_view magic = r.take(kMagic.size());
+  if (magic != kMagic && magic != kMagicWithoutFreeSlots) r.fail("it does not start with " + std::string(kMagic));
+  if (current_format != nullptr) *current_format = magic == kMagic;
   QueueIdentity identity;
   identity.keys.k0 = r.u64();
   identity.keys.k1 = r.u64();
@@ -58,9 +71,10 @@ void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline) {
   w.raw(x.original_id, sizeof x.original_id);
   w.i64(x.enqueued_us);
   w.u64(x.sequence_number);
+  w.u64(x.place_in_line);
 }
 
-StoredMessage read_message(SnapshotReader& r) {
+StoredMessage read_message(SnapshotReader& r, bool with_place_in_line) {
   StoredMessage out;
   const std::uint64_t seq = r.u64();
   const TimeUs sent_us = r.i64();
@@ -82,6 +96,7 @@ StoredMessage read_message(SnapshotReader& r) {
     std::memcpy(extras->original_id, r.take(sizeof extras->original_id).data(), sizeof extras->original_id);
     extras->enqueued_us = r.i64();
     extras->sequence_number = r.u64();
+    if (with_place_in_line) extras->place_in_line = r.u64();
   }
   if (out.state != MessageState::kVisible && out.state != MessageState::kDelayed &&
       out.state != MessageState::kInFlight) {
@@ -110,7 +125,7 @@ std::string Queue::dump(std::uint64_t* cut) {
   if (cut != nullptr) *cut = journal_ ? journal_->wal().appended_lsn() : 0;
   std::string out;
   SnapshotWriter w(out);
-  w.raw(kMagic, 4);
+  w.raw(kMagic.data(), kMagic.size());
   w.u64(keys_.k0);
   w.u64(keys_.k1);
   w.u64(keys_.sequence_base);
@@ -144,6 +159,9 @@ std::string Queue::dump(std::uint64_t* cut) {
     w.i64(expires);
   });
   w.patch_u64(dedup_at, entries);
+  const std::vector<std::uint32_t>& free_slots = slots_.free_slots();
+  w.u64(free_slots.size());
+  for (const std::uint32_t slot : free_slots) w.u32(slot);
   return out;
 }
 
@@ -155,7 +173,8 @@ QueueIdentity Queue::identity(std::string_view dump) {
 void Queue::restore(std::string_view dump) {
   std::lock_guard<std::mutex> lock(mutex_);
   SnapshotReader r(dump, kWhat);
-  const QueueIdentity identity = read_identity(r);
+  bool current_format = false;
+  const QueueIdentity identity = read_identity(r, &current_format);
   if (identity.keys.k0 != keys_.k0 || identity.keys.k1 != keys_.k1) {
     r.fail("it was made by another queue than the one built from its identity");
   }
@@ -165,7 +184,7 @@ void Queue::restore(std::string_view dump) {
   next_seq_ = r.u64();
   const std::uint64_t count = r.u64();
   for (std::uint64_t i = 0; i < count; ++i) {
-    StoredMessage stored = read_message(r);
+    StoredMessage stored = read_message(r, current_format);
     const MessageState state = stored.state;
     const std::uint32_t slot = stored.slot;
     if (fifo_ && !stored.message->extras) r.fail("a FIFO message has no group");
@@ -193,7 +212,6 @@ void Queue::restore(std::string_view dump) {
       if (fifo_) groups_[m->extras->group_id].in_flight.insert(m->seq);
     }
   }
-  slots_.reindex_free();
   std::vector<std::string> group_ids;
   for (const auto& [group_id, group] : groups_) group_ids.push_back(group_id);
   for (const std::string& group_id : group_ids) refresh_group(group_id);
@@ -204,6 +222,15 @@ void Queue::restore(std::string_view dump) {
     std::memcpy(original.message_id.data(), r.take(original.message_id.size()).data(), original.message_id.size());
     original.sequence_number = r.u64();
     dedup_.restore(key, original, r.i64());
+  }
+  if (!current_format) {
+    slots_.reindex_free();
+  } else {
+    const std::uint64_t free_count = r.u64();
+    if (free_count > kMaxSlot) r.fail("its free slots are out of range");
+    std::vector<std::uint32_t> free_slots(static_cast<std::size_t>(free_count));
+    for (std::uint32_t& slot : free_slots) slot = r.u32();
+    if (!slots_.set_free_slots(std::move(free_slots))) r.fail("its free slots are not the empty ones");
   }
   if (!r.done()) r.fail("bytes follow its end");
 }

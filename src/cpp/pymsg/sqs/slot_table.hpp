@@ -6,6 +6,7 @@
 // means "no slot". Not thread-safe: the owning queue's mutex guards it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -47,7 +48,29 @@ class SlotTable {
     slots_[slot] = message;
   }
 
-  // Rebuilds the free list from the empty slots (after place()).
+  // The free slots; the last is the next acquire()'s.
+  const std::vector<std::uint32_t>& free_slots() const noexcept { return free_; }
+
+  // Sets the free list (after place()) to `free`, as free_slots() listed it. False, changing
+  // nothing, unless `free` names each empty slot exactly once (slots past the last placed one
+  // included: the table grows to hold them).
+  bool set_free_slots(std::vector<std::uint32_t> free) {
+    std::size_t size = slots_.size();
+    for (const std::uint32_t slot : free) size = std::max(size, std::size_t{slot} + 1);
+    std::vector<bool> seen(size, false);
+    for (const std::uint32_t slot : free) {
+      if (slot == 0 || seen[slot] || get(slot) != nullptr) return false;
+      seen[slot] = true;
+    }
+    for (std::size_t i = 1; i < size; ++i) {
+      if (!seen[i] && get(static_cast<std::uint32_t>(i)) == nullptr) return false;
+    }
+    slots_.resize(size, nullptr);
+    free_ = std::move(free);
+    return true;
+  }
+
+  // Rebuilds the free list from the empty slots (after place()), lowest slot reused first.
   void reindex_free() {
     free_.clear();
     for (std::size_t i = slots_.size() - 1; i >= 1; --i) {
