@@ -23,7 +23,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Callable, Optional
@@ -31,7 +30,7 @@ from typing import Callable, Optional
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pymsg  # noqa: E402
-from compare_wal import floor, redis_aof  # noqa: E402
+from compare_wal import floor, redis_aof, run_threads  # noqa: E402
 
 BODY = "x" * 100
 
@@ -69,13 +68,7 @@ def sends_always(threads: int, sends: int) -> float:
             for _ in range(each):
                 q.send(BODY)
 
-        workers = [threading.Thread(target=work) for _ in range(threads)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        elapsed = time.perf_counter() - start
+        elapsed = run_threads(work, threads)
         assert q.attributes()["ApproximateNumberOfMessages"] == str(each * threads)
         broker.close()
         return each * threads / elapsed

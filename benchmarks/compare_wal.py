@@ -34,6 +34,17 @@ from pymsg import _core
 PAYLOAD = b"x" * 100
 
 
+def run_threads(work: Callable[[], None], threads: int) -> float:
+    """Seconds for `threads` threads to each run `work` once, started together."""
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return time.perf_counter() - start
+
+
 def floor(directory: str, records: int) -> float:
     """One write and one fdatasync per record, as a log without group commit does."""
     fd = os.open(os.path.join(directory, "floor.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -57,13 +68,7 @@ def wal(policy: str, threads: int) -> Callable[[str, int], float]:
             for _ in range(each):
                 log.commit(log.append(1, PAYLOAD))
 
-        workers = [threading.Thread(target=work) for _ in range(threads)]
-        start = time.perf_counter()
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        elapsed = time.perf_counter() - start
+        elapsed = run_threads(work, threads)
         log.close()
         done = len(_core.read_log(directory)[0])
         assert done == each * threads, (done, each * threads)
