@@ -298,6 +298,23 @@ def test_a_damaged_log_record_refuses_to_start_and_changes_nothing(tmp_path: Pat
     broker.close()
 
 
+def test_a_record_whose_checksum_holds_but_whose_contents_do_not_refuses_to_start(tmp_path: Path) -> None:
+    """A record another version wrote (here: a queue's configuration with a byte too many)."""
+    broker, _ = open_broker(tmp_path)
+    broker.create_queue("q").set_attributes(visibility_timeout=40)
+    crash(broker)
+    config = [payload for _, kind, payload in pymsg._core.read_log(str(tmp_path))[0] if kind == 3][0]
+    log = pymsg._core.WriteAheadLog(str(tmp_path), "no")
+    log.append(3, config + b"\0")
+    log.close()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    why = r"wal-.*offset \d+.*cannot be replayed: .*bytes follow its end.*another version"
+    with pytest.raises(errors.CorruptLog, match=why):
+        open_broker(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert pymsg._core.repair_log(str(tmp_path))["repaired_file"] == ""  # no damage repair could cut
+
+
 @pytest.mark.parametrize("where", ["frame", "body", "end"])
 def test_a_damaged_or_truncated_snapshot_refuses_to_start(tmp_path: Path, where: str) -> None:
     broker, _ = open_broker(tmp_path)

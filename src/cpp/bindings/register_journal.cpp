@@ -42,8 +42,23 @@ class Replayer {
   }
   bool has_queue(std::uint64_t id) const { return queues_.count(id) != 0; }
 
-  // One record, called by the log without the GIL.
+  // One record, called by the log without the GIL. A record it cannot apply is a BadRecord.
   void dispatch(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
+    try {
+      apply(lsn, type, payload);
+    } catch (const Error& e) {
+      throw durability::BadRecord(e.what());
+    }
+  }
+
+  std::uint64_t cold_cut = 0;  // the snapshot's: registry and Python records up to here are in it
+  py::object cold;             // cold(lsn, type, payload), with the GIL
+  std::uint64_t max_id() const { return max_id_; }
+  std::uint64_t replayed() const { return replayed_; }
+  std::uint64_t skipped() const { return skipped_; }
+
+ private:
+  void apply(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
     const auto record = static_cast<Record>(type);
     if (record == Record::kQueueCreate || record == Record::kPython) {
       if (lsn <= cold_cut) {
@@ -67,24 +82,21 @@ class Replayer {
     ++replayed_;
     switch (record) {
       case Record::kQueueDelete:
+        if (!r.done()) r.fail("bytes follow its end");
         e.broker->replay_delete_queue(e.queue->name(), now);
         queues_.erase(it);
         return;
-      case Record::kQueueConfig:
-        e.broker->set_queue_config(*e.queue, Queue::read_config(r));
+      case Record::kQueueConfig: {
+        const QueueConfig config = Queue::read_config(r);
+        if (!r.done()) r.fail("bytes follow its end");
+        e.broker->set_queue_config(*e.queue, config);
         return;
+      }
       default:
         e.queue->replay(record, payload);
     }
   }
 
-  std::uint64_t cold_cut = 0;  // the snapshot's: registry and Python records up to here are in it
-  py::object cold;             // cold(lsn, type, payload), with the GIL
-  std::uint64_t max_id() const { return max_id_; }
-  std::uint64_t replayed() const { return replayed_; }
-  std::uint64_t skipped() const { return skipped_; }
-
- private:
   std::unordered_map<std::uint64_t, Entry> queues_;
   std::uint64_t max_id_ = 0;
   std::uint64_t replayed_ = 0, skipped_ = 0;

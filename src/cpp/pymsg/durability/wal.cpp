@@ -165,7 +165,13 @@ LogReport scan(const std::string& dir, const Replay& replay, Cut* cut) {
         stopped = true;
         break;
       }
-      if (replay) replay(lsn, static_cast<std::uint8_t>(head[4]), payload);
+      if (replay) {
+        try {
+          replay(lsn, static_cast<std::uint8_t>(head[4]), payload);
+        } catch (const BadRecord& e) {
+          throw CorruptLog(path, at, "record " + std::to_string(lsn) + " cannot be replayed: " + e.what(), false);
+        }
+      }
       ++lsn;
       ++report.records;
       at += kRecordHeaderBytes + length;
@@ -208,9 +214,11 @@ std::uint64_t cut_log(const std::string& dir, const std::string& file, std::uint
 
 }  // namespace
 
-CorruptLog::CorruptLog(std::string file, std::uint64_t offset, const std::string& why)
+CorruptLog::CorruptLog(std::string file, std::uint64_t offset, const std::string& why, bool repairable)
     : std::runtime_error("the write-ahead log is damaged at " + file + " offset " + std::to_string(offset) + ": " +
-                         why + " (python -m pymsg repair-log DIR cuts it there)"),
+                         why +
+                         (repairable ? " (python -m pymsg repair-log DIR cuts it there)"
+                                     : " (its checksum holds: a pymsg of another version may have written it)")),
       file_(std::move(file)),
       offset_(offset) {}
 

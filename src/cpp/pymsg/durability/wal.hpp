@@ -63,13 +63,22 @@ constexpr std::size_t kRecordHeaderBytes = 13;
 // the log cannot be trusted past `offset` of `file`, and nothing is overwritten.
 class CorruptLog : public std::runtime_error {
  public:
-  CorruptLog(std::string file, std::uint64_t offset, const std::string& why);
+  // `repairable`: whether repair-log would cut the log there (not for a BadRecord).
+  CorruptLog(std::string file, std::uint64_t offset, const std::string& why, bool repairable = true);
   const std::string& file() const noexcept { return file_; }
   std::uint64_t offset() const noexcept { return offset_; }
 
  private:
   std::string file_;
   std::uint64_t offset_;
+};
+
+// Thrown by a replay callback for a record whose checksum holds but whose contents it cannot
+// apply (written by another version, or a bug): the log turns it into a CorruptLog naming the
+// record's file and offset.
+class BadRecord : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // What reading a log found.
