@@ -151,6 +151,51 @@ def test_queue_attributes_tags_policy_purge_and_deletion_are_kept(tmp_path: Path
     broker.close()
 
 
+def _topics(broker: pymsg.Broker) -> dict[str, object]:
+    """Everything a client can read of the broker's topics."""
+    return {t.name: (t.attributes(), t.tags(), sorted(tuple(sorted(s.attributes().items())) for s in t.subscriptions()))
+            for t in broker.list_topics()}
+
+
+@pytest.mark.parametrize("checkpoint_midway", [False, True])
+def test_topics_and_subscriptions_are_kept_through_the_log(tmp_path: Path, checkpoint_midway: bool) -> None:
+    broker, _ = open_broker(tmp_path, fsync="always")
+    q = broker.create_queue("inbox")
+    dlq = broker.create_queue("dead")
+    topic = broker.create_topic("news", attributes={"DisplayName": "News"})
+    fifo = broker.create_topic("orders.fifo", content_based_deduplication=True)
+    gone = broker.create_topic("gone")
+    gone.subscribe(q)
+    if checkpoint_midway:
+        broker.checkpoint()
+    topic.set_attribute("DisplayName", "Daily news")
+    topic.add_permission("p1", ["111122223333"], ["Publish"])
+    topic.tag({"team": "a", "env": "test"})
+    topic.untag(["team"])
+    kept = topic.subscribe(q, raw_message_delivery=True, filter_policy={"kind": ["sport"]})
+    kept.set_attributes(dead_letter_queue=dlq)
+    dropped = topic.subscribe(broker.create_queue("other"))
+    waiting = topic.subscribe("a@example.com", protocol="email")
+    confirmed = topic.subscribe("b@example.com", protocol="email")
+    token = [e["Token"] for e in broker.sent_emails() if e.get("SubscriptionArn") == confirmed.arn][0]
+    topic.confirm_subscription(token)
+    dropped.unsubscribe()
+    fifo.set_attribute("ContentBasedDeduplication", "false")
+    broker.delete_topic("gone")
+    before = _topics(broker)
+    crash(broker)
+
+    broker, _ = open_broker(tmp_path)
+    assert _topics(broker) == before
+    assert sorted(before) == ["news", "orders.fifo"]
+    topic = broker.get_topic("news")
+    topic.publish("goal", message_attributes={"kind": {"DataType": "String", "StringValue": "sport"}})
+    assert [m.body for m in broker.get_queue("inbox").receive(10)] == ["goal"]  # raw, through the filter
+    pending = [s for s in topic.subscriptions() if s.arn == waiting.arn][0]
+    assert pending.attributes()["PendingConfirmation"] == "true"
+    broker.close()
+
+
 def test_other_accounts_and_regions_are_kept(tmp_path: Path) -> None:
     broker, _ = open_broker(tmp_path)
     broker.scope("111111111111", "eu-west-1").create_queue("theirs").send("hi")

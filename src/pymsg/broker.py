@@ -13,6 +13,7 @@ from .clock import ManualClock, _Hook
 from .durability import DataDirectory
 from .sns import Deliveries, Topic
 from .errors import (
+    PymsgError,
     QueueDoesNotExist,
     ResourceNotFoundException,
 )
@@ -434,7 +435,9 @@ class Broker:
         if attrs:
             raise error(SNS, "topic_attribute_unknown", name=sorted(attrs)[0])
         core = self._core.create_topic(name, bool(content_based_deduplication), str(display_name))
-        return self._wrap_topic(core)
+        topic = self._wrap_topic(core)
+        topic._journal()
+        return topic
 
     def sent_sms(self, *, clear: bool = False) -> list[dict[str, Any]]:
         """The SMS messages SNS sent (to sms subscriptions, or by Publish with a PhoneNumber),
@@ -473,10 +476,16 @@ class Broker:
         name = topic.arn if isinstance(topic, Topic) else topic
         if not isinstance(name, str):
             return
+        try:
+            deleted: Topic | None = self.get_topic(name)
+        except PymsgError:  # missing (no error) or malformed (the core's delete says so)
+            deleted = None
         self._core.delete_topic(name)
         with self._lock:
             for key in [k for k, t in self._topics.items() if t._core.deleted]:
                 del self._topics[key]
+        if deleted is not None:
+            deleted._journal()  # the topic is gone: the record says so
 
     # --- cache ----------------------------------------------------------------------------
 

@@ -19,9 +19,13 @@ rewrites its AOF once it doubled, from 64 MiB), which bounds both the disk and r
 Kept through the log: SQS queues (creation, attributes, tags, policies, deletion) and every
 message change (send, receive with its receipt handle and deadline, change of visibility,
 delete, purge, moves to and from a dead-letter queue, FIFO deduplication windows and sequence
-numbers). Kept only as of the last checkpoint, for now: topics, subscriptions, streams. Not kept:
-caches, message move tasks, KCL leases and checkpoints, Python-callable subscriptions (as
-``--state`` documents), and a manual clock's reading (replay uses each record's own time).
+numbers); SNS topics, their settings, tags and subscriptions (a topic's whole state is logged
+after each change to it, so replay puts back the last one). Kept only as of the last
+checkpoint, for now: streams. Not kept: FIFO topics' deduplication windows, subscriptions'
+DeliveryPolicy, caches, message move tasks, KCL leases and checkpoints, Python-callable
+subscriptions (as ``--state`` documents), and a manual clock's reading (replay uses each
+record's own time). A topic's record is its whole state, so a change to a topic with n
+subscriptions writes O(n) bytes; checkpoints bound the total.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
+    from .sns import Topic
 
 log = logging.getLogger("pymsg.durability")
 
@@ -60,6 +65,7 @@ class DataDirectory:
         self.fsync = fsync
         self._broker = broker
         self._lock = threading.Lock()  # one checkpoint at a time
+        self._topic_lock = threading.Lock()  # a topic's state is read and appended in one step
         self._adopted: list[tuple[Any, int]] = []  # (queue core, journal id) to attach once open
         self._replayer = _core.Replayer()
         self._replayer.cold = self._replay_python
@@ -116,6 +122,12 @@ class DataDirectory:
             self._adopted.append((core, journal_id))
             return
         record = msgpack.unpackb(payload, raw=False)
+        if record.get("op") == "topic":  # the whole topic after a change, or None: it was deleted
+            owner = self._broker.scope(record["account_id"], record["region"])
+            owner.delete_topic(record["arn"])
+            if record["state"] is not None:
+                state.restore_topic(owner, record["state"])
+            return
         if record.get("op") == "queue_meta":
             owner = self._broker.find_scope(record["account_id"], record["region"])
             queue = owner._queues.get(record["name"]) if owner is not None else None
@@ -134,6 +146,17 @@ class DataDirectory:
         self.journal.append(_PYTHON, msgpack.packb(
             {"op": "queue_meta", "account_id": owner.account_id, "region": owner.region, "name": name,
              "tags": tags, "settings": settings}, use_bin_type=True))
+        _core.commit_pending()
+
+    def log_topic(self, owner: Broker, topic: Topic) -> None:
+        """A topic's whole state after a change to it (options, settings, tags, subscriptions),
+        or its deletion; replay puts the last one back. Reading the state and appending it is one
+        step under a lock, so a record never holds an older state than one before it."""
+        with self._topic_lock:
+            entry = state.topic_entry(topic)
+            self.journal.append(_PYTHON, msgpack.packb(
+                {"op": "topic", "account_id": owner.account_id, "region": owner.region, "arn": topic.arn,
+                 "state": entry}, use_bin_type=True))
         _core.commit_pending()
 
     def log_bytes(self) -> int:

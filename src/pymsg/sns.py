@@ -121,6 +121,7 @@ class Subscription:
             self._topic._check_dead_letter_queue(dead_letter_queue, "")
             dlq = _queue_arn(dead_letter_queue)
         self._topic._core.set_subscription(self.arn, raw, policy, scope, dlq, pending)
+        self._topic._journal()
 
     def unsubscribe(self) -> None:
         """Unsubscribe."""
@@ -214,6 +215,7 @@ class Topic:
                     token = uuid.uuid4().hex + uuid.uuid4().hex
                     self._tokens[token] = arn
                     self._broker._sns.confirm_request(self, subscription, token)
+        self._journal()
         return subscription
 
     def _recorded_endpoint(self, protocol: str, endpoint: Any) -> str:
@@ -265,6 +267,7 @@ class Topic:
             raise error(SNS, "unknown_token")
         _, _, _, raw, policy, scope, dlq, _pending = self._core.subscription(arn)
         self._core.set_subscription(arn, raw, policy, scope, dlq, False)
+        self._journal()
         return self._subscriptions[arn]
 
     def unsubscribe(self, subscription: Union[Subscription, str]) -> None:
@@ -273,6 +276,7 @@ class Topic:
         self._core.unsubscribe(arn)
         with self._lock:
             self._subscriptions.pop(arn, None)
+        self._journal()
 
     def subscriptions(self) -> list[Subscription]:
         """ListSubscriptionsByTopic."""
@@ -409,13 +413,14 @@ class Topic:
                     raise error(SNS, "content_based_deduplication")
                 content_based = value.lower() == "true"
             self._core.set_options(content_based, display_name)
-            return
-        _check_topic_setting(name, value, self.fifo)
-        with self._lock:
-            if value:
-                self._settings[name] = value
-            else:
-                self._settings.pop(name, None)  # an empty value puts the default back
+        else:
+            _check_topic_setting(name, value, self.fifo)
+            with self._lock:
+                if value:
+                    self._settings[name] = value
+                else:
+                    self._settings.pop(name, None)  # an empty value puts the default back
+        self._journal()
 
     def add_permission(self, label: str, account_ids: Sequence[str], actions: Sequence[str]) -> None:
         """AddPermission: a policy statement named `label` letting `account_ids` call `actions`
@@ -427,6 +432,7 @@ class Topic:
             current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
             self._settings["Policy"] = add_statement(current, label, account_ids, actions, "SNS", self.arn,
                                                      _invalid_permission)
+        self._journal()
 
     def remove_permission(self, label: str) -> None:
         """RemovePermission: drops the statement named `label`; a label the policy lacks is no error."""
@@ -434,6 +440,7 @@ class Topic:
         with self._lock:
             current = self._settings.get("Policy") or _default_policy(self.arn, self._broker.account_id)
             self._settings["Policy"] = remove_statement(current, label, None)
+        self._journal()
 
     # --- tags -------------------------------------------------------------------------------
 
@@ -451,6 +458,7 @@ class Topic:
             if len(merged) > MAX_TAGS:
                 raise error(SNS, "tag_quota")
             self._tags = merged
+        self._journal()
 
     def untag(self, keys: Iterable[str]) -> None:
         """UntagResource: removes tags by key; keys the topic does not have are ignored."""
@@ -461,10 +469,18 @@ class Topic:
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)
+        self._journal()
 
     def _check_alive(self) -> None:
         if self._core.deleted:
             raise error(SNS, "topic_missing")
+
+    def _journal(self) -> None:
+        """With a data directory: logs this topic's whole state after a change to it (called
+        without self._lock, which reading the state takes)."""
+        durability = self._broker._durability
+        if durability is not None:
+            durability.log_topic(self._broker, self)
 
 
 _DEFAULT_DELIVERY_POLICY = json.dumps({

@@ -43,6 +43,7 @@ from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
+    from .sns import Topic
 
 FORMAT = 1
 _MAGIC = b"PYMSGSNP"
@@ -127,25 +128,7 @@ def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
             queues.append(entry)
         except LookupError:  # deleted since list_queues: it is not part of the state
             pass
-    topics = []
-    for topic in broker.list_topics():
-        content_based, display_name = topic._core.options()
-        with topic._lock:
-            tokens: dict[str, list[str]] = {}
-            for token, arn in topic._tokens.items():
-                tokens.setdefault(arn, []).append(token)
-        subscriptions = [
-            {"arn": arn, "protocol": protocol, "endpoint": endpoint, "raw": raw, "filter_policy": policy,
-             "scope": scope, "dead_letter_target_arn": dlq, "pending": pending, "tokens": tokens.get(arn, [])}
-            for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
-            if protocol != "lambda"  # a Python callable cannot outlive its process
-        ]
-        with topic._lock:
-            settings, tags = dict(topic._settings), dict(topic._tags)
-        if not topic._core.deleted:  # deleted since list_topics: not part of the state
-            topics.append({"name": topic.name, "content_based_deduplication": content_based,
-                           "display_name": display_name, "settings": settings, "tags": tags,
-                           "subscriptions": subscriptions})
+    topics = [entry for entry in map(topic_entry, broker.list_topics()) if entry is not None]
     streams = []
     for stream in broker.list_streams():
         core = stream._core
@@ -222,6 +205,40 @@ def _read(data: bytes, broker: Broker) -> dict[str, Any]:
     return state
 
 
+def topic_entry(topic: Topic) -> dict[str, Any] | None:
+    """A topic as a snapshot holds it (None once deleted): its options, settings, tags and
+    subscriptions, pending ones with their confirmation tokens."""
+    content_based, display_name = topic._core.options()
+    with topic._lock:
+        tokens: dict[str, list[str]] = {}
+        for token, arn in topic._tokens.items():
+            tokens.setdefault(arn, []).append(token)
+    subscriptions = [
+        {"arn": arn, "protocol": protocol, "endpoint": endpoint, "raw": raw, "filter_policy": policy,
+         "scope": scope, "dead_letter_target_arn": dlq, "pending": pending, "tokens": tokens.get(arn, [])}
+        for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
+        if protocol != "lambda"  # a Python callable cannot outlive its process
+    ]
+    with topic._lock:
+        settings, tags = dict(topic._settings), dict(topic._tags)
+    if topic._core.deleted:  # deleted meanwhile: not part of the state
+        return None
+    return {"name": topic.name, "content_based_deduplication": content_based, "display_name": display_name,
+            "settings": settings, "tags": tags, "subscriptions": subscriptions}
+
+
+def restore_topic(broker: Broker, t: dict[str, Any]) -> None:
+    """Makes the topic a topic_entry() describes, in `broker` (which must not have it)."""
+    topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
+                                attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
+    for name, value in t["settings"].items():
+        topic.set_attribute(name, value)
+    topic.tag(t["tags"])
+    for s in t["subscriptions"]:
+        topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
+                                    s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+
+
 def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = None) -> None:
     """Restores the snapshot's queues (`queues`), or else its topics and streams."""
     try:
@@ -229,14 +246,7 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = 
             _restore_queues(broker, state["queues"], adopt)
             return
         for t in state["topics"]:
-            topic = broker.create_topic(t["name"], content_based_deduplication=t["content_based_deduplication"],
-                                        attributes={"DisplayName": t["display_name"]} if t["display_name"] else None)
-            for name, value in t["settings"].items():
-                topic.set_attribute(name, value)
-            topic.tag(t["tags"])
-            for s in t["subscriptions"]:
-                topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
-                                            s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+            restore_topic(broker, t)
         for st in state["streams"]:
             core = broker._core.restore_stream(st["name"], st["dump"], st["mode"], st["retention_period_hours"],
                                                st["enforce_limits"], st["max_record_size_kib"])
