@@ -1,22 +1,25 @@
 """SIGKILL under load, over and over on one data directory: what a crash keeps.
 
-A child serves SQS load (an embedded Broker(data_dir=...), or ``pymsg serve --data-dir`` driven
-over HTTP) and is killed at a random moment. Every send and delete is "acknowledged" once the
-call returned (embedded: the child printed it; serve: the 200 came back), and stamped with the
-time the test saw it. After each kill a copy of the directory is opened with a clock an hour
-ahead (so messages in flight show again) and drained:
+A child serves SQS and Kinesis load (an embedded Broker(data_dir=...), or ``pymsg serve
+--data-dir`` driven over HTTP) and is killed at a random moment. Every send, delete and put
+record is "acknowledged" once the call returned (embedded: the child printed it; serve: the 200
+came back), and stamped with the time the test saw it. After each kill a copy of the directory
+is opened with a clock an hour ahead (so messages in flight show again), its queue drained and
+its stream read:
 
-- fsync="always": no acknowledged send is missing, no acknowledged delete came back;
+- fsync="always": no acknowledged send or stream record is missing, no acknowledged delete
+  came back;
 - fsync="everysec": what is missing or back was acknowledged in the last ~1 s before the kill,
   never earlier.
 
-Nothing that was never sent appears, and the directory goes on across the kills (each child
+Nothing that was never sent appears, no stream record appears twice, and the directory goes on across the kills (each child
 recovers what the last one left). ``python tests/test_durability_crash.py [KILLS]`` prints the
 distribution of losses per kill for each case.
 """
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import os
@@ -47,6 +50,10 @@ import sys
 import pymsg
 broker = pymsg.Broker(data_dir=sys.argv[1], fsync=sys.argv[2], auto_checkpoint_bytes=1 << 16)
 queue = broker.create_queue("crash")
+try:
+    stream = broker.get_stream("crash")
+except pymsg.errors.ResourceNotFoundException:
+    stream = broker.create_stream("crash", 2, enforce_limits=False)
 prefix, n = sys.argv[3], 0
 print("open", flush=True)
 while True:
@@ -54,6 +61,8 @@ while True:
     body = f"{prefix}-{n}"
     queue.send(body)
     print("S", body, flush=True)
+    stream.put_record(body.encode(), body)
+    print("K", body, flush=True)
     if n % 2 == 0:
         got = queue.receive(2)
         for m in got:  # a delete that is done but not yet printed when the kill comes is no loss
@@ -72,17 +81,26 @@ class Ledger:
     deleted: dict[str, float] = field(default_factory=dict)
     received: set[str] = field(default_factory=set)           # may have been deleted unacknowledged
     attempted: set[str] = field(default_factory=set)          # every body a send was tried for
+    put: dict[str, float] = field(default_factory=dict)      # stream records acknowledged
     lost: list[int] = field(default_factory=list)             # per kill: acknowledged sends missing
     back: list[int] = field(default_factory=list)             # per kill: acknowledged deletes back
+    records_lost: list[int] = field(default_factory=list)     # per kill: acknowledged stream records missing
 
     def check(self, directory: Path, killed_at: float, fsync: str) -> None:
-        present = _drain_copy(directory)
+        present, records = _drain_copy(directory)
         assert present <= self.attempted, f"messages never sent: {sorted(present - self.attempted)[:5]}"
+        assert records <= self.attempted, f"stream records never put: {sorted(records - self.attempted)[:5]}"
+        window = 0.0 if fsync == "always" else EVERYSEC_WINDOW
+        records_missing = set(self.put) - records
+        self.records_lost.append(len(records_missing))
+        early = sorted(b for b in records_missing if self.put[b] < killed_at - window)
+        assert not early, f"{fsync}: {len(early)} stream records acknowledged before the last {window} s lost"
+        for b in records_missing:
+            del self.put[b]
         missing = {b for b in self.sent if b not in self.deleted and b not in self.received} - present
         back = present & set(self.deleted)
         self.lost.append(len(missing))
         self.back.append(len(back))
-        window = 0.0 if fsync == "always" else EVERYSEC_WINDOW
         early = sorted(b for b in missing if self.sent[b] < killed_at - window)
         assert not early, f"{fsync}: {len(early)} sends acknowledged before the last {window} s lost: {early[:5]}"
         early = sorted(b for b in back if self.deleted[b] < killed_at - window)
@@ -96,25 +114,44 @@ class Ledger:
         self.received &= present
 
 
-def _drain_copy(directory: Path) -> set[str]:
-    """The bodies a restart finds, read from a copy (the next child goes on with the original)."""
+def _drain_copy(directory: Path) -> tuple[set[str], set[str]]:
+    """The bodies and stream records a restart finds, read from a copy (the next child goes on
+    with the original)."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "copy"
         shutil.copytree(directory, copy)
         broker = pymsg.Broker(clock=pymsg.ManualClock(time.time() + 3600), data_dir=copy,
                               auto_checkpoint_bytes=0)
         bodies: set[str] = set()
+        records: set[str] = set()
         try:
-            queue = broker.get_queue("crash")
-        except pymsg.errors.QueueDoesNotExist:
-            return bodies
-        while got := queue.receive(10):
-            for m in got:
-                assert m.body not in bodies, f"{m.body} is in the queue twice"
-                bodies.add(m.body)
-                m.delete()
-        broker._durability.log.close()  # no checkpoint: the copy is thrown away
-        return bodies
+            try:
+                queue = broker.get_queue("crash")
+            except pymsg.errors.QueueDoesNotExist:
+                return bodies, records
+            while got := queue.receive(10):
+                for m in got:
+                    assert m.body not in bodies, f"{m.body} is in the queue twice"
+                    bodies.add(m.body)
+                    m.delete()
+            try:
+                stream = broker.get_stream("crash")
+            except pymsg.errors.ResourceNotFoundException:
+                return bodies, records
+            for shard in stream.list_shards():
+                iterator = stream.get_shard_iterator(shard.shard_id, "TRIM_HORIZON")
+                while True:
+                    got = stream.get_records(iterator, limit=10_000)
+                    for r in got.records:
+                        body = r.data.decode()
+                        assert body not in records, f"stream record {body} is in the stream twice"
+                        records.add(body)
+                    if not got.records:
+                        break
+                    iterator = got.next_shard_iterator
+            return bodies, records
+        finally:
+            broker._durability.log.close()  # no checkpoint: the copy is thrown away
 
 
 def _kill_embedded(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: float) -> float:
@@ -133,6 +170,8 @@ def _kill_embedded(directory: Path, fsync: str, run: int, ledger: Ledger, second
                 kind, body = line.split()
                 if kind == "R":
                     ledger.received.add(body)
+                elif kind == "K":
+                    ledger.put[body] = time.monotonic()
                 else:
                     (ledger.sent if kind == "S" else ledger.deleted)[body] = time.monotonic()
 
@@ -154,16 +193,32 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _call(conn: http.client.HTTPConnection, action: str, body: dict) -> dict:
+def _request(conn: http.client.HTTPConnection, service: str, action: str, body: dict) -> tuple[int, dict]:
+    target, version = ("AmazonSQS", "1.0") if service == "sqs" else ("Kinesis_20131202", "1.1")
     conn.request("POST", "/", json.dumps(body), {
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"AmazonSQS.{action}",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+        "Content-Type": f"application/x-amz-json-{version}", "X-Amz-Target": f"{target}.{action}",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, "
                          "SignedHeaders=host, Signature=0"})
     response = conn.getresponse()
-    data = response.read()
-    if response.status != 200:
-        raise AssertionError(f"{action}: {response.status} {data[:200]!r}")
-    return json.loads(data)
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def _call(conn: http.client.HTTPConnection, action: str, body: dict) -> dict:
+    status, answer = _request(conn, "sqs", action, body)
+    if status != 200:
+        raise AssertionError(f"{action}: {status} {answer}")
+    return answer
+
+
+def _put_record(conn: http.client.HTTPConnection, body: str) -> bool:
+    """PutRecord of `body` to the stream "crash"; False when the shard's write limit refused it."""
+    status, answer = _request(conn, "kinesis", "PutRecord", {
+        "StreamName": "crash", "PartitionKey": body, "Data": base64.b64encode(body.encode()).decode()})
+    if status != 200 and answer.get("__type", "").endswith("ProvisionedThroughputExceededException"):
+        return False
+    if status != 200:
+        raise AssertionError(f"PutRecord: {status} {answer}")
+    return True
 
 
 def _kill_serve(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: float) -> float:
@@ -182,6 +237,8 @@ def _kill_serve(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: 
                 assert server.poll() is None and time.monotonic() < deadline, "serve did not start"
                 time.sleep(0.05)
         url = _call(conn, "CreateQueue", {"QueueName": "crash"})["QueueUrl"]
+        status, answer = _request(conn, "kinesis", "CreateStream", {"StreamName": "crash", "ShardCount": 4})
+        assert status == 200 or "ResourceInUse" in answer.get("__type", ""), answer  # made by an earlier run
         stop_at = time.monotonic() + seconds
         killed_at = None
         n = 0
@@ -195,6 +252,8 @@ def _kill_serve(directory: Path, fsync: str, run: int, ledger: Ledger, seconds: 
                     killed_at = time.monotonic()
                 _call(conn, "SendMessage", {"QueueUrl": url, "MessageBody": body})
                 ledger.sent[body] = time.monotonic()
+                if _put_record(conn, body):
+                    ledger.put[body] = time.monotonic()
                 if n % 2 == 0:
                     got = _call(conn, "ReceiveMessage", {"QueueUrl": url, "MaxNumberOfMessages": 2})
                     ledger.received.update(m["Body"] for m in got.get("Messages", []))
@@ -228,8 +287,9 @@ def crash_runs(mode: str, fsync: str, kills: int, directory: Path, seed: int = 1
 def test_sigkill_under_load(tmp_path: Path, mode: str, fsync: str) -> None:
     ledger = crash_runs(mode, fsync, KILLS, tmp_path)
     assert len(ledger.sent) > KILLS * 10, "too little load to prove anything"
+    assert len(ledger.put) > KILLS * 10, "too few stream records to prove anything"
     if fsync == "always":
-        assert ledger.lost == [0] * KILLS and ledger.back == [0] * KILLS
+        assert ledger.lost == [0] * KILLS and ledger.back == [0] * KILLS and ledger.records_lost == [0] * KILLS
 
 
 if __name__ == "__main__":
@@ -239,4 +299,5 @@ if __name__ == "__main__":
             with tempfile.TemporaryDirectory() as d:
                 ledger = crash_runs(mode, fsync, kills, Path(d))
             print(f"{mode:9} {fsync:9} kills={kills} acknowledged sends kept={len(ledger.sent)} "
-                  f"lost per kill: {sorted(ledger.lost)} deletes back per kill: {sorted(ledger.back)}")
+                  f"lost per kill: {sorted(ledger.lost)} deletes back per kill: {sorted(ledger.back)} "
+                  f"stream records kept={len(ledger.put)} lost per kill: {sorted(ledger.records_lost)}")

@@ -384,7 +384,10 @@ class Broker:
             bool(enforce_limits),
             _count(max_record_size_kib, "maxRecordSizeInKiB"),
         )
-        return self._wrap_stream(core, checked_tags)
+        stream = self._wrap_stream(core, checked_tags)
+        if checked_tags:
+            stream._journal()
+        return stream
 
     def get_stream(self, name_or_arn: str) -> Stream:
         """The stream a name or ARN names; raises ResourceNotFoundException."""

@@ -8,9 +8,9 @@ record is on the disk (concurrent callers share one sync), with ``"everysec"`` t
 written every few milliseconds and synced once a second, with ``"no"`` the operating system
 decides when. Recovery loads the snapshot, then replays the log's records that came after it.
 
-The snapshot is a consistent cut per object, not a stop of the world: each queue is dumped
-under its own lock together with the log position the dump covers, and replay skips that
-queue's records up to there. A checkpoint (``Broker.checkpoint()``, and ``close()``) starts a
+The snapshot is a consistent cut per object, not a stop of the world: each queue (stream) is
+dumped under its own lock together with the log position the dump covers, and replay skips
+that object's records up to there. A checkpoint (``Broker.checkpoint()``, and ``close()``) starts a
 new segment, writes the snapshot, then deletes the segments it made redundant, so the disk holds
 the live data plus the log since the last checkpoint. A background thread takes one whenever
 the log has grown past ``auto_checkpoint_bytes`` and past the last snapshot's size (as Redis
@@ -20,11 +20,14 @@ Kept through the log: SQS queues (creation, attributes, tags, policies, deletion
 message change (send, receive with its receipt handle and deadline, change of visibility,
 delete, purge, moves to and from a dead-letter queue, FIFO deduplication windows and sequence
 numbers); SNS topics, their settings, tags and subscriptions (a topic's whole state is logged
-after each change to it, so replay puts back the last one). Kept only as of the last
-checkpoint, for now: streams. Not kept: FIFO topics' deduplication windows, subscriptions'
-DeliveryPolicy, caches, message move tasks, KCL leases and checkpoints, Python-callable
-subscriptions (as ``--state`` documents), and a manual clock's reading (replay uses each
-record's own time). A topic's record is its whole state, so a change to a topic with n
+after each change to it, so replay puts back the last one); Kinesis streams: every record (the
+core logs it under its shard's lock, with its record index), reshards, retention and mode, and
+the Python layer's part (tags, metrics, encryption, resource policies, fan-out consumers) as a
+whole after each change. A stream is dumped with its topology held alone, so its cut holds no
+put half-way. Not kept: FIFO topics' deduplication windows, subscriptions' DeliveryPolicy,
+caches, message move tasks, KCL leases and checkpoints, Python-callable subscriptions (as
+``--state`` documents), a manual clock's reading (replay uses each record's own time) and
+streams' throughput buckets. A topic's record is its whole state, so a change to a topic with n
 subscriptions writes O(n) bytes; checkpoints bound the total.
 """
 
@@ -42,6 +45,7 @@ from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
+    from .kinesis import Stream
     from .sns import Topic
 
 log = logging.getLogger("pymsg.durability")
@@ -50,6 +54,7 @@ SNAPSHOT = "snapshot.pymsg"
 FSYNC_POLICIES = ("always", "everysec", "no")
 AUTO_CHECKPOINT_BYTES = 64 << 20
 _QUEUE_CREATE = 1  # durability/journal.hpp's Record values the Python layer handles
+_STREAM_CREATE = 20
 _PYTHON = 100
 
 
@@ -65,7 +70,7 @@ class DataDirectory:
         self.fsync = fsync
         self._broker = broker
         self._lock = threading.Lock()  # one checkpoint at a time
-        self._topic_lock = threading.Lock()  # a topic's state is read and appended in one step
+        self._meta_lock = threading.Lock()  # a topic's (stream's) state is read and appended in one step
         self._adopted: list[tuple[Any, int]] = []  # (queue core, journal id) to attach once open
         self._replayer = _core.Replayer()
         self._replayer.cold = self._replay_python
@@ -103,22 +108,29 @@ class DataDirectory:
         self._replayer.cold_cut = int(snapshot.get("cold_cut", 0))
 
     def _adopt(self, owner: Broker, core: Any, entry: dict[str, Any]) -> None:
+        """A queue or stream of the snapshot: its records after its cut are replayed into it."""
         journal_id = int(entry.get("journal_id", 0))
         if journal_id:
-            self._replayer.add_queue(journal_id, owner._core, core, int(entry.get("cut", 0)))
+            add = self._replayer.add_stream if isinstance(core, _core.Stream) else self._replayer.add_queue
+            add(journal_id, owner._core, core, int(entry.get("cut", 0)))
             self._adopted.append((core, journal_id))
 
     def _replay_python(self, lsn: int, kind: int, payload: bytes) -> None:
         """The records the C++ replayer hands back: queue creations (the scope is Python's) and
         the Python layer's own."""
-        if kind == _QUEUE_CREATE:
-            journal_id, account_id, region, _name = _core.queue_create_head(payload)
-            if self._replayer.has_queue(journal_id):
-                return  # made after the snapshot's cut but before its queues were listed: in it
+        if kind in (_QUEUE_CREATE, _STREAM_CREATE):
+            journal_id, account_id, region, _name = _core.object_create_head(payload)
+            if self._replayer.has_object(journal_id):
+                return  # made after the snapshot's cut but before its queues (streams) were listed: in it
             owner = self._broker.scope(account_id, region)
-            core = owner._core.replay_create_queue(payload)
-            owner._wrap(core)
-            self._replayer.add_queue(journal_id, owner._core, core, 0)
+            if kind == _QUEUE_CREATE:
+                core = owner._core.replay_create_queue(payload)
+                owner._wrap(core)
+                self._replayer.add_queue(journal_id, owner._core, core, 0)
+            else:
+                core = owner._core.replay_create_stream(payload)
+                owner._wrap_stream(core)
+                self._replayer.add_stream(journal_id, owner._core, core, 0)
             self._adopted.append((core, journal_id))
             return
         record = msgpack.unpackb(payload, raw=False)
@@ -127,6 +139,12 @@ class DataDirectory:
             owner.delete_topic(record["arn"])
             if record["state"] is not None:
                 state.restore_topic(owner, record["state"])
+            return
+        if record.get("op") == "stream_meta":
+            owner = self._broker.find_scope(record["account_id"], record["region"])
+            stream = owner._streams.get(record["name"]) if owner is not None else None
+            if stream is not None and not stream._core.deleted:
+                stream._restore_meta(record["meta"])
             return
         if record.get("op") == "queue_meta":
             owner = self._broker.find_scope(record["account_id"], record["region"])
@@ -152,11 +170,20 @@ class DataDirectory:
         """A topic's whole state after a change to it (options, settings, tags, subscriptions),
         or its deletion; replay puts the last one back. Reading the state and appending it is one
         step under a lock, so a record never holds an older state than one before it."""
-        with self._topic_lock:
+        with self._meta_lock:
             entry = state.topic_entry(topic)
             self.journal.append(_PYTHON, msgpack.packb(
                 {"op": "topic", "account_id": owner.account_id, "region": owner.region, "arn": topic.arn,
                  "state": entry}, use_bin_type=True))
+        _core.commit_pending()
+
+    def log_stream_meta(self, owner: Broker, stream: Stream) -> None:
+        """What the Python layer keeps of a stream (Stream._meta), after a change to it."""
+        with self._meta_lock:
+            meta = stream._meta()
+            self.journal.append(_PYTHON, msgpack.packb(
+                {"op": "stream_meta", "account_id": owner.account_id, "region": owner.region, "name": stream.name,
+                 "meta": meta}, use_bin_type=True))
         _core.commit_pending()
 
     def log_bytes(self) -> int:

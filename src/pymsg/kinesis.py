@@ -265,6 +265,7 @@ class Stream(_core.StreamHandle):
             raise error(KINESIS, "length_least", value="{}", at="tags", least=1)
         with self._lock:
             self._tags = check_tags(tags, self._tags, KINESIS, name=self.name, account=self._broker.account_id)
+        self._journal()
 
     def remove_tags(self, keys: Iterable[str]) -> None:
         """RemoveTagsFromStream: 1-50 keys; keys the stream does not have are ignored."""
@@ -279,6 +280,7 @@ class Stream(_core.StreamHandle):
         with self._lock:
             for key in keys:
                 self._tags.pop(key, None)
+        self._journal()
 
     def list_tags(self) -> dict[str, str]:
         """ListTagsForStream."""
@@ -319,7 +321,9 @@ class Stream(_core.StreamHandle):
         with self._lock:
             current = sorted(self._metrics)
             self._metrics = self._metrics | named if enable else self._metrics - named
-            return current, sorted(self._metrics)
+            desired = sorted(self._metrics)
+        self._journal()
+        return current, desired
 
     def start_encryption(self, encryption_type: str, key_id: str) -> None:
         """StartStreamEncryption: KMS with `key_id` (kept and reported, not applied)."""
@@ -327,6 +331,7 @@ class Stream(_core.StreamHandle):
         kind = _kms(encryption_type, key_id)
         with self._lock:
             self._encryption = (kind, key_id)
+        self._journal()
 
     def stop_encryption(self, encryption_type: str, key_id: str) -> None:
         """StopStreamEncryption."""
@@ -334,6 +339,7 @@ class Stream(_core.StreamHandle):
         _kms(encryption_type, key_id)
         with self._lock:
             self._encryption = ("NONE", None)
+        self._journal()
 
     def put_resource_policy(self, resource_arn: str, policy: str) -> None:
         """PutResourcePolicy for the stream or one of its consumers (kept, not enforced)."""
@@ -343,6 +349,7 @@ class Stream(_core.StreamHandle):
             raise error(KINESIS, "wrong_type", at="policy", kind="a str", type=type(policy).__name__)
         with self._lock:
             self._policies[resource_arn] = policy
+        self._journal()
 
     def get_resource_policy(self, resource_arn: str) -> str:
         """GetResourcePolicy: the policy, or "{}" when none is attached."""
@@ -355,6 +362,7 @@ class Stream(_core.StreamHandle):
         self._policy_owner(resource_arn)
         with self._lock:
             self._policies.pop(resource_arn, None)
+        self._journal()
 
     def _policy_owner(self, resource_arn: str) -> None:
         if resource_arn != self.arn:
@@ -383,7 +391,8 @@ class Stream(_core.StreamHandle):
             consumer = {"ConsumerName": consumer_name, "ConsumerARN": f"{self.arn}/consumer/{consumer_name}:{int(now)}",
                         "ConsumerStatus": "ACTIVE", "ConsumerCreationTimestamp": now}
             self._fan_out[consumer_name] = consumer
-            return dict(consumer)
+        self._journal()
+        return dict(consumer)
 
     def describe_stream_consumer(self, consumer_name: str | None = None,
                                  consumer_arn: str | None = None) -> dict[str, Any]:
@@ -408,6 +417,31 @@ class Stream(_core.StreamHandle):
         with self._lock:
             self._fan_out.pop(consumer["ConsumerName"], None)
             self._policies.pop(consumer["ConsumerARN"], None)
+        self._journal()
+
+    # --- durability ---------------------------------------------------------------------------
+
+    def _meta(self) -> dict[str, Any]:
+        """What the Python layer keeps of the stream (tags, metrics, encryption, resource policies,
+        fan-out consumers), for snapshots and the log."""
+        with self._lock:
+            return {"tags": dict(self._tags), "metrics": sorted(self._metrics), "encryption": list(self._encryption),
+                    "policies": dict(self._policies), "fan_out": [dict(c) for c in self._fan_out.values()]}
+
+    def _restore_meta(self, meta: dict[str, Any]) -> None:
+        with self._lock:
+            self._tags = dict(meta["tags"])
+            self._metrics = set(meta.get("metrics", ()))
+            kind, key_id = meta.get("encryption", ("NONE", None))
+            self._encryption = (kind, key_id)
+            self._policies = dict(meta.get("policies", {}))
+            self._fan_out = {c["ConsumerName"]: dict(c) for c in meta.get("fan_out", ())}
+
+    def _journal(self) -> None:
+        """With a data directory: logs _meta() after a change to it (called without self._lock)."""
+        durability = self._broker._durability
+        if durability is not None:
+            durability.log_stream_meta(self._broker, self)
 
     # --- KCL-style consumers ---------------------------------------------------------------
 

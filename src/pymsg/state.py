@@ -133,9 +133,17 @@ def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
     for stream in broker.list_streams():
         core = stream._core
         try:
-            streams.append({"name": stream.name, "mode": core.mode, "retention_period_hours": core.retention_period_hours,
-                            "enforce_limits": core.enforce_limits, "max_record_size_kib": core.max_record_size_kib,
-                            "tags": stream.list_tags(), "dump": core.dump()})
+            entry = {"name": stream.name}
+            if durable:  # the dump first: what is read after it is as new or newer, and replay is idempotent
+                entry["dump"], entry["cut"] = core.dump_cut()
+                entry["journal_id"] = core.journal_id
+            else:
+                entry["dump"] = core.dump()
+            meta = stream._meta()
+            entry.update({"mode": core.mode, "retention_period_hours": core.retention_period_hours,
+                          "enforce_limits": core.enforce_limits, "max_record_size_kib": core.max_record_size_kib,
+                          "tags": meta.pop("tags"), "meta": meta})
+            streams.append(entry)
         except LookupError:  # deleted since list_streams
             pass
     return {"format": FORMAT, "region": broker.region, "account_id": broker.account_id, "queues": queues,
@@ -167,7 +175,7 @@ def restore(broker: Broker, data: bytes, *, source: str = "state file",
         for owner, part in pairs:  # every scope's queues first: a topic may deliver to another scope's
             _apply(owner, part, queues=True, adopt=adopt if target is broker else None)
         for owner, part in pairs:
-            _apply(owner, part, queues=False)
+            _apply(owner, part, queues=False, adopt=adopt if target is broker else None)
     return state
 
 
@@ -250,7 +258,9 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = 
         for st in state["streams"]:
             core = broker._core.restore_stream(st["name"], st["dump"], st["mode"], st["retention_period_hours"],
                                                st["enforce_limits"], st["max_record_size_kib"])
-            broker._wrap_stream(core, st["tags"])
+            broker._wrap_stream(core)._restore_meta({**st.get("meta", {}), "tags": st["tags"]})
+            if adopt is not None:
+                adopt(broker, core, st)
     except (KeyError, TypeError, AttributeError) as exc:  # a member missing or of the wrong type
         raise error(BROKER, "not_a_snapshot", what="state file", why=f"a malformed entry ({exc!r})") from None
 

@@ -21,6 +21,7 @@
 #include "errors.hpp"
 #include "core_handle.hpp"
 #include "fast_call.hpp"
+#include "journal.hpp"
 #include "log.hpp"
 #include "pymsg/kinesis/sequence_number.hpp"
 #include "pymsg/kinesis/stream.hpp"
@@ -213,8 +214,9 @@ PyObject* stream_put_record(PyObject* self, PyObject* const* args, Py_ssize_t na
   PutRecordOutcome o;
   try {
     o = stream->put_record(request);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has the record (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   return new_named_tuple(ResultType::PutRecordResult,
                          {shard_id_str(o.shard_index),
@@ -268,8 +270,9 @@ PyObject* stream_put_records(PyObject* self, PyObject* const* args, Py_ssize_t n
   auto source = std::make_unique<PutRecordsSource>();
   try {
     stream->put_records(requests, source->outcomes);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();  // the log has the records (fsync=always: on the disk)
+  } catch (...) {
+    return raise_current();
   }
   long failed = 0;
   for (const PutRecordOutcome& o : source->outcomes) failed += o.throttled ? 1 : 0;

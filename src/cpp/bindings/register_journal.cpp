@@ -26,21 +26,28 @@ using durability::Journal;
 using durability::Record;
 using durability::WriteAheadLog;
 
-// Recovery's routing table. Queues come from the snapshot (with the LSN their dump covers) and
-// from the log's kQueueCreate records (which the Python layer handles: it knows the scopes).
+// Recovery's routing table. Queues and streams come from the snapshot (with the LSN their dump
+// covers) and from the log's kQueueCreate and kStreamCreate records (which the Python layer
+// handles: it knows the scopes). Queues and streams share one id space.
 class Replayer {
  public:
+  template <typename Object>
   struct Entry {
     std::shared_ptr<Broker> broker;
-    std::shared_ptr<Queue> queue;
-    std::uint64_t cut = 0;  // this queue's records up to here are in its dump
+    std::shared_ptr<Object> object;
+    std::uint64_t cut = 0;  // this object's records up to here are in its dump
   };
 
   void add_queue(std::uint64_t id, std::shared_ptr<Broker> broker, std::shared_ptr<Queue> queue, std::uint64_t cut) {
-    queues_[id] = Entry{std::move(broker), std::move(queue), cut};
+    queues_[id] = Entry<Queue>{std::move(broker), std::move(queue), cut};
     if (id > max_id_) max_id_ = id;
   }
-  bool has_queue(std::uint64_t id) const { return queues_.count(id) != 0; }
+  void add_stream(std::uint64_t id, std::shared_ptr<Broker> broker, std::shared_ptr<Stream> stream,
+                  std::uint64_t cut) {
+    streams_[id] = Entry<Stream>{std::move(broker), std::move(stream), cut};
+    if (id > max_id_) max_id_ = id;
+  }
+  bool has_object(std::uint64_t id) const { return queues_.count(id) != 0 || streams_.count(id) != 0; }
 
   // One record, called by the log without the GIL. A record it cannot apply is a BadRecord.
   void dispatch(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
@@ -60,7 +67,7 @@ class Replayer {
  private:
   void apply(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
     const auto record = static_cast<Record>(type);
-    if (record == Record::kQueueCreate || record == Record::kPython) {
+    if (record == Record::kQueueCreate || record == Record::kStreamCreate || record == Record::kPython) {
       if (lsn <= cold_cut) {
         ++skipped_;
         return;
@@ -73,31 +80,53 @@ class Replayer {
     SnapshotReader r(payload, "log record");
     const std::uint64_t id = r.u64();
     const TimeUs now = r.i64();
+    if (type >= static_cast<std::uint8_t>(Record::kStreamCreate) &&
+        type <= static_cast<std::uint8_t>(Record::kStreamMode)) {
+      apply_stream(lsn, record, id, r, payload);
+      return;
+    }
     auto it = queues_.find(id);
     if (it == queues_.end() || lsn <= it->second.cut) {  // deleted before the snapshot, or in its dump
       ++skipped_;
       return;
     }
-    Entry& e = it->second;
+    Entry<Queue>& e = it->second;
     ++replayed_;
     switch (record) {
       case Record::kQueueDelete:
         if (!r.done()) r.fail("bytes follow its end");
-        e.broker->replay_delete_queue(e.queue->name(), now);
+        e.broker->replay_delete_queue(e.object->name(), now);
         queues_.erase(it);
         return;
       case Record::kQueueConfig: {
         const QueueConfig config = Queue::read_config(r);
         if (!r.done()) r.fail("bytes follow its end");
-        e.broker->set_queue_config(*e.queue, config);
+        e.broker->set_queue_config(*e.object, config);
         return;
       }
       default:
-        e.queue->replay(record, payload);
+        e.object->replay(record, payload);
     }
   }
 
-  std::unordered_map<std::uint64_t, Entry> queues_;
+  void apply_stream(std::uint64_t lsn, Record record, std::uint64_t id, SnapshotReader& r, std::string_view payload) {
+    auto it = streams_.find(id);
+    if (it == streams_.end() || lsn <= it->second.cut) {
+      ++skipped_;
+      return;
+    }
+    ++replayed_;
+    if (record == Record::kStreamDelete) {
+      if (!r.done()) r.fail("bytes follow its end");
+      it->second.broker->replay_delete_stream(it->second.object->name());
+      streams_.erase(it);
+      return;
+    }
+    it->second.object->replay(record, payload);
+  }
+
+  std::unordered_map<std::uint64_t, Entry<Queue>> queues_;
+  std::unordered_map<std::uint64_t, Entry<Stream>> streams_;
   std::uint64_t max_id_ = 0;
   std::uint64_t replayed_ = 0, skipped_ = 0;
 };
@@ -115,10 +144,11 @@ void register_journal(py::module_& m) {
            },
            py::arg("type"), py::arg("payload"), "Appends a record for this thread's next commit_pending().");
 
-  py::class_<Replayer>(m, "Replayer", "Recovery's routing of log records to queues (open_journal).")
+  py::class_<Replayer>(m, "Replayer", "Recovery's routing of log records to queues and streams (open_journal).")
       .def(py::init<>())
       .def("add_queue", &Replayer::add_queue, py::arg("id"), py::arg("broker"), py::arg("queue"), py::arg("cut"))
-      .def("has_queue", &Replayer::has_queue, py::arg("id"))
+      .def("add_stream", &Replayer::add_stream, py::arg("id"), py::arg("broker"), py::arg("stream"), py::arg("cut"))
+      .def("has_object", &Replayer::has_object, py::arg("id"))
       .def_readwrite("cold_cut", &Replayer::cold_cut)
       .def_readwrite("cold", &Replayer::cold)
       .def_property_readonly("max_id", &Replayer::max_id)
@@ -154,13 +184,13 @@ void register_journal(py::module_& m) {
           commit_journal();
         },
         "Waits until what this thread appended to a log is as durable as its policy promises.");
-  m.def("queue_create_head",
+  m.def("object_create_head",
         [](const py::bytes& payload) {
-          SnapshotReader r(std::string_view(payload), "queue log record");
-          const Broker::QueueCreateHead h = Broker::read_queue_create(r);
+          SnapshotReader r(std::string_view(payload), "log record");
+          const Broker::ObjectHead h = Broker::read_object_head(r);
           return py::make_tuple(h.id, h.account_id, h.region, h.name);
         },
-        py::arg("payload"), "A kQueueCreate record's (queue id, account, region, name).");
+        py::arg("payload"), "A kQueueCreate or kStreamCreate record's (object id, account, region, name).");
 }
 
 }  // namespace pymsg::bindings

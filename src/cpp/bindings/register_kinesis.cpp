@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "journal.hpp"
 #include "pymsg/broker.hpp"
 #include "register.hpp"
 
@@ -15,6 +16,15 @@ namespace pymsg::bindings {
 namespace {
 
 const char* mode_name(StreamMode mode) { return mode == StreamMode::kOnDemand ? "ON_DEMAND" : "PROVISIONED"; }
+
+// A member call that may append to the write-ahead log, then waits as the policy says (journal.hpp).
+template <typename Class, typename... Args>
+auto logged(void (Class::*method)(Args...)) {
+  return [method](Class& self, Args... args) {
+    (self.*method)(args...);
+    commit_journal();
+  };
+}
 
 // (shard_id, parent_shard_id, adjacent_parent_shard_id, starting_hash_key, ending_hash_key,
 //  starting_sequence_number, ending_sequence_number); the Python layer makes Shard tuples.
@@ -31,7 +41,12 @@ void register_kinesis(py::module_& m) {
       .def_property_readonly("arn", &Stream::arn)
       .def_property_readonly("mode", [](const Stream& s) { return mode_name(s.mode()); })
       .def_property_readonly("enforce_limits", &Stream::enforce_limits)
-      .def("set_mode", [](Stream& s, const std::string& mode) { s.set_mode(parse_stream_mode(mode)); }, py::arg("mode"))
+      .def("set_mode",
+           [](Stream& s, const std::string& mode) {
+             s.set_mode(parse_stream_mode(mode));
+             commit_journal();
+           },
+           py::arg("mode"))
       .def_property_readonly("retention_period_hours", &Stream::retention_hours)
       .def_property_readonly("max_record_size_kib", &Stream::max_record_size_kib)
       .def("dump", [](Stream& s) {
@@ -42,6 +57,17 @@ void register_kinesis(py::module_& m) {
         }
         return py::bytes(out);
       }, "Every shard and retained record as bytes, for Broker.restore_stream (pymsg serve --state).")
+      .def("dump_cut", [](Stream& s) {
+        std::string out;
+        std::uint64_t cut = 0;
+        {
+          py::gil_scoped_release release;
+          out = s.dump_cut(cut);
+        }
+        return py::make_tuple(py::bytes(out), cut);
+      }, "dump() and the log LSN it covers (a data directory's checkpoint).")
+      .def_property_readonly("journal_id", &Stream::journal_id)
+      .def("attach_journal", &Stream::attach_journal, py::arg("journal"), py::arg("id"))
       .def_property_readonly("created_timestamp", [](const Stream& s) { return to_seconds(s.created_us()); })
       .def_property_readonly("deleted", &Stream::deleted)
       .def("open_shard_count", &Stream::open_shard_count)
@@ -63,11 +89,11 @@ void register_kinesis(py::module_& m) {
              for (const ShardInfo& info : s.list_shards()) out.append(shard_tuple(info));
              return out;
            })
-      .def("split_shard", &Stream::split_shard, py::arg("shard_id"), py::arg("new_starting_hash_key"))
-      .def("merge_shards", &Stream::merge_shards, py::arg("shard_id"), py::arg("adjacent_shard_id"))
-      .def("update_shard_count", &Stream::update_shard_count, py::arg("target_shard_count"))
-      .def("increase_retention_period", &Stream::increase_retention_period, py::arg("hours"))
-      .def("decrease_retention_period", &Stream::decrease_retention_period, py::arg("hours"));
+      .def("split_shard", logged(&Stream::split_shard), py::arg("shard_id"), py::arg("new_starting_hash_key"))
+      .def("merge_shards", logged(&Stream::merge_shards), py::arg("shard_id"), py::arg("adjacent_shard_id"))
+      .def("update_shard_count", logged(&Stream::update_shard_count), py::arg("target_shard_count"))
+      .def("increase_retention_period", logged(&Stream::increase_retention_period), py::arg("hours"))
+      .def("decrease_retention_period", logged(&Stream::decrease_retention_period), py::arg("hours"));
 
   auto broker = py::reinterpret_borrow<py::class_<Broker, std::shared_ptr<Broker>>>(m.attr("Broker"));
   broker
@@ -81,7 +107,9 @@ void register_kinesis(py::module_& m) {
             o.retention_hours = retention_period_hours;
             o.enforce_limits = enforce_limits;
             o.max_record_size_kib = max_record_size_kib;
-            return b.create_stream(name, o);
+            std::shared_ptr<Stream> stream = b.create_stream(name, o);
+            commit_journal();
+            return stream;
           },
           py::arg("name"), py::arg("shard_count"), py::arg("mode"), py::arg("retention_period_hours"),
           py::arg("enforce_limits"), py::arg("max_record_size_kib"))
@@ -101,7 +129,11 @@ void register_kinesis(py::module_& m) {
           py::arg("enforce_limits"), py::arg("max_record_size_kib"))
       .def("get_stream", &Broker::get_stream, py::arg("name_or_arn"))
       .def("list_streams", &Broker::list_streams)
-      .def("delete_stream", &Broker::delete_stream, py::arg("name_or_arn"));
+      .def("delete_stream", logged(&Broker::delete_stream), py::arg("name_or_arn"))
+      .def(
+          "replay_create_stream",
+          [](Broker& b, const py::bytes& payload) { return b.replay_create_stream(std::string_view(payload)); },
+          py::arg("payload"), "Recovery: the stream a kStreamCreate record made.");
 }
 
 }  // namespace pymsg::bindings

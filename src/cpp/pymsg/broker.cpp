@@ -206,8 +206,8 @@ void Broker::set_journal(std::shared_ptr<durability::Journal> journal) {
   journal_ = std::move(journal);
 }
 
-Broker::QueueCreateHead Broker::read_queue_create(SnapshotReader& r) {
-  QueueCreateHead head;
+Broker::ObjectHead Broker::read_object_head(SnapshotReader& r) {
+  ObjectHead head;
   head.id = r.u64();
   r.i64();
   head.account_id = std::string(r.str());
@@ -218,7 +218,7 @@ Broker::QueueCreateHead Broker::read_queue_create(SnapshotReader& r) {
 
 std::shared_ptr<Queue> Broker::replay_create_queue(std::string_view payload) {
   SnapshotReader r(payload, "queue log record");
-  const QueueCreateHead head = read_queue_create(r);
+  const ObjectHead head = read_object_head(r);
   const QueueConfig config = Queue::read_config(r);
   QueueIdentity identity;
   identity.keys.k0 = r.u64();
@@ -270,7 +270,7 @@ std::shared_ptr<Stream> Broker::restore_stream(const std::string& name, const St
 }
 
 std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const StreamOptions& options,
-                                              std::optional<std::string_view> dump) {
+                                              std::optional<std::string_view> dump, const StreamIdentity* replayed) {
   const bool valid_name = !name.empty() && name.size() <= kMaxStreamNameLength &&
                           std::all_of(name.begin(), name.end(), [](char c) {
                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -284,20 +284,51 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
                                                         : "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
   }
   auto stream = std::make_shared<Stream>(name, stream_arn(name), options_.account_id, options, clock_,
-                                         kinesis_limits_, shard_quota_, dump);  // validates, reserves shards
+                                         kinesis_limits_, shard_quota_, dump, replayed);  // validates, reserves shards
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (streams_.count(name) != 0) {
     throw Error(ErrorCode::ResourceInUseException,
                 "Stream " + name + " under account " + options_.account_id + " already exists.");
   }
-  if (stream->mode() == StreamMode::kOnDemand && on_demand_streams_locked() >= options_.quotas.on_demand_streams) {
+  if (replayed == nullptr && stream->mode() == StreamMode::kOnDemand &&
+      on_demand_streams_locked() >= options_.quotas.on_demand_streams) {
     throw Error(ErrorCode::LimitExceededException,
                 "Cannot create ON_DEMAND stream " + name + ": the account has " +
                     std::to_string(options_.quotas.on_demand_streams) + " ON_DEMAND streams, the most allowed" +
                     quota_note() + ".");
   }  // `stream` gives its shards back when it goes out of scope
+  if (journal_) {
+    const std::uint64_t id = journal_->new_id();
+    std::string payload;
+    SnapshotWriter w(payload);
+    w.u64(id);
+    w.i64(clock_->now());
+    w.str(options_.account_id);
+    w.str(options_.region);
+    w.str(name);
+    stream->write_create(payload, options);
+    journal_->append(durability::Record::kStreamCreate, payload);
+    stream->attach_journal(journal_, id);
+  }
   streams_[name] = stream;
   return stream;
+}
+
+std::shared_ptr<Stream> Broker::replay_create_stream(std::string_view payload) {
+  SnapshotReader r(payload, "stream log record");
+  const ObjectHead head = read_object_head(r);
+  StreamIdentity identity;
+  const StreamOptions options = Stream::read_create(r, identity);
+  if (!r.done()) r.fail("bytes follow its end");
+  return create_stream(head.name, options, std::nullopt, &identity);
+}
+
+void Broker::replay_delete_stream(const std::string& name) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  auto it = streams_.find(name);
+  if (it == streams_.end()) return;
+  it->second->mark_deleted();
+  streams_.erase(it);
 }
 
 std::uint32_t Broker::on_demand_streams_locked() const {
@@ -337,6 +368,7 @@ void Broker::delete_stream(const std::string& name_or_arn) {
     throw Error(ErrorCode::ResourceNotFoundException,
                 "Stream " + name + " under account " + options_.account_id + " not found.");
   }
+  it->second->log_delete(clock_->now());
   it->second->mark_deleted();
   streams_.erase(it);
 }

@@ -63,20 +63,21 @@ class Broker {
 
   std::string queue_url(const std::string& name) const;
 
-  // The write-ahead log (durability/journal.hpp). Once set, a queue this broker makes is attached
-  // to it and its kQueueCreate record appended before anyone can see it. Thread-safe.
+  // The write-ahead log (durability/journal.hpp). Once set, a queue or stream this broker makes
+  // is attached to it and its kQueueCreate (kStreamCreate) record appended before anyone can see
+  // it. Thread-safe.
   void set_journal(std::shared_ptr<durability::Journal> journal);
   // Replay (recovery, before set_journal): a kQueueCreate record's queue, made as it was (its
   // keys, creation time, config) without the quota and QueueDeletedRecently checks, which it
   // passed when it was made; and a kQueueDelete record, as of its time.
   std::shared_ptr<Queue> replay_create_queue(std::string_view payload);
   void replay_delete_queue(const std::string& name, TimeUs now);
-  // Who a kQueueCreate record belongs to: its queue id, account, region and name.
-  struct QueueCreateHead {
+  // Who a kQueueCreate or kStreamCreate record belongs to: its object id, account, region, name.
+  struct ObjectHead {
     std::uint64_t id = 0;
     std::string account_id, region, name;
   };
-  static QueueCreateHead read_queue_create(SnapshotReader& r);
+  static ObjectHead read_object_head(SnapshotReader& r);
   std::string queue_arn(const std::string& name) const;
 
   // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException
@@ -91,6 +92,11 @@ class Broker {
   std::vector<std::string> list_streams() const;
   // DeleteStream (ResourceNotFoundException). Thread-safe.
   void delete_stream(const std::string& name_or_arn);
+  // Replay (recovery, before set_journal): a kStreamCreate record's stream, made as it was (its
+  // keys, creation time, options) past the quotas, which it passed when it was made; and a
+  // kStreamDelete record's deletion.
+  std::shared_ptr<Stream> replay_create_stream(std::string_view payload);
+  void replay_delete_stream(const std::string& name);
   // DescribeLimits: {open shards, ON_DEMAND streams}; the limits are options().quotas. Thread-safe.
   std::pair<std::int64_t, std::uint32_t> kinesis_usage() const;
   std::string stream_arn(const std::string& name) const;
@@ -113,7 +119,7 @@ class Broker {
   std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump,
                                       const QueueIdentity* replayed = nullptr);
   std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options,
-                                        std::optional<std::string_view> dump);
+                                        std::optional<std::string_view> dump, const StreamIdentity* replayed = nullptr);
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
   std::string stream_name_of(const std::string& name_or_arn) const;

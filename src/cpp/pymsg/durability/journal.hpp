@@ -35,6 +35,15 @@ enum class Record : std::uint8_t {
   kTick = 15,         // the time-made changes due at a time (promote, and sweep expired heads)
   kDeadLetters = 16,  // messages a source's receive moved here, carried whole
   kReturned = 17,     // messages a dead-letter queue refused (it was deleted), back in the source
+  // Kinesis streams (kinesis/stream_journal.cpp): made and deleted by the Broker, changed by the Stream.
+  kStreamCreate = 20,
+  kStreamDelete = 21,
+  kStreamPut = 22,        // one record, written under its shard's lock
+  kStreamSplit = 23,
+  kStreamMerge = 24,
+  kStreamScale = 25,      // UpdateShardCount
+  kStreamRetention = 26,
+  kStreamMode = 27,
   // What the Python layer keeps (tags, policies, ...): msgpack it writes and replays itself.
   kPython = 100,
 };

@@ -60,7 +60,7 @@ char* Shard::reserve(std::size_t n) {
 }
 
 std::optional<std::uint64_t> Shard::append(std::string_view data, std::string_view partition_key, TimeUs now,
-                                           TimeUs retention, bool enforce_limits) {
+                                           TimeUs retention, bool enforce_limits, const ShardLog& log) {
   std::lock_guard<std::mutex> lock(mutex_);
   trim(now, retention);
   const auto size = static_cast<double>(data.size() + partition_key.size());
@@ -69,6 +69,21 @@ std::optional<std::uint64_t> Shard::append(std::string_view data, std::string_vi
     write_records_.take(1);
     write_bytes_.take(size);  // a record over 1 MiB (MaxRecordSizeInKiB) waits for a full second's worth
   }
+  const std::uint64_t record_index = append_locked(data, partition_key, now);
+  if (log.journal != nullptr) log_append(log, record_index, data, partition_key, now);
+  return record_index;
+}
+
+bool Shard::replay_append(std::uint64_t record_index, std::string_view data, std::string_view partition_key,
+                          TimeUs now, TimeUs retention) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  trim(now, retention);
+  if (record_index != first_index_ + log_.size() || closed_) return false;
+  append_locked(data, partition_key, now);
+  return true;
+}
+
+std::uint64_t Shard::append_locked(std::string_view data, std::string_view partition_key, TimeUs now) {
   char* bytes = reserve(data.size() + partition_key.size());
   if (!data.empty()) std::memcpy(bytes, data.data(), data.size());
   std::memcpy(bytes + data.size(), partition_key.data(), partition_key.size());

@@ -30,6 +30,15 @@ namespace pymsg {
 
 class SnapshotWriter;
 class SnapshotReader;
+namespace durability {
+class Journal;
+}
+
+// Where a shard logs what it appends (the stream's journal and id); no journal: nothing is logged.
+struct ShardLog {
+  durability::Journal* journal = nullptr;
+  std::uint64_t stream_id = 0;
+};
 
 // The records of one read. Their bytes are not copied: they stay in the shard's chunks, which
 // are append-only (a record's bytes never change once written) and shared, so `chunks` keeps
@@ -73,9 +82,15 @@ class Shard {
   bool contains(uint128 hash_key) const noexcept { return start_ <= hash_key && hash_key <= end_; }
 
   // Appends one record unless the write limits refuse it (then returns nullopt and changes
-  // nothing). Returns its record index. O(1) amortized; allocates a chunk now and then.
+  // nothing). Returns its record index. O(1) amortized; allocates a chunk now and then. With a
+  // journal in `log`, the record is appended to it under the shard's lock (a kStreamPut), so the
+  // log holds each shard's records in index order.
   std::optional<std::uint64_t> append(std::string_view data, std::string_view partition_key, TimeUs now,
-                                      TimeUs retention, bool enforce_limits);
+                                      TimeUs retention, bool enforce_limits, const ShardLog& log = {});
+  // Replay of a kStreamPut: the record, at `now`, past the write limits (it was admitted).
+  // False, and nothing appended, unless it gets `record_index` as it did then in an open shard.
+  bool replay_append(std::uint64_t record_index, std::string_view data, std::string_view partition_key, TimeUs now,
+                     TimeUs retention);
 
   // Copies records from `position` on (at most `limit` records and `max_bytes` of data; always at
   // least one record when there is one) into `out`. nullopt (nothing copied) when the read
@@ -117,6 +132,10 @@ class Shard {
   using ChunkPtr = std::shared_ptr<Chunk>;  // shared with readers
 
   void trim(TimeUs now, TimeUs retention);
+  std::uint64_t append_locked(std::string_view data, std::string_view partition_key, TimeUs now);
+  // The kStreamPut of an append (stream_journal.cpp), under mutex_.
+  void log_append(const ShardLog& log, std::uint64_t record_index, std::string_view data,
+                  std::string_view partition_key, TimeUs now) const;
   char* reserve(std::size_t n);
   const Entry& entry(std::uint64_t record_index) const { return log_[record_index - first_index_]; }
 

@@ -23,6 +23,8 @@ class ShardQuota {
     } while (!open_.compare_exchange_weak(open, open + n, std::memory_order_relaxed));
     return true;
   }
+  // Replay: reserves `n` whatever the limit (the log's change was admitted when it was made).
+  void force_reserve(std::int64_t n) noexcept { open_.fetch_add(n, std::memory_order_relaxed); }
   void release(std::int64_t n) noexcept { open_.fetch_sub(n, std::memory_order_relaxed); }
 
   std::int64_t open() const noexcept { return open_.load(std::memory_order_relaxed); }

@@ -6,6 +6,7 @@
 
 #include "pymsg/common/errors.hpp"
 #include "pymsg/common/hash.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
 #include "pymsg/kinesis/sequence_number.hpp"
 
 namespace pymsg {
@@ -74,7 +75,7 @@ StreamMode parse_stream_mode(std::string_view text) {
 
 Stream::Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
                std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota,
-               std::optional<std::string_view> dump)
+               std::optional<std::string_view> dump, const StreamIdentity* replayed)
     : name_(std::move(name)),
       arn_(std::move(arn)),
       account_id_(std::move(account_id)),
@@ -85,8 +86,8 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
       clock_(std::move(clock)),
       limits_(limits),
       quota_(std::move(quota)),
-      keys_(dump ? dumped_stream_identity(*dump).keys : random_iterator_keys()),
-      created_us_(dump ? dumped_stream_identity(*dump).created_us : clock_->now()),
+      keys_(dump ? dumped_stream_identity(*dump).keys : replayed ? replayed->keys : random_iterator_keys()),
+      created_us_(dump ? dumped_stream_identity(*dump).created_us : replayed ? replayed->created_us : clock_->now()),
       retention_hours_(options.retention_hours) {
   if (options.retention_hours < kMinStreamRetentionHours || options.retention_hours > kMaxStreamRetentionHours) {
     throw Error(ErrorCode::InvalidArgumentException,
@@ -110,7 +111,11 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
     throw Error(ErrorCode::ValidationException,
                 validation_error(std::to_string(count), "shardCount", "Member must have value greater than or equal to 1"));
   }
-  if (!quota_->try_reserve(count)) throw_shard_limit(count);
+  if (replayed != nullptr) {
+    quota_->force_reserve(count);
+  } else if (!quota_->try_reserve(count)) {
+    throw_shard_limit(count);
+  }
   const std::uint64_t stamp = second_of(created_us_);
   for (std::uint32_t i = 0; i < count; ++i) {
     const uint128 start = uniform_range_start(i, count);
@@ -159,9 +164,16 @@ void Stream::check_provisioned(const char* /*operation*/) const {
   }
 }
 
-void Stream::set_mode(StreamMode mode) noexcept {
+void Stream::set_mode(StreamMode mode) {
+  const TimeUs now = clock_->now();
+  std::unique_lock<std::shared_mutex> lock(topology_);
   mode_.store(mode, std::memory_order_relaxed);
   enforce_limits_.store(limits_requested_ && mode == StreamMode::kProvisioned, std::memory_order_relaxed);
+  if (journal_) {
+    std::string& payload = record_head(now);
+    payload.push_back(static_cast<char>(mode));
+    log(durability::Record::kStreamMode, payload);
+  }
 }
 
 TimeUs Stream::retention_us() const noexcept { return retention_hours() * 3600 * kUsPerSecond; }
@@ -251,7 +263,8 @@ PutRecordOutcome Stream::put_record(const PutRecordRequest& request) {
   const TimeUs now = clock_->now();
   std::shared_lock<std::shared_mutex> lock(topology_);
   Shard* shard = route(hash_key);
-  const auto index = shard->append(request.data, request.partition_key, now, retention_us(), enforce_limits());
+  const auto index = shard->append(request.data, request.partition_key, now, retention_us(), enforce_limits(),
+                                   {journal_.get(), journal_id_});
   if (!index) {
     throw Error(ErrorCode::ProvisionedThroughputExceededException,
                 "Rate exceeded for shard " + shard->id() + " in stream " + name_ + " under account " + account_id_ + ".");
@@ -290,15 +303,16 @@ void Stream::put_records(const std::vector<PutRecordRequest>& requests, std::vec
   for (std::size_t k = 0; k < keys.size(); ++k) hash_keys[keyed[k]] = uint128{digests[k].hi} << 64 | digests[k].lo;
   outcomes.assign(n, PutRecordOutcome{});
   const TimeUs now = clock_->now();
-  const TimeUs retention = retention_us();
   std::shared_lock<std::shared_mutex> lock(topology_);
+  const TimeUs retention = retention_us();  // under the lock: a logged retention change is before or after all
   for (std::size_t i = 0; i < n; ++i) {
     Shard* shard = route(hash_keys[i]);
     PutRecordOutcome& o = outcomes[i];
     o.shard_index = shard->index();
     o.shard_stamp = shard->stamp();
     o.arrival_us = now;
-    const auto index = shard->append(requests[i].data, requests[i].partition_key, now, retention, enforce_limits());
+    const auto index = shard->append(requests[i].data, requests[i].partition_key, now, retention, enforce_limits(),
+                                     {journal_.get(), journal_id_});
     if (index) {
       o.record_index = *index;
     } else {
@@ -470,6 +484,11 @@ void Stream::merge_locked(Shard& lower, Shard& upper, bool lower_is_named, TimeU
 }
 
 void Stream::split_shard(std::string_view shard_id, std::string_view new_starting_hash_key) {
+  split_shard_at(shard_id, new_starting_hash_key, clock_->now(), false);
+}
+
+void Stream::split_shard_at(std::string_view shard_id, std::string_view new_starting_hash_key, TimeUs now,
+                            bool replaying) {
   check_alive();
   check_provisioned("SplitShard");
   uint128 key = 0;
@@ -478,7 +497,6 @@ void Stream::split_shard(std::string_view shard_id, std::string_view new_startin
                 "NewStartingHashKey " + std::string(new_starting_hash_key.substr(0, 64)) +
                     " is not a decimal integer in [0, 2^128-1].");
   }
-  const TimeUs now = clock_->now();
   std::unique_lock<std::shared_mutex> lock(topology_);
   const std::shared_ptr<Shard> shard = find_shard(shard_id);
   if (shard->closed()) {
@@ -494,14 +512,28 @@ void Stream::split_shard(std::string_view shard_id, std::string_view new_startin
                     format_hash_key(shard->starting_hash_key()) + " and less than the shard's EndingHashKey " +
                     format_hash_key(shard->ending_hash_key()) + ".");
   }
-  if (!quota_->try_reserve(1)) throw_shard_limit(1);  // one parent closes, two children open
+  if (replaying) {
+    quota_->force_reserve(1);
+  } else if (!quota_->try_reserve(1)) {  // one parent closes, two children open
+    throw_shard_limit(1);
+  }
   split_locked(*shard, key, now);
+  if (journal_) {
+    std::string& payload = record_head(now);
+    SnapshotWriter w(payload);
+    w.str(shard_id);
+    w.str(new_starting_hash_key);
+    log(durability::Record::kStreamSplit, payload);
+  }
 }
 
 void Stream::merge_shards(std::string_view shard_id, std::string_view adjacent_shard_id) {
+  merge_shards_at(shard_id, adjacent_shard_id, clock_->now());
+}
+
+void Stream::merge_shards_at(std::string_view shard_id, std::string_view adjacent_shard_id, TimeUs now) {
   check_alive();
   check_provisioned("MergeShards");
-  const TimeUs now = clock_->now();
   std::unique_lock<std::shared_mutex> lock(topology_);
   const std::shared_ptr<Shard> a = find_shard(shard_id);
   const std::shared_ptr<Shard> b = find_shard(adjacent_shard_id);
@@ -525,12 +557,22 @@ void Stream::merge_shards(std::string_view shard_id, std::string_view adjacent_s
     merge_locked(*b, *a, /*lower_is_named=*/false, now);
   }
   quota_->release(1);
+  if (journal_) {
+    std::string& payload = record_head(now);
+    SnapshotWriter w(payload);
+    w.str(shard_id);
+    w.str(adjacent_shard_id);
+    log(durability::Record::kStreamMerge, payload);
+  }
 }
 
 void Stream::update_shard_count(std::uint32_t target) {
+  update_shard_count_at(target, clock_->now(), false);
+}
+
+void Stream::update_shard_count_at(std::uint32_t target, TimeUs now, bool replaying) {
   check_alive();
   check_provisioned("UpdateShardCount");
-  const TimeUs now = clock_->now();
   std::unique_lock<std::shared_mutex> lock(topology_);
   const auto current = static_cast<std::uint32_t>(open_.size());
   if (target < 1) {
@@ -553,13 +595,17 @@ void Stream::update_shard_count(std::uint32_t target) {
                                                    "than " + std::to_string(kMaxShardsPerStream) + "." + counts);
   }
   while (!scalings_.empty() && scalings_.front() <= now - kDayUs) scalings_.pop_front();
-  if (scalings_.size() >= kMaxScalingsPerDay) {
+  if (scalings_.size() >= kMaxScalingsPerDay && !replaying) {
     throw Error(ErrorCode::LimitExceededException,
                 "Stream " + name_ + " under account " + account_id_ + " has already been scaled " +
                     std::to_string(kMaxScalingsPerDay) + " times in the last 24 hours.");
   }
   const std::int64_t growth = std::int64_t{target} - std::int64_t{current};
-  if (growth > 0 && !quota_->try_reserve(growth)) throw_shard_limit(growth);
+  if (growth > 0 && replaying) {
+    quota_->force_reserve(growth);
+  } else if (growth > 0 && !quota_->try_reserve(growth)) {
+    throw_shard_limit(growth);
+  }
   if (growth < 0) quota_->release(-growth);
   // AWS's topology (the shard counts it leaves: 10 -> 13 is 37 shards, 5 -> 3 is 7): scaling up
   // splits every open shard in two, then both directions merge adjacent pairs, lowest hash keys
@@ -579,6 +625,11 @@ void Stream::update_shard_count(std::uint32_t target) {
     }
   }
   scalings_.push_back(now);
+  if (journal_) {
+    std::string& payload = record_head(now);
+    SnapshotWriter(payload).u32(target);
+    log(durability::Record::kStreamScale, payload);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -598,7 +649,7 @@ void Stream::increase_retention_period(std::int64_t hours) {
                     " can not be shorter than existing retention period (" + std::to_string(current) +
                     " hours). Use DecreaseRetentionPeriod API.");
   }
-  retention_hours_.store(hours, std::memory_order_relaxed);
+  set_retention_hours(hours, clock_->now());
 }
 
 void Stream::decrease_retention_period(std::int64_t hours) {
@@ -615,7 +666,17 @@ void Stream::decrease_retention_period(std::int64_t hours) {
                     " can not be longer than existing retention period (" + std::to_string(current) +
                     " hours). Use IncreaseRetentionPeriod API.");
   }
+  set_retention_hours(hours, clock_->now());
+}
+
+void Stream::set_retention_hours(std::int64_t hours, TimeUs now) {
+  std::unique_lock<std::shared_mutex> lock(topology_);  // puts read the period under it shared
   retention_hours_.store(hours, std::memory_order_relaxed);
+  if (journal_) {
+    std::string& payload = record_head(now);
+    SnapshotWriter(payload).i64(hours);
+    log(durability::Record::kStreamRetention, payload);
+  }
 }
 
 }  // namespace pymsg

@@ -23,6 +23,7 @@
 
 #include "pymsg/common/clock.hpp"
 #include "pymsg/common/limits.hpp"
+#include "pymsg/durability/journal.hpp"
 #include "pymsg/kinesis/shard.hpp"
 #include "pymsg/kinesis/shard_iterator.hpp"
 #include "pymsg/kinesis/shard_quota.hpp"
@@ -86,9 +87,11 @@ class Stream {
   // Validates the options (InvalidArgumentException / ValidationException) and reserves its
   // shards from `quota` (LimitExceededException); the destructor or mark_deleted gives them back.
   // With `dump` (Stream::dump bytes) the shards come from it instead of options.shard_count.
+  // With `replayed` (a kStreamCreate's), the stream is made as it was then: its keys, its
+  // creation time, its shards reserved past the quota (they were admitted when it was made).
   Stream(std::string name, std::string arn, std::string account_id, const StreamOptions& options,
          std::shared_ptr<Clock> clock, KinesisLimits limits, std::shared_ptr<ShardQuota> quota,
-         std::optional<std::string_view> dump = std::nullopt);
+         std::optional<std::string_view> dump = std::nullopt, const StreamIdentity* replayed = nullptr);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
@@ -99,7 +102,7 @@ class Stream {
   StreamMode mode() const noexcept { return mode_.load(std::memory_order_relaxed); }
   bool enforce_limits() const noexcept { return enforce_limits_.load(std::memory_order_relaxed); }
   // UpdateStreamMode: ON_DEMAND streams are never throttled, PROVISIONED ones as they were created.
-  void set_mode(StreamMode mode) noexcept;
+  void set_mode(StreamMode mode);
   std::uint32_t max_record_size_kib() const noexcept { return max_record_size_kib_; }
   TimeUs created_us() const noexcept { return created_us_; }
   std::int64_t retention_hours() const noexcept { return retention_hours_.load(std::memory_order_relaxed); }
@@ -149,6 +152,22 @@ class Stream {
   // still read. Thread-safe. A damaged dump throws InvalidParameterValue.
   std::string dump();
 
+  // The write-ahead log (stream_journal.cpp). Once attached, every change is appended to
+  // `journal` as a record naming `id`: a put under its shard's lock, a reshard, a retention or
+  // mode change under the topology lock held alone; replay() redoes such a record.
+  void attach_journal(std::shared_ptr<durability::Journal> journal, std::uint64_t id);
+  std::uint64_t journal_id() const;
+  void replay(durability::Record type, std::string_view payload);
+  // dump() with `cut`, the journal's last LSN when it was taken: the dump holds every change of
+  // this stream logged up to there and none after (the topology is held alone meanwhile, which
+  // holds off puts and reshards of this stream).
+  std::string dump_cut(std::uint64_t& cut);
+  // DeleteStream's record (the Broker's, under its registry lock), if the stream is logged.
+  void log_delete(TimeUs now);
+  // What a kStreamCreate holds after the stream's id and time, and reads back.
+  void write_create(std::string& out, const StreamOptions& options) const;
+  static StreamOptions read_create(SnapshotReader& r, StreamIdentity& identity);
+
  private:
   [[noreturn]] void throw_not_found() const;
   [[noreturn]] void throw_shard_limit(std::int64_t more) const;
@@ -171,6 +190,16 @@ class Stream {
   void merge_locked(Shard& lower, Shard& upper, bool lower_is_named, TimeUs now);
   void rebuild_open();
   void restore_shards(std::string_view dump);  // the constructor's, from a dump
+  void dump_locked(std::string& out);         // topology_ held
+  // The resharding calls at `now`; `replaying` (a logged one redone) skips the quota and the
+  // 24-hour scaling limit, which it passed when it was made. Each logs itself once done.
+  void split_shard_at(std::string_view shard_id, std::string_view new_starting_hash_key, TimeUs now, bool replaying);
+  void merge_shards_at(std::string_view shard_id, std::string_view adjacent_shard_id, TimeUs now);
+  void update_shard_count_at(std::uint32_t target, TimeUs now, bool replaying);
+  void set_retention_hours(std::int64_t hours, TimeUs now);
+  // A record's head (journal id, time) in a per-thread buffer; log() appends it. topology_ held.
+  std::string& record_head(TimeUs now) const;
+  void log(durability::Record type, const std::string& payload) const;
 
   const std::string name_, arn_, account_id_;
   std::atomic<StreamMode> mode_;
@@ -185,10 +214,12 @@ class Stream {
   std::atomic<std::int64_t> retention_hours_;
   std::atomic<bool> deleted_{false};
 
-  mutable std::shared_mutex topology_;          // guards the three members below
+  mutable std::shared_mutex topology_;          // guards the five members below
   std::vector<std::shared_ptr<Shard>> shards_;  // every shard by index, closed ones included
   std::vector<Shard*> open_;                    // open shards by starting hash key
   std::deque<TimeUs> scalings_;                 // UpdateShardCount times in the last 24 h
+  std::shared_ptr<durability::Journal> journal_;  // null: not durable (or replaying)
+  std::uint64_t journal_id_ = 0;                // this stream's id in the journal's records
 };
 
 }  // namespace pymsg

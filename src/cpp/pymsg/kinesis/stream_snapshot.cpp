@@ -92,6 +92,11 @@ std::string Stream::dump() {
   std::shared_lock<std::shared_mutex> lock(topology_);
   check_alive();
   std::string out;
+  dump_locked(out);
+  return out;
+}
+
+void Stream::dump_locked(std::string& out) {
   SnapshotWriter w(out);
   w.raw(kMagic, 4);
   w.u64(keys_.k0);
@@ -110,7 +115,6 @@ std::string Stream::dump() {
     write_optional(w, shard->adjacent_parent());
     shard->write_to(w);
   }
-  return out;
 }
 
 void Stream::restore_shards(std::string_view dump) {
