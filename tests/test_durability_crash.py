@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import inspect
 import json
 import os
 import random
@@ -34,6 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
@@ -44,8 +46,20 @@ EVERYSEC_WINDOW = 1.5  # everysec syncs once a second; the rest is the write int
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
 
-# Sends and deletes until killed; prints each once the call returned.
-_EMBEDDED = """
+
+def cache_writes(prefix: str, n: int) -> list[tuple[str, Optional[bytes]]]:
+    """What the embedded child's step n (a multiple of 4) writes to its cache, in order: its own
+    key, then an older key overwritten (every 40th step) or deleted (every 28th)."""
+    writes: list[tuple[str, Optional[bytes]]] = [(f"{prefix}-{n}", f"{prefix}-{n}".encode())]
+    if n % 40 == 0:
+        writes.append((f"{prefix}-{n - 20}", b"again"))
+    if n % 28 == 0:
+        writes.append((f"{prefix}-{n - 12}", None))
+    return writes
+
+
+# Sends, deletes, puts and cache writes until killed; prints each once the call returned.
+_EMBEDDED = "from typing import Optional\n" + inspect.getsource(cache_writes) + """
 import sys
 import pymsg
 broker = pymsg.Broker(data_dir=sys.argv[1], fsync=sys.argv[2], auto_checkpoint_bytes=1 << 16)
@@ -54,6 +68,10 @@ try:
     stream = broker.get_stream("crash")
 except pymsg.errors.ResourceNotFoundException:
     stream = broker.create_stream("crash", 2, enforce_limits=False)
+try:
+    cache = broker.get_cache("crash")
+except pymsg.errors.CacheClusterNotFound:
+    cache = broker.create_cache("crash")
 prefix, n = sys.argv[3], 0
 print("open", flush=True)
 while True:
@@ -63,6 +81,13 @@ while True:
     print("S", body, flush=True)
     stream.put_record(body.encode(), body)
     print("K", body, flush=True)
+    if n % 4 == 0:  # a cache write, now and then an older key overwritten with a TTL, or deleted
+        for key, value in cache_writes(prefix, n):
+            if value is None:
+                cache.delete(key)
+            else:
+                cache.set(key, value, ttl=86400 if key != body else None)
+        print("C", body, flush=True)
     if n % 2 == 0:
         got = queue.receive(2)
         for m in got:  # a delete that is done but not yet printed when the kill comes is no loss
@@ -82,12 +107,15 @@ class Ledger:
     received: set[str] = field(default_factory=set)           # may have been deleted unacknowledged
     attempted: set[str] = field(default_factory=set)          # every body a send was tried for
     put: dict[str, float] = field(default_factory=dict)      # stream records acknowledged
+    cached: dict[str, tuple[bytes | None, float]] = field(default_factory=dict)  # key -> (value or None: deleted, when)
+    cache_wrong: list[int] = field(default_factory=list)      # per kill: cache keys not as last written
+    uncertain: set[str] = field(default_factory=set)          # keys the unacknowledged last step wrote
     lost: list[int] = field(default_factory=list)             # per kill: acknowledged sends missing
     back: list[int] = field(default_factory=list)             # per kill: acknowledged deletes back
     records_lost: list[int] = field(default_factory=list)     # per kill: acknowledged stream records missing
 
     def check(self, directory: Path, killed_at: float, fsync: str) -> None:
-        present, records = _drain_copy(directory)
+        present, records, cache = _drain_copy(directory, list(self.cached))
         assert present <= self.attempted, f"messages never sent: {sorted(present - self.attempted)[:5]}"
         assert records <= self.attempted, f"stream records never put: {sorted(records - self.attempted)[:5]}"
         window = 0.0 if fsync == "always" else EVERYSEC_WINDOW
@@ -97,6 +125,13 @@ class Ledger:
         assert not early, f"{fsync}: {len(early)} stream records acknowledged before the last {window} s lost"
         for b in records_missing:
             del self.put[b]
+        wrong = {key for key, (value, _) in self.cached.items() if cache.get(key) != value} - self.uncertain
+        self.cache_wrong.append(len(wrong))
+        early = sorted(key for key in wrong if self.cached[key][1] < killed_at - window)
+        assert not early, f"{fsync}: {len(early)} cache keys written before the last {window} s not as written: {early[:5]}"
+        for key in wrong | (self.uncertain & set(cache)):  # what the copy has is what the next child goes on from
+            self.cached[key] = (cache.get(key), killed_at)
+        self.uncertain = set()
         missing = {b for b in self.sent if b not in self.deleted and b not in self.received} - present
         back = present & set(self.deleted)
         self.lost.append(len(missing))
@@ -114,9 +149,9 @@ class Ledger:
         self.received &= present
 
 
-def _drain_copy(directory: Path) -> tuple[set[str], set[str]]:
-    """The bodies and stream records a restart finds, read from a copy (the next child goes on
-    with the original)."""
+def _drain_copy(directory: Path, cache_keys: list[str]) -> tuple[set[str], set[str], dict[str, bytes | None]]:
+    """The bodies, stream records and values of `cache_keys` a restart finds, read from a copy
+    (the next child goes on with the original)."""
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch) / "copy"
         shutil.copytree(directory, copy)
@@ -124,20 +159,24 @@ def _drain_copy(directory: Path) -> tuple[set[str], set[str]]:
                               auto_checkpoint_bytes=0)
         bodies: set[str] = set()
         records: set[str] = set()
+        values: dict[str, bytes | None] = {}
         try:
             try:
                 queue = broker.get_queue("crash")
             except pymsg.errors.QueueDoesNotExist:
-                return bodies, records
+                return bodies, records, values
             while got := queue.receive(10):
                 for m in got:
                     assert m.body not in bodies, f"{m.body} is in the queue twice"
                     bodies.add(m.body)
                     m.delete()
+            if "crash" in broker._core.list_caches():
+                cache = broker.get_cache("crash")
+                values = {key: cache._core.peek(key.encode()) for key in cache_keys}
             try:
                 stream = broker.get_stream("crash")
             except pymsg.errors.ResourceNotFoundException:
-                return bodies, records
+                return bodies, records, values
             for shard in stream.list_shards():
                 iterator = stream.get_shard_iterator(shard.shard_id, "TRIM_HORIZON")
                 while True:
@@ -149,7 +188,7 @@ def _drain_copy(directory: Path) -> tuple[set[str], set[str]]:
                     if not got.records:
                         break
                     iterator = got.next_shard_iterator
-            return bodies, records
+            return bodies, records, values
         finally:
             broker._durability.log.close()  # no checkpoint: the copy is thrown away
 
@@ -172,6 +211,10 @@ def _kill_embedded(directory: Path, fsync: str, run: int, ledger: Ledger, second
                     ledger.received.add(body)
                 elif kind == "K":
                     ledger.put[body] = time.monotonic()
+                elif kind == "C":
+                    now = time.monotonic()
+                    for key, value in cache_writes(prefix, int(body.rsplit("-", 1)[1])):
+                        ledger.cached[key] = (value, now)
                 else:
                     (ledger.sent if kind == "S" else ledger.deleted)[body] = time.monotonic()
 
@@ -183,6 +226,8 @@ def _kill_embedded(directory: Path, fsync: str, run: int, ledger: Ledger, second
         reader.join()
     sent_in_run = [b for b in ledger.sent if b.startswith(prefix + "-")]
     top = max((int(b.split("-")[1]) for b in sent_in_run), default=0)
+    step = (top + 1 + 3) // 4 * 4  # the cache step the kill may have cut short: either outcome is right
+    ledger.uncertain = {key for key, _ in cache_writes(prefix, step)} | {key for key, _ in cache_writes(prefix, step - 4)}
     ledger.attempted.update(f"{prefix}-{n}" for n in range(1, top + 2))  # and the one in progress
     return killed_at
 
@@ -290,6 +335,10 @@ def test_sigkill_under_load(tmp_path: Path, mode: str, fsync: str) -> None:
     assert len(ledger.put) > KILLS * 10, "too few stream records to prove anything"
     if fsync == "always":
         assert ledger.lost == [0] * KILLS and ledger.back == [0] * KILLS and ledger.records_lost == [0] * KILLS
+    if mode == "embedded":  # serve has no cache on the wire yet
+        assert len(ledger.cached) > KILLS * 10, "too few cache writes to prove anything"
+        if fsync == "always":
+            assert ledger.cache_wrong == [0] * KILLS
 
 
 if __name__ == "__main__":
@@ -300,4 +349,5 @@ if __name__ == "__main__":
                 ledger = crash_runs(mode, fsync, kills, Path(d))
             print(f"{mode:9} {fsync:9} kills={kills} acknowledged sends kept={len(ledger.sent)} "
                   f"lost per kill: {sorted(ledger.lost)} deletes back per kill: {sorted(ledger.back)} "
-                  f"stream records kept={len(ledger.put)} lost per kill: {sorted(ledger.records_lost)}")
+                  f"stream records kept={len(ledger.put)} lost per kill: {sorted(ledger.records_lost)} "
+                  f"cache keys={len(ledger.cached)} not as written per kill: {sorted(ledger.cache_wrong)}")

@@ -528,10 +528,22 @@ class Broker:
             eviction_policy,
             _cache_count(shards, "shards"),
         )
+        cache = self._wrap_cache(core, codec)
+        if codec is not None and self._durability is not None:
+            self._durability.log_cache_codec(self, name, codec)
+        return cache
+
+    def _wrap_cache(self, core: _core.Cache, codec: Optional[str]) -> Cache:
         cache = (MsgpackCache if codec == "msgpack" else Cache)(self, core)
         with self._lock:
-            self._caches[name] = cache
+            self._caches[core.name] = cache
         return cache
+
+    def _cache_codec(self, name: str) -> Optional[str]:
+        """The codec the cache of that name was made with (None: bytes)."""
+        with self._lock:
+            cache = self._caches.get(name)
+        return cache.codec if cache is not None else None
 
     def get_cache(self, name: str = "default") -> Cache:
         """The cache of that name; raises CacheClusterNotFound."""

@@ -24,10 +24,13 @@ after each change to it, so replay puts back the last one); Kinesis streams: eve
 core logs it under its shard's lock, with its record index), reshards, retention and mode, and
 the Python layer's part (tags, metrics, encryption, resource policies, fan-out consumers) as a
 whole after each change. A stream is dumped with its topology held alone, so its cut holds no
-put half-way. Not kept: FIFO topics' deduplication windows, subscriptions' DeliveryPolicy,
-caches, message move tasks, KCL leases and checkpoints, Python-callable subscriptions (as
-``--state`` documents), a manual clock's reading (replay uses each record's own time) and
-streams' throughput buckets. A topic's record is its whole state, so a change to a topic with n
+put half-way. Caches: each write's effect (value and absolute deadline, a key gone, evictions
+included, a new deadline, a flushed shard) under the key's shard lock; a cache is dumped shard
+by shard, each with its own cut, and its codec is a Python record. Not kept: FIFO topics'
+deduplication windows, subscriptions' DeliveryPolicy, message move tasks, KCL leases and
+checkpoints, Python-callable subscriptions (as ``--state`` documents), a manual clock's reading
+(replay uses each record's own time), streams' throughput buckets, and caches' recency, LFU
+counters and statistics. A topic's record is its whole state, so a change to a topic with n
 subscriptions writes O(n) bytes; checkpoints bound the total.
 """
 
@@ -55,6 +58,7 @@ FSYNC_POLICIES = ("always", "everysec", "no")
 AUTO_CHECKPOINT_BYTES = 64 << 20
 _QUEUE_CREATE = 1  # durability/journal.hpp's Record values the Python layer handles
 _STREAM_CREATE = 20
+_CACHE_CREATE = 30
 _PYTHON = 100
 
 
@@ -110,15 +114,19 @@ class DataDirectory:
     def _adopt(self, owner: Broker, core: Any, entry: dict[str, Any]) -> None:
         """A queue or stream of the snapshot: its records after its cut are replayed into it."""
         journal_id = int(entry.get("journal_id", 0))
-        if journal_id:
+        if not journal_id:
+            return
+        if isinstance(core, _core.Cache):  # its dump has a cut per shard, which it keeps itself
+            self._replayer.add_cache(journal_id, owner._core, core)
+        else:
             add = self._replayer.add_stream if isinstance(core, _core.Stream) else self._replayer.add_queue
             add(journal_id, owner._core, core, int(entry.get("cut", 0)))
-            self._adopted.append((core, journal_id))
+        self._adopted.append((core, journal_id))
 
     def _replay_python(self, lsn: int, kind: int, payload: bytes) -> None:
         """The records the C++ replayer hands back: queue creations (the scope is Python's) and
         the Python layer's own."""
-        if kind in (_QUEUE_CREATE, _STREAM_CREATE):
+        if kind in (_QUEUE_CREATE, _STREAM_CREATE, _CACHE_CREATE):
             journal_id, account_id, region, _name = _core.object_create_head(payload)
             if self._replayer.has_object(journal_id):
                 return  # made after the snapshot's cut but before its queues (streams) were listed: in it
@@ -127,10 +135,14 @@ class DataDirectory:
                 core = owner._core.replay_create_queue(payload)
                 owner._wrap(core)
                 self._replayer.add_queue(journal_id, owner._core, core, 0)
-            else:
+            elif kind == _STREAM_CREATE:
                 core = owner._core.replay_create_stream(payload)
                 owner._wrap_stream(core)
                 self._replayer.add_stream(journal_id, owner._core, core, 0)
+            else:
+                core = owner._core.replay_create_cache(payload)
+                owner._wrap_cache(core, None)  # a "cache_codec" record follows if it has one
+                self._replayer.add_cache(journal_id, owner._core, core)
             self._adopted.append((core, journal_id))
             return
         record = msgpack.unpackb(payload, raw=False)
@@ -139,6 +151,11 @@ class DataDirectory:
             owner.delete_topic(record["arn"])
             if record["state"] is not None:
                 state.restore_topic(owner, record["state"])
+            return
+        if record.get("op") == "cache_codec":
+            owner = self._broker.find_scope(record["account_id"], record["region"])
+            if owner is not None and record["name"] in owner._core.list_caches():
+                owner._wrap_cache(owner._core.get_cache(record["name"]), record["codec"])
             return
         if record.get("op") == "stream_meta":
             owner = self._broker.find_scope(record["account_id"], record["region"])
@@ -184,6 +201,13 @@ class DataDirectory:
             self.journal.append(_PYTHON, msgpack.packb(
                 {"op": "stream_meta", "account_id": owner.account_id, "region": owner.region, "name": stream.name,
                  "meta": meta}, use_bin_type=True))
+        _core.commit_pending()
+
+    def log_cache_codec(self, owner: Broker, name: str, codec: str) -> None:
+        """A cache's codec (Python's: the core stores bytes), after its creation record."""
+        self.journal.append(_PYTHON, msgpack.packb(
+            {"op": "cache_codec", "account_id": owner.account_id, "region": owner.region, "name": name,
+             "codec": codec}, use_bin_type=True))
         _core.commit_pending()
 
     def log_bytes(self) -> int:

@@ -1,7 +1,8 @@
 """A broker's state on disk, for ``pymsg serve --state FILE``: SQS queues with their attributes
 (Policy and the like included), tags and every message (visible, delayed or in flight, with its receive count, timestamps and
 FIFO deduplication window); SNS topics with their attributes, tags and subscriptions; Kinesis
-streams with every shard (closed ones too) and retained record.
+streams with every shard (closed ones too) and retained record, their tags, encryption,
+resource policies and fan-out consumers; caches with every entry, its TTL and their settings.
 
 What a client holds stays valid across a restart: queue URLs, MessageIds, FIFO SequenceNumbers,
 receipt handles of messages in flight, subscription ARNs and pending confirmation tokens, shard
@@ -9,16 +10,16 @@ ids, record sequence numbers and shard iterators. Time does not stop while the p
 a visibility timeout, delay or retention period that ran out meanwhile has run out when the
 state is loaded, as it would have on AWS.
 
-Not kept (yet): caches, Python-callable subscriptions (not serializable), FIFO topics'
-deduplication windows, SNS deliveries waiting for a retry, SQS message move tasks (a running
+Not kept (yet): Python-callable subscriptions (not serializable), FIFO topics'
+deduplication windows, caches' recency order, LFU counters and hit/miss statistics, SNS deliveries waiting for a retry, SQS message move tasks (a running
 one stops; the messages it had not moved stay in the dead-letter queue), Kinesis consumer
 leases and the throughput limits' token buckets (they start full).
 
 The file is a 28-byte header (the magic ``PYMSGSNP``, the framing version, the length of what
 follows, its CRC-32C and the header's own CRC-32C), then msgpack: a map with the format version,
-region, account and one entry per queue, topic and stream, and the same for each other account
+region, account and one entry per queue, topic, stream and cache, and the same for each other account
 and region served (``scopes``); a queue's messages and a stream's shards are the core's own
-dumps (``Queue.dump``, ``Stream.dump``), one bytes value each. A file whose checksums or length do not
+dumps (``Queue.dump``, ``Stream.dump``, ``Cache.dump``), one bytes value each. A file whose checksums or length do not
 match is refused whole (nothing loads, nothing is saved over it); a file of an earlier pymsg,
 plain msgpack with no header, still loads.
 :func:`save` writes it atomically (a temporary file, fsync, rename), so a crash mid-save leaves
@@ -146,8 +147,20 @@ def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
             streams.append(entry)
         except LookupError:  # deleted since list_streams
             pass
+    caches = []
+    for name in broker._core.list_caches():
+        try:
+            core = broker._core.get_cache(name)
+            entry = {"name": name, "codec": broker._cache_codec(name), "max_memory": core.max_memory,
+                     "max_items": core.max_items, "default_ttl": core.default_ttl,
+                     "eviction_policy": core.eviction_policy, "shards": core.shards, "dump": core.dump()}
+            if durable:
+                entry["journal_id"] = core.journal_id
+            caches.append(entry)
+        except LookupError:  # deleted since list_caches
+            pass
     return {"format": FORMAT, "region": broker.region, "account_id": broker.account_id, "queues": queues,
-            "topics": topics, "streams": streams}
+            "topics": topics, "streams": streams, "caches": caches}
 
 
 def restore(broker: Broker, data: bytes, *, source: str = "state file",
@@ -188,8 +201,8 @@ def _scope_of(broker: Broker, part: dict[str, Any]) -> Broker:
 
 def _check_clashes(broker: Broker, state: dict[str, Any]) -> None:
     for kind, existing in (("queues", broker.list_queues()), ("topics", broker.list_topics()),
-                           ("streams", broker.list_streams())):
-        clash = sorted({item.name for item in existing} & {item["name"] for item in state[kind]})
+                           ("streams", broker.list_streams()), ("caches", broker._core.list_caches())):
+        clash = sorted({getattr(item, "name", item) for item in existing} & {item["name"] for item in state.get(kind, [])})
         if clash:
             raise error(BROKER, "state_clash", kind=kind[:-1], name=clash[0])
 
@@ -261,6 +274,12 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = 
             broker._wrap_stream(core)._restore_meta({**st.get("meta", {}), "tags": st["tags"]})
             if adopt is not None:
                 adopt(broker, core, st)
+        for c in state.get("caches", []):  # snapshots before caches were kept have none
+            core = broker._core.restore_cache(c["name"], c["dump"], c["max_memory"], c["max_items"], c["default_ttl"],
+                                              c["eviction_policy"], c["shards"])
+            broker._wrap_cache(core, c["codec"])
+            if adopt is not None:
+                adopt(broker, core, c)
     except (KeyError, TypeError, AttributeError) as exc:  # a member missing or of the wrong type
         raise error(BROKER, "not_a_snapshot", what="state file", why=f"a malformed entry ({exc!r})") from None
 

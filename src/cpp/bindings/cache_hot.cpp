@@ -15,6 +15,7 @@
 #include "core_handle.hpp"
 #include "errors.hpp"
 #include "fast_call.hpp"
+#include "journal.hpp"
 #include "pymsg/broker.hpp"
 #include "pymsg/cache/cache.hpp"
 #include "register.hpp"
@@ -124,9 +125,10 @@ PyObject* cache_set(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
   try {
     const bool stored =
         cache->set(key, value, ttl, nx ? SetCondition::kIfAbsent : xx ? SetCondition::kIfPresent : SetCondition::kAlways);
+    commit_journal();  // the log has the write (fsync=always: on the disk)
     return PyBool_FromLong(stored ? 1 : 0);
-  } catch (const Error& e) {
-    return raise(e);
+  } catch (...) {
+    return raise_current();
   }
 }
 
@@ -139,9 +141,11 @@ PyObject* cache_key_op(const char* name, PyObject* self, PyObject* const* args, 
     return nullptr;
   }
   try {
-    return PyBool_FromLong((cache->*Op)(key) ? 1 : 0);
-  } catch (const Error& e) {
-    return raise(e);
+    const bool done = (cache->*Op)(key);
+    commit_journal();  // a DEL's record (fsync=always: on the disk)
+    return PyBool_FromLong(done ? 1 : 0);
+  } catch (...) {
+    return raise_current();
   }
 }
 
@@ -224,8 +228,9 @@ PyObject* cache_mset(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   }
   try {
     cache->mset(pairs, ttl);
-  } catch (const Error& e) {
-    return raise(e);
+    commit_journal();
+  } catch (...) {
+    return raise_current();
   }
   Py_RETURN_NONE;
 }
@@ -249,9 +254,11 @@ PyObject* cache_incr(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
     }
   }
   try {
-    return PyLong_FromLongLong(cache->incr(key, amount));
-  } catch (const Error& e) {
-    return raise(e);
+    const std::int64_t result = cache->incr(key, amount);
+    commit_journal();
+    return PyLong_FromLongLong(result);
+  } catch (...) {
+    return raise_current();
   }
 }
 
@@ -304,9 +311,37 @@ void register_cache(py::module_& m) {
              if (t.state == KeyTtl::kPersistent) return py::none();
              return py::float_(to_seconds(t.remaining));
            })
-      .def("expire", [](Cache& c, py::bytes key, double seconds) { return c.expire(std::string_view(key), seconds_to_us(seconds)); })
-      .def("persist", [](Cache& c, py::bytes key) { return c.persist(std::string_view(key)); })
-      .def("clear", &Cache::clear)
+      .def("expire",
+           [](Cache& c, py::bytes key, double seconds) {
+             const bool done = c.expire(std::string_view(key), seconds_to_us(seconds));
+             commit_journal();
+             return done;
+           })
+      .def("persist",
+           [](Cache& c, py::bytes key) {
+             const bool done = c.persist(std::string_view(key));
+             commit_journal();
+             return done;
+           })
+      .def("clear",
+           [](Cache& c) {
+             c.clear();
+             commit_journal();
+           })
+      .def_property_readonly("shards", [](const Cache& c) { return c.options().shards; })
+      .def_property_readonly("journal_id", &Cache::journal_id)
+      .def_property_readonly("deleted", &Cache::deleted)
+      .def("attach_journal", &Cache::attach_journal, py::arg("journal"), py::arg("id"))
+      .def("dump",
+           [](Cache& c) {
+             std::string out;
+             {
+               py::gil_scoped_release release;
+               out = c.dump();
+             }
+             return py::bytes(out);
+           },
+           "Every entry with its deadline, shard by shard with the log LSN each part covers.")
       .def("sweep_expired", [](Cache& c) { return c.sweep_expired(); })
       .def("stats", [](const Cache& c) {
         const CacheStats s = c.stats();
@@ -331,13 +366,38 @@ void register_cache(py::module_& m) {
             o.default_ttl = seconds_to_us(default_ttl);
             o.policy = parse_eviction_policy(policy);
             o.shards = shards;
-            return b.create_cache(name, o);
+            std::shared_ptr<Cache> cache = b.create_cache(name, o);
+            commit_journal();
+            return cache;
           },
           py::arg("name"), py::arg("max_memory"), py::arg("max_items"), py::arg("default_ttl"),
           py::arg("eviction_policy"), py::arg("shards"))
+      .def(
+          "restore_cache",
+          [](Broker& b, const std::string& name, const py::bytes& dump, std::uint64_t max_memory,
+             std::uint64_t max_items, double default_ttl, const std::string& policy, std::uint32_t shards) {
+            CacheOptions o;
+            o.max_memory = max_memory;
+            o.max_items = max_items;
+            o.default_ttl = seconds_to_us(default_ttl);
+            o.policy = parse_eviction_policy(policy);
+            o.shards = shards;
+            return b.restore_cache(name, o, std::string_view(dump));
+          },
+          py::arg("name"), py::arg("dump"), py::arg("max_memory"), py::arg("max_items"), py::arg("default_ttl"),
+          py::arg("eviction_policy"), py::arg("shards"))
+      .def(
+          "replay_create_cache",
+          [](Broker& b, const py::bytes& payload) { return b.replay_create_cache(std::string_view(payload)); },
+          py::arg("payload"), "Recovery: the cache a kCacheCreate record made.")
       .def("get_cache", &Broker::get_cache, py::arg("name"))
       .def("list_caches", &Broker::list_caches)
-      .def("delete_cache", &Broker::delete_cache, py::arg("name"));
+      .def("delete_cache",
+           [](Broker& b, const std::string& name) {
+             b.delete_cache(name);
+             commit_journal();
+           },
+           py::arg("name"));
 }
 
 }  // namespace pymsg::bindings

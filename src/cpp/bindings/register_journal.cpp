@@ -47,7 +47,14 @@ class Replayer {
     streams_[id] = Entry<Stream>{std::move(broker), std::move(stream), cut};
     if (id > max_id_) max_id_ = id;
   }
-  bool has_object(std::uint64_t id) const { return queues_.count(id) != 0 || streams_.count(id) != 0; }
+  // A cache's dump has a cut per shard, which the cache applies itself (Cache::replay).
+  void add_cache(std::uint64_t id, std::shared_ptr<Broker> broker, std::shared_ptr<Cache> cache) {
+    caches_[id] = Entry<Cache>{std::move(broker), std::move(cache), 0};
+    if (id > max_id_) max_id_ = id;
+  }
+  bool has_object(std::uint64_t id) const {
+    return queues_.count(id) != 0 || streams_.count(id) != 0 || caches_.count(id) != 0;
+  }
 
   // One record, called by the log without the GIL. A record it cannot apply is a BadRecord.
   void dispatch(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
@@ -67,7 +74,8 @@ class Replayer {
  private:
   void apply(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
     const auto record = static_cast<Record>(type);
-    if (record == Record::kQueueCreate || record == Record::kStreamCreate || record == Record::kPython) {
+    if (record == Record::kQueueCreate || record == Record::kStreamCreate || record == Record::kCacheCreate ||
+        record == Record::kPython) {
       if (lsn <= cold_cut) {
         ++skipped_;
         return;
@@ -83,6 +91,10 @@ class Replayer {
     if (type >= static_cast<std::uint8_t>(Record::kStreamCreate) &&
         type <= static_cast<std::uint8_t>(Record::kStreamMode)) {
       apply_stream(lsn, record, id, r, payload);
+      return;
+    }
+    if (type >= static_cast<std::uint8_t>(Record::kCacheDelete) && type <= static_cast<std::uint8_t>(Record::kCacheClear)) {
+      apply_cache(lsn, record, id, r, payload);
       return;
     }
     auto it = queues_.find(id);
@@ -125,7 +137,24 @@ class Replayer {
     it->second.object->replay(record, payload);
   }
 
+  void apply_cache(std::uint64_t lsn, Record record, std::uint64_t id, SnapshotReader& r, std::string_view payload) {
+    auto it = caches_.find(id);
+    if (it == caches_.end()) {  // deleted before the snapshot
+      ++skipped_;
+      return;
+    }
+    if (record == Record::kCacheDelete) {
+      if (!r.done()) r.fail("bytes follow its end");
+      it->second.broker->replay_delete_cache(it->second.object->name());
+      caches_.erase(it);
+      ++replayed_;
+      return;
+    }
+    ++(it->second.object->replay(lsn, record, payload) ? replayed_ : skipped_);
+  }
+
   std::unordered_map<std::uint64_t, Entry<Queue>> queues_;
+  std::unordered_map<std::uint64_t, Entry<Cache>> caches_;
   std::unordered_map<std::uint64_t, Entry<Stream>> streams_;
   std::uint64_t max_id_ = 0;
   std::uint64_t replayed_ = 0, skipped_ = 0;
@@ -148,6 +177,7 @@ void register_journal(py::module_& m) {
       .def(py::init<>())
       .def("add_queue", &Replayer::add_queue, py::arg("id"), py::arg("broker"), py::arg("queue"), py::arg("cut"))
       .def("add_stream", &Replayer::add_stream, py::arg("id"), py::arg("broker"), py::arg("stream"), py::arg("cut"))
+      .def("add_cache", &Replayer::add_cache, py::arg("id"), py::arg("broker"), py::arg("cache"))
       .def("has_object", &Replayer::has_object, py::arg("id"))
       .def_readwrite("cold_cut", &Replayer::cold_cut)
       .def_readwrite("cold", &Replayer::cold)
@@ -190,7 +220,7 @@ void register_journal(py::module_& m) {
           const Broker::ObjectHead h = Broker::read_object_head(r);
           return py::make_tuple(h.id, h.account_id, h.region, h.name);
         },
-        py::arg("payload"), "A kQueueCreate or kStreamCreate record's (object id, account, region, name).");
+        py::arg("payload"), "A kQueueCreate, kStreamCreate or kCacheCreate record's (object id, account, region, name).");
 }
 
 }  // namespace pymsg::bindings

@@ -377,14 +377,47 @@ void Broker::delete_stream(const std::string& name_or_arn) {
 // Caches
 
 std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const CacheOptions& options) {
+  return create_cache(name, options, std::nullopt, std::nullopt);
+}
+
+std::shared_ptr<Cache> Broker::restore_cache(const std::string& name, const CacheOptions& options,
+                                             std::string_view dump) {
+  return create_cache(name, options, dump, Cache::dumped_seed(dump));
+}
+
+std::shared_ptr<Cache> Broker::replay_create_cache(std::string_view payload) {
+  SnapshotReader r(payload, "cache log record");
+  const ObjectHead head = read_object_head(r);
+  std::uint64_t seed = 0;
+  const CacheOptions options = Cache::read_create(r, seed);
+  if (!r.done()) r.fail("bytes follow its end");
+  return create_cache(head.name, options, std::nullopt, seed);
+}
+
+std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const CacheOptions& options,
+                                            std::optional<std::string_view> dump, std::optional<std::uint64_t> seed) {
   if (name.empty() || name.size() > 40) {  // ElastiCache: cluster ids of 1 to 40 characters
     throw Error(ErrorCode::InvalidParameterValue, "A cache name must have 1 to 40 characters (got '" +
                                                       name.substr(0, 64) + "').");
   }
-  auto cache = std::make_shared<Cache>(name, options, clock_);
+  auto cache = std::make_shared<Cache>(name, options, clock_, seed);
+  if (dump) cache->restore(*dump);  // before anyone else can see it
   std::unique_lock<std::shared_mutex> lock(mutex_);
   if (caches_.count(name) != 0) {
     throw Error(ErrorCode::CacheClusterAlreadyExists, "Cache cluster already exists");
+  }
+  if (journal_) {
+    const std::uint64_t id = journal_->new_id();
+    std::string payload;
+    SnapshotWriter w(payload);
+    w.u64(id);
+    w.i64(clock_->now());
+    w.str(options_.account_id);
+    w.str(options_.region);
+    w.str(name);
+    cache->write_create(payload);
+    journal_->append(durability::Record::kCacheCreate, payload);
+    cache->attach_journal(journal_, id);
   }
   caches_[name] = cache;
   return cache;
@@ -412,8 +445,21 @@ void Broker::delete_cache(const std::string& name) {
     if (it == caches_.end()) throw Error(ErrorCode::CacheClusterNotFound, "CacheCluster not found: " + name);
     cache = std::move(it->second);
     caches_.erase(it);
+    cache->log_delete(clock_->now());
   }
   cache->mark_deleted();  // its memory goes now, even while Python objects still hold the cache
+}
+
+void Broker::replay_delete_cache(const std::string& name) {
+  std::shared_ptr<Cache> cache;
+  {
+    std::unique_lock<std::shared_mutex> lock(mutex_);
+    const auto it = caches_.find(name);
+    if (it == caches_.end()) return;
+    cache = std::move(it->second);
+    caches_.erase(it);
+  }
+  cache->mark_deleted();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,16 +63,17 @@ class Broker {
 
   std::string queue_url(const std::string& name) const;
 
-  // The write-ahead log (durability/journal.hpp). Once set, a queue or stream this broker makes
-  // is attached to it and its kQueueCreate (kStreamCreate) record appended before anyone can see
-  // it. Thread-safe.
+  // The write-ahead log (durability/journal.hpp). Once set, a queue, stream or cache this broker
+  // makes is attached to it and its kQueueCreate (kStreamCreate, kCacheCreate) record appended
+  // before anyone can see it. Thread-safe.
   void set_journal(std::shared_ptr<durability::Journal> journal);
   // Replay (recovery, before set_journal): a kQueueCreate record's queue, made as it was (its
   // keys, creation time, config) without the quota and QueueDeletedRecently checks, which it
   // passed when it was made; and a kQueueDelete record, as of its time.
   std::shared_ptr<Queue> replay_create_queue(std::string_view payload);
   void replay_delete_queue(const std::string& name, TimeUs now);
-  // Who a kQueueCreate or kStreamCreate record belongs to: its object id, account, region, name.
+  // Who a kQueueCreate, kStreamCreate or kCacheCreate record belongs to: its object id, account,
+  // region and name.
   struct ObjectHead {
     std::uint64_t id = 0;
     std::string account_id, region, name;
@@ -114,12 +115,20 @@ class Broker {
   std::shared_ptr<Cache> get_cache(const std::string& name) const;
   std::vector<std::string> list_caches() const;
   void delete_cache(const std::string& name);
+  // A cache rebuilt from Cache::dump() bytes, with `options`; as create_cache otherwise.
+  std::shared_ptr<Cache> restore_cache(const std::string& name, const CacheOptions& options, std::string_view dump);
+  // Replay (recovery, before set_journal): a kCacheCreate record's cache (with its hash seed),
+  // and a kCacheDelete record's deletion.
+  std::shared_ptr<Cache> replay_create_cache(std::string_view payload);
+  void replay_delete_cache(const std::string& name);
 
  private:
   std::shared_ptr<Queue> create_queue(const std::string& name, const QueueConfig& config, const std::string_view* dump,
                                       const QueueIdentity* replayed = nullptr);
   std::shared_ptr<Stream> create_stream(const std::string& name, const StreamOptions& options,
                                         std::optional<std::string_view> dump, const StreamIdentity* replayed = nullptr);
+  std::shared_ptr<Cache> create_cache(const std::string& name, const CacheOptions& options,
+                                      std::optional<std::string_view> dump, std::optional<std::uint64_t> seed);
   std::shared_ptr<Queue> resolve_dead_letter_target(const QueueConfig& config, bool fifo) const;
   std::shared_ptr<Queue> find_locked(const std::string& name) const;
   std::string stream_name_of(const std::string& name_or_arn) const;

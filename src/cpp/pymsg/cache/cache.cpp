@@ -6,6 +6,7 @@
 
 #include "pymsg/common/errors.hpp"
 #include "pymsg/common/hash.hpp"
+#include "pymsg/durability/snapshot_io.hpp"
 #include "pymsg/kinesis/hash_key.hpp"
 
 namespace pymsg {
@@ -207,8 +208,9 @@ std::uint32_t lfu_decayed(const Entry* e, std::uint32_t now_minutes) noexcept {
 // ---------------------------------------------------------------------------------------------
 // Construction
 
-Cache::Cache(std::string name, const CacheOptions& options, std::shared_ptr<Clock> clock)
-    : name_(std::move(name)), options_(options), clock_(std::move(clock)), seed_(random_u64()) {
+Cache::Cache(std::string name, const CacheOptions& options, std::shared_ptr<Clock> clock,
+             std::optional<std::uint64_t> seed)
+    : name_(std::move(name)), options_(options), clock_(std::move(clock)), seed_(seed ? *seed : random_u64()) {
   std::uint32_t n = 1;
   while (n < std::max<std::uint32_t>(options.shards, 1) && n < 1024) n *= 2;
   shard_shift_ = 64;
@@ -245,7 +247,7 @@ void Cache::check_alive() const {
 
 void Cache::mark_deleted() {
   deleted_.store(true, std::memory_order_relaxed);
-  clear_entries();
+  clear_entries(/*logged=*/false);  // the Broker logged the deletion
 }
 
 void Cache::check_key(std::string_view key) const {
@@ -334,6 +336,80 @@ void remove_entry(Shard& s, Table& table, std::size_t i, Entry* e, std::atomic<s
   table.erase(i);
   items.fetch_sub(1, std::memory_order_relaxed);
   Entry::destroy(e);
+}
+
+// Puts `value` for `key` (lock held): in place of `old` at slot i (its TTL dropped, as Redis's
+// SET drops it), or as a new entry; with `deadline` (0: none) and the recency or LFU `stamp`.
+void put_entry(Shard& s, Table& table, std::size_t i, Entry* old, std::string_view key, std::uint64_t h,
+               std::string_view value, TimeUs deadline, std::uint32_t stamp, std::atomic<std::uint64_t>& items) {
+  Entry* e = Entry::create(key, value);
+  e->stamp = stamp;
+  std::int64_t delta = e->charge();
+  if (old != nullptr) {
+    list_unlink(s, old);
+    if (old->heap_index != 0) {
+      heap_remove(s, old);
+      delta -= static_cast<std::int64_t>(kHeapItemBytes);
+    }
+    delta -= old->charge();
+    s.slots[i] = e;
+    Entry::destroy(old);
+  } else {
+    table.insert(e, h);
+    items.fetch_add(1, std::memory_order_relaxed);
+  }
+  if (deadline != 0) {
+    s.heap.push_back({deadline, e});
+    e->heap_index = static_cast<std::uint32_t>(s.heap.size());
+    heap_fix(s, s.heap.size() - 1);
+    delta += static_cast<std::int64_t>(kHeapItemBytes);
+  }
+  list_push_front(s, e);
+  table.bytes.fetch_add(delta, std::memory_order_relaxed);
+}
+
+// Gives entry e the deadline (lock held; 0: none, as PERSIST), moving it between the recency
+// lists of keys with and without a TTL and its item in and out of the heap.
+void set_deadline(Shard& s, Table& table, Entry* e, TimeUs deadline) {
+  if (deadline != 0 && e->heap_index != 0) {
+    s.heap[e->heap_index - 1].deadline = deadline;
+    heap_fix(s, e->heap_index - 1);
+    return;
+  }
+  if ((deadline != 0) == (e->heap_index != 0)) return;  // no TTL, and none asked for
+  list_unlink(s, e);
+  if (deadline != 0) {
+    s.heap.push_back({deadline, e});
+    e->heap_index = static_cast<std::uint32_t>(s.heap.size());
+    heap_fix(s, s.heap.size() - 1);
+    table.bytes.fetch_add(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
+  } else {
+    heap_remove(s, e);
+    e->heap_index = 0;
+    table.bytes.fetch_sub(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
+  }
+  list_push_front(s, e);
+}
+
+// Frees every entry of a shard (lock held) and shrinks its table back to its first size.
+void clear_shard(Shard& s, std::atomic<std::uint64_t>& items, std::atomic<std::int64_t>& bytes) noexcept {
+  std::int64_t freed = static_cast<std::int64_t>((s.slots.size() - kInitialSlots) * kSlotBytes +
+                                                 s.heap.size() * kHeapItemBytes);
+  for (Entry*& e : s.slots) {
+    if (e != nullptr) {
+      freed += e->charge();
+      Entry::destroy(e);
+    }
+  }
+  items.fetch_sub(s.count, std::memory_order_relaxed);
+  s.tags.assign(kInitialSlots, 0);
+  s.slots.assign(kInitialSlots, nullptr);
+  s.tags.shrink_to_fit();
+  s.slots.shrink_to_fit();
+  s.heap.clear();
+  s.count = 0;
+  s.head[0] = s.head[1] = s.tail[0] = s.tail[1] = nullptr;
+  bytes.fetch_sub(freed, std::memory_order_relaxed);
 }
 
 // The live entry of `key` (lock held): nullptr when absent, or expired (then deleted here and
@@ -451,7 +527,6 @@ void Cache::mset(const std::vector<std::pair<std::string_view, std::string_view>
 bool Cache::store(std::string_view key, std::uint64_t h, std::string_view value, TimeUs life, SetCondition condition) {
   Shard& s = shard_of(h);
   const TimeUs now = clock_->now();
-  const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value.size());
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     Table table{s, seed_, entry_bytes_};
@@ -461,31 +536,12 @@ bool Cache::store(std::string_view key, std::uint64_t h, std::string_view value,
         (condition == SetCondition::kIfPresent && old == nullptr)) {
       return false;
     }
-    Entry* e = Entry::create(key, value);
-    e->stamp = is_lfu(options_.policy) ? (kLfuInit << 16 | minutes_of(now))
-                                       : static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
-    std::int64_t delta = charge;
-    if (old != nullptr) {  // SET replaces the value and drops the old TTL (as Redis's SET)
-      list_unlink(s, old);
-      if (old->heap_index != 0) {
-        heap_remove(s, old);
-        delta -= static_cast<std::int64_t>(kHeapItemBytes);
-      }
-      delta -= old->charge();
-      s.slots[i] = e;
-      Entry::destroy(old);
-    } else {
-      table.insert(e, h);
-      items_.fetch_add(1, std::memory_order_relaxed);
-    }
-    if (life > 0) {
-      s.heap.push_back({now + life, e});
-      e->heap_index = static_cast<std::uint32_t>(s.heap.size());
-      heap_fix(s, s.heap.size() - 1);
-      delta += static_cast<std::int64_t>(kHeapItemBytes);
-    }
-    list_push_front(s, e);
-    entry_bytes_.fetch_add(delta, std::memory_order_relaxed);
+    const std::uint32_t stamp = is_lfu(options_.policy)
+                                    ? (kLfuInit << 16 | minutes_of(now))
+                                    : static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
+    const TimeUs deadline = life > 0 ? now + life : 0;
+    put_entry(s, table, i, old, key, h, value, deadline, stamp, items_);
+    if (journal_) log_set(key, value, deadline, now);
   }
   maybe_sweep(now);
   return true;
@@ -549,8 +605,10 @@ void Cache::touch(Shard& s, Entry* e) {
 
 bool Cache::remove(std::string_view key) {
   return with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
-    if (e != nullptr) remove_entry(s, table, i, e, items_);
-    return e != nullptr;
+    if (e == nullptr) return false;
+    remove_entry(s, table, i, e, items_);
+    if (journal_) log_key(durability::Record::kCacheRemove, key, clock_->now());
+    return true;
   });
 }
 
@@ -573,34 +631,23 @@ KeyTtl Cache::ttl(std::string_view key) {
 bool Cache::expire(std::string_view key, TimeUs life) {
   return with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
     if (e == nullptr) return false;
+    const TimeUs now = clock_->now();
     if (life <= 0) {  // as Redis's EXPIRE with a non-positive time: the key is deleted
       remove_entry(s, table, i, e, items_);
+      if (journal_) log_key(durability::Record::kCacheRemove, key, now);
       return true;
     }
-    const TimeUs deadline = clock_->now() + life;
-    if (e->heap_index != 0) {
-      s.heap[e->heap_index - 1].deadline = deadline;
-      heap_fix(s, e->heap_index - 1);
-      return true;
-    }
-    list_unlink(s, e);
-    s.heap.push_back({deadline, e});
-    e->heap_index = static_cast<std::uint32_t>(s.heap.size());
-    heap_fix(s, s.heap.size() - 1);
-    list_push_front(s, e);
-    entry_bytes_.fetch_add(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
+    set_deadline(s, table, e, now + life);
+    if (journal_) log_key(durability::Record::kCacheExpire, key, now, now + life);
     return true;
   });
 }
 
 bool Cache::persist(std::string_view key) {
-  return with_live(key, [&](Shard& s, Table&, std::size_t, Entry* e) {
+  return with_live(key, [&](Shard& s, Table& table, std::size_t, Entry* e) {
     if (e == nullptr || e->heap_index == 0) return false;
-    list_unlink(s, e);
-    heap_remove(s, e);
-    e->heap_index = 0;
-    list_push_front(s, e);
-    entry_bytes_.fetch_sub(static_cast<std::int64_t>(kHeapItemBytes), std::memory_order_relaxed);
+    set_deadline(s, table, e, 0);
+    if (journal_) log_key(durability::Record::kCacheExpire, key, clock_->now(), 0);
     return true;
   });
 }
@@ -664,6 +711,7 @@ std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
       list_push_front(s, n);
     }
     entry_bytes_.fetch_add(delta, std::memory_order_relaxed);
+    if (journal_) log_set(key, text, n->heap_index != 0 ? deadline_of(s, n) : 0, clock_->now());
   }
   trim_after(writes);
   return result;
@@ -671,30 +719,20 @@ std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
 
 void Cache::clear() {
   check_alive();
-  clear_entries();
+  clear_entries(/*logged=*/true);
 }
 
-void Cache::clear_entries() {
-  for (auto& sp : shards_) {
-    Shard& s = *sp;
+void Cache::clear_entries(bool logged) {
+  const TimeUs now = logged && journal_ ? clock_->now() : 0;
+  for (std::size_t si = 0; si < shards_.size(); ++si) {
+    Shard& s = *shards_[si];
     std::lock_guard<std::mutex> lock(s.mutex);
-    std::int64_t freed = static_cast<std::int64_t>((s.slots.size() - kInitialSlots) * kSlotBytes +
-                                                   s.heap.size() * kHeapItemBytes);
-    for (Entry*& e : s.slots) {
-      if (e != nullptr) {
-        freed += e->charge();
-        Entry::destroy(e);
-      }
+    if (logged && journal_) {
+      std::string& payload = record_head(now);
+      SnapshotWriter(payload).u32(static_cast<std::uint32_t>(si));
+      journal_->append(durability::Record::kCacheClear, payload);
     }
-    items_.fetch_sub(s.count, std::memory_order_relaxed);
-    s.tags.assign(kInitialSlots, 0);
-    s.slots.assign(kInitialSlots, nullptr);
-    s.tags.shrink_to_fit();
-    s.slots.shrink_to_fit();
-    s.heap.clear();
-    s.count = 0;
-    s.head[0] = s.head[1] = s.tail[0] = s.tail[1] = nullptr;
-    entry_bytes_.fetch_sub(freed, std::memory_order_relaxed);
+    clear_shard(s, items_, entry_bytes_);
   }
 }
 
@@ -810,6 +848,7 @@ bool Cache::evict_one(const std::vector<PlannedWrite>& keep) {
   if (i != SIZE_MAX) {  // else deleted meanwhile: room was made anyway
     remove_entry(s, table, i, s.slots[i], items_);
     ++s.evictions;
+    if (journal_) log_key(durability::Record::kCacheRemove, best.key, now);  // as Redis propagates a DEL
   }
   return true;
 }
@@ -868,6 +907,198 @@ void Cache::on_clock_changed() {
       tick += kSweepEveryUs;
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The write-ahead log and snapshots
+//
+// Record payloads, after the cache's id (u64) and the clock reading of the write (i64 us):
+//   kCacheSet     key, value, deadline i64 (0: none)
+//   kCacheRemove  key
+//   kCacheExpire  key, deadline i64 (0: none)
+//   kCacheClear   shard index u32
+//   kCacheCreate  after the Broker's head: max_memory u64, max_items u64, default TTL i64,
+//                 policy u8, shards u32, hash seed u64
+// A replayed record is applied as it is (no lazy expiry, no limits, no eviction): the log holds
+// every change the writer made, evictions included, in each key's order.
+// Dump ("PCA1"): hash seed u64, shard count u32, then per shard its cut (the journal's LSN
+// while its lock was held) u64, entry count u64, and its entries oldest use first: key, value,
+// deadline i64.
+
+namespace {
+
+constexpr char kDumpMagic[4] = {'P', 'C', 'A', '1'};
+
+}  // namespace
+
+void Cache::attach_journal(std::shared_ptr<durability::Journal> journal, std::uint64_t id) {
+  journal_ = std::move(journal);
+  journal_id_ = id;
+}
+
+std::string& Cache::record_head(TimeUs now) const {
+  thread_local std::string payload;  // reused: a record is built and appended before the next
+  payload.clear();
+  SnapshotWriter w(payload);
+  w.u64(journal_id_);
+  w.i64(now);
+  return payload;
+}
+
+void Cache::log_set(std::string_view key, std::string_view value, TimeUs deadline, TimeUs now) const {
+  std::string& payload = record_head(now);
+  SnapshotWriter w(payload);
+  w.str(key);
+  w.str(value);
+  w.i64(deadline);
+  journal_->append(durability::Record::kCacheSet, payload);
+}
+
+void Cache::log_key(durability::Record type, std::string_view key, TimeUs now, TimeUs deadline) const {
+  std::string& payload = record_head(now);
+  SnapshotWriter w(payload);
+  w.str(key);
+  if (type == durability::Record::kCacheExpire) w.i64(deadline);
+  journal_->append(type, payload);
+}
+
+void Cache::log_delete(TimeUs now) {
+  if (journal_) journal_->append(durability::Record::kCacheDelete, record_head(now));
+}
+
+void Cache::write_create(std::string& out) const {
+  SnapshotWriter w(out);
+  w.u64(options_.max_memory);
+  w.u64(options_.max_items);
+  w.i64(options_.default_ttl);
+  w.u8(static_cast<std::uint8_t>(options_.policy));
+  w.u32(options_.shards);
+  w.u64(seed_);
+}
+
+CacheOptions Cache::read_create(SnapshotReader& r, std::uint64_t& seed) {
+  CacheOptions options;
+  options.max_memory = r.u64();
+  options.max_items = r.u64();
+  options.default_ttl = r.i64();
+  const std::uint8_t policy = r.u8();
+  if (policy > static_cast<std::uint8_t>(EvictionPolicy::kNoEviction)) r.fail("its eviction policy is " + std::to_string(policy));
+  options.policy = static_cast<EvictionPolicy>(policy);
+  options.shards = r.u32();
+  seed = r.u64();
+  return options;
+}
+
+bool Cache::replay(std::uint64_t lsn, durability::Record type, std::string_view payload) {
+  using durability::Record;
+  SnapshotReader r(payload, "cache log record");
+  r.u64();  // the id, which led here
+  const TimeUs now = r.i64();
+  auto covered = [&](std::size_t shard) { return shard < replay_cuts_.size() && lsn <= replay_cuts_[shard]; };
+  if (type == Record::kCacheClear) {
+    const std::uint32_t shard = r.u32();
+    if (!r.done()) r.fail("bytes follow its end");
+    if (shard >= shards_.size()) r.fail("it clears shard " + std::to_string(shard) + ", which the cache does not have");
+    if (covered(shard)) return false;
+    Shard& s = *shards_[shard];
+    std::lock_guard<std::mutex> lock(s.mutex);
+    clear_shard(s, items_, entry_bytes_);
+    return true;
+  }
+  const std::string_view key = r.str();
+  std::string_view value;
+  TimeUs deadline = 0;
+  if (type == Record::kCacheSet) {
+    value = r.str();
+    deadline = r.i64();
+  } else if (type == Record::kCacheExpire) {
+    deadline = r.i64();
+  } else if (type != Record::kCacheRemove) {
+    r.fail("its type " + std::to_string(static_cast<int>(type)) + " is not a cache's");
+  }
+  if (!r.done()) r.fail("bytes follow its end");
+  if (key.size() > kMaxCacheKeySize || value.size() > kMaxCacheValueSize) r.fail("its key or value is too long");
+  const std::uint64_t h = hash(key);
+  const std::size_t shard = shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_);
+  if (covered(shard)) return false;
+  Shard& s = *shards_[shard];
+  std::lock_guard<std::mutex> lock(s.mutex);
+  Table table{s, seed_, entry_bytes_};
+  const std::size_t i = table.find(key, h);
+  Entry* e = i == SIZE_MAX ? nullptr : s.slots[i];
+  if (type == Record::kCacheSet) {
+    const std::uint32_t stamp = is_lfu(options_.policy)
+                                    ? (kLfuInit << 16 | minutes_of(now))
+                                    : static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
+    put_entry(s, table, i, e, key, h, value, deadline, stamp, items_);
+  } else if (e != nullptr && type == Record::kCacheRemove) {
+    remove_entry(s, table, i, e, items_);
+  } else if (e != nullptr) {
+    set_deadline(s, table, e, deadline);
+  }
+  return true;
+}
+
+std::string Cache::dump() {
+  check_alive();
+  std::string out;
+  SnapshotWriter w(out);
+  w.raw(kDumpMagic, 4);
+  w.u64(seed_);
+  w.u32(static_cast<std::uint32_t>(shards_.size()));
+  for (const auto& sp : shards_) {
+    Shard& s = *sp;
+    std::lock_guard<std::mutex> lock(s.mutex);
+    w.u64(journal_ ? journal_->wal().appended_lsn() : 0);
+    w.u64(s.count);
+    for (int l = 0; l < 2; ++l) {  // oldest use first, so that restoring in order rebuilds the lists
+      for (Entry* e = s.tail[l]; e != nullptr; e = e->prev) {
+        w.str(e->key_view());
+        w.str(e->value_view());
+        w.i64(e->heap_index != 0 ? deadline_of(s, e) : 0);
+      }
+    }
+  }
+  return out;
+}
+
+std::uint64_t Cache::dumped_seed(std::string_view dump) {
+  SnapshotReader r(dump, "cache snapshot");
+  r.expect_magic(std::string_view(kDumpMagic, 4));
+  return r.u64();
+}
+
+void Cache::restore(std::string_view dump) {
+  SnapshotReader r(dump, "cache snapshot");
+  r.expect_magic(std::string_view(kDumpMagic, 4));
+  if (r.u64() != seed_) r.fail("its hash seed is not the cache's");
+  const std::uint32_t count = r.u32();
+  if (count != shards_.size()) {
+    r.fail("it has " + std::to_string(count) + " shards, the cache " + std::to_string(shards_.size()));
+  }
+  replay_cuts_.assign(count, 0);
+  const TimeUs now = clock_->now();
+  for (std::size_t si = 0; si < shards_.size(); ++si) {
+    Shard& s = *shards_[si];
+    std::lock_guard<std::mutex> lock(s.mutex);
+    replay_cuts_[si] = r.u64();
+    for (std::uint64_t n = r.u64(); n > 0; --n) {
+      const std::string_view key = r.str(), value = r.str();
+      const TimeUs deadline = r.i64();
+      if (key.size() > kMaxCacheKeySize || value.size() > kMaxCacheValueSize) r.fail("a key or value is too long");
+      const std::uint64_t h = hash(key);
+      if ((shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_)) != si) {
+        r.fail("a key is in another shard than its hash says");
+      }
+      Table table{s, seed_, entry_bytes_};
+      if (table.find(key, h) != SIZE_MAX) r.fail("a key is in it twice");
+      const std::uint32_t stamp = is_lfu(options_.policy)
+                                      ? (kLfuInit << 16 | minutes_of(now))
+                                      : static_cast<std::uint32_t>(stamp_.fetch_add(1, std::memory_order_relaxed));
+      put_entry(s, table, SIZE_MAX, nullptr, key, h, value, deadline, stamp, items_);
+    }
+  }
+  if (!r.done()) r.fail("bytes follow its end");
 }
 
 }  // namespace pymsg

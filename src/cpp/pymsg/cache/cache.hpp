@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "pymsg/common/clock.hpp"
+#include "pymsg/durability/journal.hpp"
 
 namespace pymsg {
 
@@ -65,9 +66,14 @@ struct KeyTtl {
 constexpr std::size_t kMaxCacheKeySize = 65'535;           // bytes (memcached allows 250)
 constexpr std::size_t kMaxCacheValueSize = 512u << 20;     // bytes (Redis's string limit)
 
+class SnapshotReader;
+
 class Cache final : public ClockListener {
  public:
-  Cache(std::string name, const CacheOptions& options, std::shared_ptr<Clock> clock);
+  // With `seed` (a dump's or a kCacheCreate's), keys hash, and so fall into shards, as they did
+  // in the cache that wrote it.
+  Cache(std::string name, const CacheOptions& options, std::shared_ptr<Clock> clock,
+        std::optional<std::uint64_t> seed = std::nullopt);
   ~Cache() override;
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
@@ -109,6 +115,30 @@ class Cache final : public ClockListener {
 
   // DeleteCacheCluster: frees every entry; later calls raise CacheClusterNotFound.
   void mark_deleted();
+  bool deleted() const noexcept { return deleted_.load(std::memory_order_relaxed); }
+
+  // The write-ahead log. Once attached (before anyone else sees the cache), every write is
+  // appended to `journal` under its key's shard lock as one record naming `id`, holding its
+  // effect: the value a SET, MSET or INCR left with its absolute deadline, a key gone (DEL,
+  // EXPIRE <= 0, an eviction), a new deadline, a flushed shard. Expiry by time is not logged: a
+  // replayed key keeps its deadline and expires as it did. Not kept: recency and LFU counters
+  // (replay's order is the writes' order) and the hit/miss statistics, as Redis's AOF.
+  void attach_journal(std::shared_ptr<durability::Journal> journal, std::uint64_t id);
+  std::uint64_t journal_id() const noexcept { return journal_id_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+  // Replays one record, unless the dump of the key's shard already holds it (lsn at or below
+  // that shard's cut). Returns whether it applied. InvalidParameterValue for a damaged record.
+  bool replay(std::uint64_t lsn, durability::Record type, std::string_view payload);
+  // Snapshots: every entry with its deadline, shard by shard, each under its lock with the
+  // journal's LSN at that moment (the shard's cut). restore() fills a new, empty cache made with
+  // dumped_seed(dump), past the limits (the entries fitted); InvalidParameterValue if damaged.
+  std::string dump();
+  void restore(std::string_view dump);
+  static std::uint64_t dumped_seed(std::string_view dump);
+  // The part of a kCacheCreate after its head (the Broker's), and its reading.
+  void write_create(std::string& out) const;
+  static CacheOptions read_create(SnapshotReader& r, std::uint64_t& seed);
+  void log_delete(TimeUs now);  // DeleteCacheCluster's record (the Broker's, under its registry lock)
 
   struct Entry;  // internals, public only for the helpers in cache.cpp
   struct Shard;
@@ -139,8 +169,12 @@ class Cache final : public ClockListener {
   // expiry (cache.cpp; `now` gets the clock when an expiry was checked).
   template <class F>
   decltype(auto) with_live(std::string_view key, F&& f, TimeUs* now = nullptr);
-  void clear_entries();
+  void clear_entries(bool logged);
   void maybe_sweep(TimeUs now);
+  // Records (under the key's shard lock).
+  std::string& record_head(TimeUs now) const;
+  void log_set(std::string_view key, std::string_view value, TimeUs deadline, TimeUs now) const;
+  void log_key(durability::Record type, std::string_view key, TimeUs now, TimeUs deadline = 0) const;
 
   const std::string name_;
   const CacheOptions options_;
@@ -154,6 +188,9 @@ class Cache final : public ClockListener {
   std::atomic<TimeUs> last_sweep_us_{0};
   std::mutex evict_mutex_;                    // one evicting thread at a time (victim choice scans shards)
   std::atomic<bool> deleted_{false};
+  std::shared_ptr<durability::Journal> journal_;  // null: not durable (or replaying); set before use
+  std::uint64_t journal_id_ = 0;
+  std::vector<std::uint64_t> replay_cuts_;        // per shard: the LSN its dump covers (recovery only)
 };
 
 }  // namespace pymsg

@@ -44,6 +44,14 @@ enum class Record : std::uint8_t {
   kStreamScale = 25,      // UpdateShardCount
   kStreamRetention = 26,
   kStreamMode = 27,
+  // Caches (cache/cache.cpp): made and deleted by the Broker, written by the Cache, each under
+  // the key's shard lock.
+  kCacheCreate = 30,
+  kCacheDelete = 31,
+  kCacheSet = 32,      // the value a write left, with its absolute deadline
+  kCacheRemove = 33,   // DEL, EXPIRE <= 0, an eviction
+  kCacheExpire = 34,   // a new deadline (0: PERSIST)
+  kCacheClear = 35,    // FLUSHDB, one record per shard
   // What the Python layer keeps (tags, policies, ...): msgpack it writes and replays itself.
   kPython = 100,
 };
