@@ -174,6 +174,8 @@ def test_topics_and_subscriptions_are_kept_through_the_log(tmp_path: Path, check
     topic.untag(["team"])
     kept = topic.subscribe(q, raw_message_delivery=True, filter_policy={"kind": ["sport"]})
     kept.set_attributes(dead_letter_queue=dlq)
+    waiting_http = topic.subscribe("http://127.0.0.1:9/hook", protocol="http")
+    waiting_http.set_attributes(delivery_policy='{"healthyRetryPolicy": {"numRetries": 5}}')
     dropped = topic.subscribe(broker.create_queue("other"))
     waiting = topic.subscribe("a@example.com", protocol="email")
     confirmed = topic.subscribe("b@example.com", protocol="email")
@@ -441,4 +443,66 @@ def test_calls_after_close_raise_and_change_nothing(tmp_path: Path) -> None:
     broker.close()  # idempotent
     broker, _ = open_broker(tmp_path)
     assert counts(broker.get_queue("q")) == (0, 0, 0)
+    broker.close()
+
+
+@pytest.mark.parametrize("checkpoint_midway", [False, True])
+def test_a_running_message_move_task_resumes_after_a_crash(tmp_path: Path, checkpoint_midway: bool) -> None:
+    broker, clock = open_broker(tmp_path, fsync="always")
+    dlq = broker.create_queue("dlq")
+    src = broker.create_queue("src", dead_letter_queue=dlq, max_receive_count=1)
+    for i in range(10):
+        src.send(f"m{i}")
+        while src.receive(1, visibility_timeout=0):
+            pass
+    target = broker.create_queue("target")
+    done = broker.create_queue("done-dlq")
+    broker.create_queue("feeder", dead_letter_queue=done)
+    broker.start_message_move_task(done)  # nothing to move: COMPLETED at once, and kept as history
+    broker.start_message_move_task(dlq, target, max_messages_per_second=2)
+    clock.advance(2)
+    if checkpoint_midway:
+        broker.checkpoint()
+    clock.advance(1)
+    before = broker.list_message_move_tasks(dlq)
+    assert before[0]["Status"] == "RUNNING" and before[0]["ApproximateNumberOfMessagesMoved"] == 6
+    history = broker.list_message_move_tasks(done)
+    crash(broker)
+
+    broker, clock = open_broker(tmp_path, START + 3)
+    assert broker.list_message_move_tasks("arn:aws:sqs:us-east-1:123456789012:dlq") == before
+    assert broker.list_message_move_tasks("arn:aws:sqs:us-east-1:123456789012:done-dlq") == history
+    clock.advance(2)  # the task goes on at its rate: the last four by 5 s after its start
+    (after,) = broker.list_message_move_tasks("arn:aws:sqs:us-east-1:123456789012:dlq")
+    assert after["Status"] == "COMPLETED" and after["ApproximateNumberOfMessagesMoved"] == 10
+    assert counts(broker.get_queue("target")) == (10, 0, 0)
+    assert counts(broker.get_queue("dlq")) == (0, 0, 0)
+    broker.close()
+
+
+@pytest.mark.parametrize("checkpoint_midway", [False, True])
+def test_a_fifo_topics_deduplication_window_and_sequence_numbers_survive(tmp_path: Path,
+                                                                          checkpoint_midway: bool) -> None:
+    broker, clock = open_broker(tmp_path, fsync="always")
+    topic = broker.create_topic("orders.fifo")
+    inbox = broker.create_queue("inbox.fifo")
+    topic.subscribe(inbox, raw_message_delivery=True)
+    first = topic.publish("one", group_id="g", deduplication_id="d1")
+    if checkpoint_midway:
+        broker.checkpoint()
+    second = topic.publish("two", group_id="g", deduplication_id="d2")
+    topic.set_attribute("DisplayName", "Orders")  # a change to the topic, logged whole, keeps the window
+    clock.advance(60)
+    crash(broker)
+
+    broker, clock = open_broker(tmp_path, START + 60)
+    topic = broker.get_topic("orders.fifo")
+    again = topic.publish("two, retried", group_id="g", deduplication_id="d2")  # within five minutes
+    assert (again.message_id, again.sequence_number) == (second.message_id, second.sequence_number)
+    third = topic.publish("three", group_id="g", deduplication_id="d3")
+    assert int(third.sequence_number) > int(second.sequence_number) > int(first.sequence_number)
+    clock.advance(300)  # d1's window has run out
+    assert topic.publish("one again", group_id="g", deduplication_id="d1").message_id != first.message_id
+    bodies = [m.body for m in broker.get_queue("inbox.fifo").receive(10)]
+    assert bodies == ["one", "two", "three", "one again"]  # the retry was a duplicate: not delivered
     broker.close()

@@ -8,10 +8,10 @@ sync); the real kills are in test_durability_crash.py."""
 from __future__ import annotations
 
 import random
-import shutil
 from pathlib import Path
 
 import pytest
+from durability_copies import assert_answers_alike, recover_copy
 
 import pymsg
 from pymsg import errors
@@ -159,16 +159,9 @@ def test_a_recovered_copy_answers_every_later_call_as_the_original(tmp_path: Pat
     broker = pymsg.Broker(clock=clock, data_dir=data, fsync="no", auto_checkpoint_bytes=0)
     stream = broker.create_stream("s", rng.choice([1, 2, 3]), enforce_limits=False)
     _traffic(stream, rng, clock, 300, broker)
-    broker._durability.flush()
-    shutil.copytree(data, copy)
-
-    recovered_clock = pymsg.ManualClock(clock.now())
-    recovered = pymsg.Broker(clock=recovered_clock, data_dir=copy, auto_checkpoint_bytes=0)
+    recovered, recovered_clock = recover_copy(broker, clock, data, copy)
     assert everything(recovered.get_stream("s")) == everything(stream)
-    later = rng.getstate()
-    expected = _traffic(stream, rng, clock, 300)
-    rng.setstate(later)
-    assert _traffic(recovered.get_stream("s"), rng, recovered_clock, 300) == expected
+    assert_answers_alike(_traffic, stream, recovered.get_stream("s"), rng, clock, recovered_clock, 300)
     broker.close()
     recovered.close()
 
@@ -185,3 +178,35 @@ def test_a_stream_record_that_does_not_fit_refuses_to_start(tmp_path: Path) -> N
     crash(broker)
     with pytest.raises(errors.CorruptLog, match="shard 7"):
         open_broker(tmp_path)
+
+
+@pytest.mark.parametrize("checkpoint_midway", [False, True])
+def test_kcl_leases_and_checkpoints_are_kept_and_a_new_worker_resumes_after_them(
+        tmp_path: Path, checkpoint_midway: bool) -> None:
+    broker, clock = open_broker(tmp_path, fsync="always")
+    stream = broker.create_stream("events", 2)
+    for i in range(40):
+        stream.put_record(str(i).encode(), f"key{i}")
+    seen: list[bytes] = []
+    worker = stream.consumer("app", "w1", lambda records, context: seen.extend(r.data for r in records))
+    worker.run_once()
+    assert sorted(seen) == sorted(str(i).encode() for i in range(40))
+    if checkpoint_midway:
+        broker.checkpoint()
+    for i in range(40, 50):
+        stream.put_record(str(i).encode(), f"key{i}")
+    worker.run_once()
+    checkpoints = stream.checkpoints("app")
+    assert all(checkpoints.values()) and len(checkpoints) == 2
+    for i in range(50, 55):  # put, never processed
+        stream.put_record(str(i).encode(), f"key{i}")
+    crash(broker)
+
+    broker, clock = open_broker(tmp_path, START + 100)  # w1's leases have expired meanwhile
+    stream = broker.get_stream("events")
+    assert stream.checkpoints("app") == checkpoints
+    later: list[bytes] = []
+    fresh = stream.consumer("app", "w2", lambda records, context: later.extend(r.data for r in records))
+    fresh.run_once()
+    assert sorted(later) == sorted(str(i).encode() for i in range(50, 55))  # nothing processed twice
+    broker.close()

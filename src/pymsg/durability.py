@@ -26,12 +26,13 @@ the Python layer's part (tags, metrics, encryption, resource policies, fan-out c
 whole after each change. A stream is dumped with its topology held alone, so its cut holds no
 put half-way. Caches: each write's effect (value and absolute deadline, a key gone, evictions
 included, a new deadline, a flushed shard) under the key's shard lock; a cache is dumped shard
-by shard, each with its own cut, and its codec is a Python record. Not kept: FIFO topics'
-deduplication windows, subscriptions' DeliveryPolicy, message move tasks, KCL leases and
-checkpoints, Python-callable subscriptions (as ``--state`` documents), a manual clock's reading
-(replay uses each record's own time), streams' throughput buckets, and caches' recency, LFU
-counters and statistics. A topic's record is its whole state, so a change to a topic with n
-subscriptions writes O(n) bytes; checkpoints bound the total.
+by shard, each with its own cut, and its codec is a Python record. A FIFO topic logs each
+accepted publish (its deduplication entry and sequence number) in the core, keyed by its ARN;
+its window is dumped with its own cut. Message move tasks and KCL-style applications' leases and
+checkpoints are logged whole (per scope, per application) after each change; a running move
+task resumes once the directory is open. The README's Durability section lists, in one place,
+what is deliberately not kept. A topic's record is its whole state, so a change to a topic with
+n subscriptions writes O(n) bytes; checkpoints bound the total.
 """
 
 from __future__ import annotations
@@ -44,11 +45,14 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 
 from . import _core, state
+from .kinesis_consumer import lease_table_state
 from .messages import BROKER, error
 
 if TYPE_CHECKING:
     from .broker import Broker
     from .kinesis import Stream
+    from .kinesis_consumer import LeaseTable
+    from .sqs_move import MoveTasks
     from .sns import Topic
 
 log = logging.getLogger("pymsg.durability")
@@ -59,6 +63,7 @@ AUTO_CHECKPOINT_BYTES = 64 << 20
 _QUEUE_CREATE = 1  # durability/journal.hpp's Record values the Python layer handles
 _STREAM_CREATE = 20
 _CACHE_CREATE = 30
+_TOPIC_PUBLISH = 40
 _PYTHON = 100
 
 
@@ -76,6 +81,7 @@ class DataDirectory:
         self._lock = threading.Lock()  # one checkpoint at a time
         self._meta_lock = threading.Lock()  # a topic's (stream's) state is read and appended in one step
         self._adopted: list[tuple[Any, int]] = []  # (queue core, journal id) to attach once open
+        self._topic_cuts: dict[str, int] = {}  # recovery: FIFO topic ARN -> the LSN its dumped window covers
         self._replayer = _core.Replayer()
         self._replayer.cold = self._replay_python
         self._log = _core.open_journal(self.path, fsync, segment_bytes, 2, self._replayer, self._load_snapshot)
@@ -85,6 +91,8 @@ class DataDirectory:
             if not core.deleted:
                 core.attach_journal(self.journal, journal_id)
         self._adopted.clear()
+        for scope in broker.scopes():  # move tasks running at the crash go on, now that changes are logged
+            scope._moves.resume()
         recovery = self._log.recovery
         if recovery["torn_bytes"]:
             log.warning("data directory %s: cut off a torn last record (%d bytes at offset %d of %s), "
@@ -110,6 +118,10 @@ class DataDirectory:
             return
         snapshot = state.restore(self._broker, data, source=f"snapshot ({path})", adopt=self._adopt)
         self._replayer.cold_cut = int(snapshot.get("cold_cut", 0))
+        for scope in [snapshot] + snapshot.get("scopes", []):  # FIFO topics' windows: their publishes up to here
+            for t in scope["topics"]:
+                arn = f"arn:aws:sns:{scope['region']}:{scope['account_id']}:{t['name']}"
+                self._topic_cuts[arn] = int(t.get("fifo_cut", 0))
 
     def _adopt(self, owner: Broker, core: Any, entry: dict[str, Any]) -> None:
         """A queue or stream of the snapshot: its records after its cut are replayed into it."""
@@ -145,17 +157,41 @@ class DataDirectory:
                 self._replayer.add_cache(journal_id, owner._core, core)
             self._adopted.append((core, journal_id))
             return
+        if kind == _TOPIC_PUBLISH:  # a FIFO topic's publish: its deduplication window entry
+            arn = _core.topic_publish_arn(payload)
+            if lsn <= self._topic_cuts.get(arn, 0):
+                return  # in the snapshot's dump of the window
+            _, _, _, region, account_id, name = arn.split(":", 5)
+            owner = self._broker.find_scope(account_id, region)
+            topic = owner._topics.get(name) if owner is not None else None
+            if topic is not None and not topic._core.deleted:
+                topic._core.replay_publish(payload)
+            return
         record = msgpack.unpackb(payload, raw=False)
         if record.get("op") == "topic":  # the whole topic after a change, or None: it was deleted
             owner = self._broker.scope(record["account_id"], record["region"])
+            name = record["arn"].rsplit(":", 1)[-1]
+            old = owner._topics.get(name)
+            window = old._core.dump_fifo()[0] if old is not None and old._core.fifo and not old._core.deleted else None
             owner.delete_topic(record["arn"])
-            if record["state"] is not None:
+            if record["state"] is not None:  # the same topic, changed: its window (not in the record) stays
                 state.restore_topic(owner, record["state"])
+                if window is not None:
+                    owner._topics[name]._core.restore_fifo(window)
             return
         if record.get("op") == "cache_codec":
             owner = self._broker.find_scope(record["account_id"], record["region"])
             if owner is not None and record["name"] in owner._core.list_caches():
                 owner._wrap_cache(owner._core.get_cache(record["name"]), record["codec"])
+            return
+        if record.get("op") == "move_tasks":
+            self._broker.scope(record["account_id"], record["region"])._moves.restore(record["tasks"])
+            return
+        if record.get("op") == "leases":
+            owner = self._broker.find_scope(record["account_id"], record["region"])
+            stream = owner._streams.get(record["stream"]) if owner is not None else None
+            if stream is not None and not stream._core.deleted:
+                stream._restore_leases(record["application"], record["leases"])
             return
         if record.get("op") == "stream_meta":
             owner = self._broker.find_scope(record["account_id"], record["region"])
@@ -208,6 +244,24 @@ class DataDirectory:
         self.journal.append(_PYTHON, msgpack.packb(
             {"op": "cache_codec", "account_id": owner.account_id, "region": owner.region, "name": name,
              "codec": codec}, use_bin_type=True))
+        _core.commit_pending()
+
+    def log_leases(self, owner: Broker, stream: Stream, application_name: str, table: LeaseTable) -> None:
+        """A KCL-style application's leases and checkpoints, after a change to them."""
+        with self._meta_lock:
+            leases = lease_table_state(table)
+            self.journal.append(_PYTHON, msgpack.packb(
+                {"op": "leases", "account_id": owner.account_id, "region": owner.region, "stream": stream.name,
+                 "application": application_name, "leases": leases}, use_bin_type=True))
+        _core.commit_pending()
+
+    def log_move_tasks(self, owner: Broker, tasks: MoveTasks) -> None:
+        """A scope's message move tasks, after a change to them."""
+        with self._meta_lock:
+            state_now = tasks.state()
+            self.journal.append(_PYTHON, msgpack.packb(
+                {"op": "move_tasks", "account_id": owner.account_id, "region": owner.region, "tasks": state_now},
+                use_bin_type=True))
         _core.commit_pending()
 
     def log_bytes(self) -> int:

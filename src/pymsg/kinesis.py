@@ -15,7 +15,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Optional, Sequence
 
 from . import _core
-from .kinesis_consumer import Consumer, LeaseTable, Processor
+from .kinesis_consumer import Consumer, LeaseTable, Processor, lease_table_state, restore_lease_table
 from .messages import KINESIS, error
 from .sqs import MAX_TAGS, check_tags
 
@@ -425,8 +425,11 @@ class Stream(_core.StreamHandle):
         """What the Python layer keeps of the stream (tags, metrics, encryption, resource policies,
         fan-out consumers), for snapshots and the log."""
         with self._lock:
-            return {"tags": dict(self._tags), "metrics": sorted(self._metrics), "encryption": list(self._encryption),
+            meta = {"tags": dict(self._tags), "metrics": sorted(self._metrics), "encryption": list(self._encryption),
                     "policies": dict(self._policies), "fan_out": [dict(c) for c in self._fan_out.values()]}
+            tables = dict(self._lease_tables)
+        meta["lease_tables"] = {name: lease_table_state(table) for name, table in tables.items()}
+        return meta
 
     def _restore_meta(self, meta: dict[str, Any]) -> None:
         with self._lock:
@@ -436,6 +439,20 @@ class Stream(_core.StreamHandle):
             self._encryption = (kind, key_id)
             self._policies = dict(meta.get("policies", {}))
             self._fan_out = {c["ConsumerName"]: dict(c) for c in meta.get("fan_out", ())}
+        for name, leases in meta.get("lease_tables", {}).items():
+            self._restore_leases(name, leases)
+
+    def _restore_leases(self, application_name: str, leases: list[dict[str, Any]]) -> None:
+        """Puts back an application's leases and checkpoints (lease_table_state's)."""
+        with self._lock:
+            table = self._lease_tables.setdefault(application_name, LeaseTable())
+        restore_lease_table(table, leases)
+
+    def _journal_leases(self, application_name: str, table: LeaseTable) -> None:
+        """With a data directory: logs an application's leases after a change to them."""
+        durability = self._broker._durability
+        if durability is not None:
+            durability.log_leases(self._broker, self, application_name, table)
 
     def _journal(self) -> None:
         """With a data directory: logs _meta() after a change to it (called without self._lock)."""

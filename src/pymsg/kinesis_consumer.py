@@ -57,6 +57,22 @@ class LeaseTable:
     heartbeats: dict[str, float] = field(default_factory=dict)  # worker id -> last round
 
 
+def lease_table_state(table: LeaseTable) -> list[dict[str, Any]]:
+    """A lease table's leases as plain data (for snapshots and the log); live workers' heartbeats
+    are left out: after a restart the workers are new."""
+    with table.lock:
+        return [{"shard_id": x.shard_id, "parents": list(x.parent_shard_ids), "owner": x.owner, "counter": x.counter,
+                 "expires_at": x.expires_at, "checkpoint": x.checkpoint} for x in table.leases.values()]
+
+
+def restore_lease_table(table: LeaseTable, leases: list[dict[str, Any]]) -> None:
+    """Puts back what lease_table_state() returned."""
+    restored = {x["shard_id"]: Lease(x["shard_id"], tuple(x["parents"]), x["owner"], int(x["counter"]),
+                                     float(x["expires_at"]), x["checkpoint"]) for x in leases}
+    with table.lock:
+        table.leases = restored
+
+
 class ShardContext:
     """What a processor gets beside the records: the shard and a way to checkpoint."""
 
@@ -165,8 +181,11 @@ class Consumer:
                     lease.owner = None
                     lease.counter += 1
             self._table.heartbeats.pop(self.worker_id, None)
+        handed_back = bool(self._held)
         self._held.clear()
         self._iterators.clear()
+        if handed_back:
+            self._journal()
 
     def __enter__(self) -> Consumer:
         return self
@@ -181,39 +200,54 @@ class Consumer:
         now = self._clock.now()
         t = self._table
         with t.lock:
-            listed = {s.shard_id for s in shards}
-            for s in shards:
-                if s.shard_id not in t.leases:
-                    parents = tuple(p for p in (s.parent_shard_id, s.adjacent_parent_shard_id) if p is not None)
-                    t.leases[s.shard_id] = Lease(s.shard_id, parents)
-            for shard_id in [s for s in t.leases if s not in listed]:  # expired with the retention
-                del t.leases[shard_id]
-            t.heartbeats[self.worker_id] = now
-            live = [w for w, beat in t.heartbeats.items() if now - beat <= self.lease_duration]
-            # Renew what we still hold; forget what was stolen or expired meanwhile.
-            for shard_id, counter in list(self._held.items()):
-                lease = t.leases.get(shard_id)
-                if lease is None or lease.owner != self.worker_id or lease.counter != counter:
-                    del self._held[shard_id]
-                    self._iterators.pop(shard_id, None)
-                else:
-                    lease.expires_at = now + self.lease_duration
-            active = [lease for lease in t.leases.values() if lease.checkpoint != SHARD_END]
-            target = math.ceil(len(active) / max(1, len(live)))
-            free = [lease for lease in active if lease.owner is None or lease.expires_at < now]
-            for lease in sorted(free, key=lambda x: x.shard_id):
-                if len(self._held) >= target:
-                    break
-                self._take(lease, now)
-            if len(self._held) < target:  # steal one from the busiest worker above its share
-                counts: dict[str, list[Lease]] = {}
-                for lease in active:
-                    if lease.owner is not None and lease.owner != self.worker_id and lease.expires_at >= now:
-                        counts.setdefault(lease.owner, []).append(lease)
-                if counts:
-                    busiest = max(counts.values(), key=len)
-                    if len(busiest) > target:
-                        self._take(sorted(busiest, key=lambda x: x.shard_id)[-1], now)
+            before = {shard_id: (lease.owner, lease.counter) for shard_id, lease in t.leases.items()}
+            self._balance_locked(shards, now)
+            changed = before != {shard_id: (lease.owner, lease.counter) for shard_id, lease in t.leases.items()}
+        if changed:
+            self._journal()
+
+    def _balance_locked(self, shards: list[Any], now: float) -> None:
+        """_sync_and_balance's work, under the table's lock."""
+        t = self._table
+        listed = {s.shard_id for s in shards}
+        for s in shards:
+            if s.shard_id not in t.leases:
+                parents = tuple(p for p in (s.parent_shard_id, s.adjacent_parent_shard_id) if p is not None)
+                t.leases[s.shard_id] = Lease(s.shard_id, parents)
+        for shard_id in [s for s in t.leases if s not in listed]:  # expired with the retention
+            del t.leases[shard_id]
+        t.heartbeats[self.worker_id] = now
+        live = [w for w, beat in t.heartbeats.items() if now - beat <= self.lease_duration]
+        # Renew what we still hold; forget what was stolen or expired meanwhile.
+        for shard_id, counter in list(self._held.items()):
+            lease = t.leases.get(shard_id)
+            if lease is None or lease.owner != self.worker_id or lease.counter != counter:
+                del self._held[shard_id]
+                self._iterators.pop(shard_id, None)
+            else:
+                lease.expires_at = now + self.lease_duration
+        active = [lease for lease in t.leases.values() if lease.checkpoint != SHARD_END]
+        target = math.ceil(len(active) / max(1, len(live)))
+        free = [lease for lease in active if lease.owner is None or lease.expires_at < now]
+        for lease in sorted(free, key=lambda x: x.shard_id):
+            if len(self._held) >= target:
+                break
+            self._take(lease, now)
+        if len(self._held) < target:  # steal one from the busiest worker above its share
+            counts: dict[str, list[Lease]] = {}
+            for lease in active:
+                if lease.owner is not None and lease.owner != self.worker_id and lease.expires_at >= now:
+                    counts.setdefault(lease.owner, []).append(lease)
+            if counts:
+                busiest = max(counts.values(), key=len)
+                if len(busiest) > target:
+                    self._take(sorted(busiest, key=lambda x: x.shard_id)[-1], now)
+
+    def _journal(self) -> None:
+        """With a data directory: the lease table, after a change to its leases' owners or
+        checkpoints (renewals are not logged: after a restart a lease shows expired sooner, and
+        its worker is gone anyway)."""
+        self.stream._journal_leases(self.application_name, self._table)
 
     def _take(self, lease: Lease, now: float) -> None:
         lease.owner = self.worker_id
@@ -222,21 +256,24 @@ class Consumer:
         self._held[lease.shard_id] = lease.counter
         self._iterators.pop(lease.shard_id, None)
 
-    def _write_checkpoint(self, shard_id: str, sequence_number: str) -> bool:
+    def _write_checkpoint(self, shard_id: str, sequence_number: str, *, journal: bool = True) -> bool:
         with self._table.lock:
             lease = self._table.leases.get(shard_id)
             if lease is None or lease.owner != self.worker_id or lease.counter != self._held.get(shard_id):
                 return False
             lease.checkpoint = sequence_number
-            return True
+        if journal:
+            self._journal()
+        return True
 
     def _finish(self, shard_id: str) -> None:
         """Checkpoints SHARD_END and lets the lease go: nobody needs to hold a finished shard."""
-        if self._write_checkpoint(shard_id, SHARD_END):
+        if self._write_checkpoint(shard_id, SHARD_END, journal=False):
             with self._table.lock:
                 lease = self._table.leases[shard_id]
                 lease.owner = None
                 lease.counter += 1
+            self._journal()
         self._held.pop(shard_id, None)
         self._iterators.pop(shard_id, None)
 

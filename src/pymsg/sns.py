@@ -231,7 +231,8 @@ class Topic:
         return endpoint
 
     def _restore_subscription(self, arn: str, protocol: str, endpoint: str, raw: bool, policy: str, scope: str,
-                              dead_letter_arn: str, pending: bool, tokens: Iterable[str]) -> None:
+                              dead_letter_arn: str, pending: bool, tokens: Iterable[str],
+                              delivery_policy: str = "") -> None:
         """Puts back a snapshot's subscription (pymsg.state): the same ARN and, while it is
         pending, the same confirmation tokens; no new SubscriptionConfirmation is sent."""
         target: Any = endpoint
@@ -243,8 +244,10 @@ class Topic:
             except PymsgError:
                 pass  # the queue is gone: deliveries to it fail as they did before
         self._core.subscribe(protocol, endpoint, queue_core, raw, policy, scope, dead_letter_arn, pending, arn)
+        subscription = Subscription(self, arn, protocol, endpoint, target)
+        subscription._delivery_policy = delivery_policy
         with self._lock:
-            self._subscriptions[arn] = Subscription(self, arn, protocol, endpoint, target)
+            self._subscriptions[arn] = subscription
             self._tokens.update({token: arn for token in tokens})
 
     def _check_dead_letter_queue(self, queue: Union[Queue, str, None], reason: str) -> None:

@@ -11,6 +11,11 @@ Tasks advance when a manual clock moves, on every move-task call, and, on a syst
 a timer thread that runs while any task does. A move receives from the source, sends to the
 destination and deletes from the source, message by message: a task runs at 500 messages a
 second at most, so this is off every hot path.
+
+With a data directory, the task list is logged whole after each change (a start, a cancel, a
+batch moved, an end) and kept in snapshots; a task RUNNING at a crash resumes after recovery
+(the messages themselves are exact through the queues' own records; a batch moved but not yet
+counted when the process died is moved, and counted, as on AWS's approximate count).
 """
 
 from __future__ import annotations
@@ -119,6 +124,7 @@ class MoveTasks:
             visible = int(source.attributes()["ApproximateNumberOfMessages"])
             self._tasks.append(MoveTask(handle, source, destination_arn, rate, self._broker.clock.now(), visible,
                                         order=len(self._tasks)))
+        self._journal()
         self.run_due()
         self._ensure_timer()
         return handle
@@ -146,7 +152,9 @@ class MoveTasks:
             if task is None or task.status != "RUNNING":
                 raise _not_found("task_missing")
             task.status = "CANCELLED"  # AWS passes through CANCELLING; here the next move never starts
-            return task.moved
+            moved = task.moved
+        self._journal()
+        return moved
 
     # --- moving -------------------------------------------------------------------------------
 
@@ -156,8 +164,49 @@ class MoveTasks:
             now = self._broker.clock.now()
             with self._lock:
                 running = [t for t in self._tasks if t.status == "RUNNING"]
+                before = [(t.moved, t.status) for t in running]
             for task in running:
                 self._advance(task, now)
+            with self._lock:
+                changed = before != [(t.moved, t.status) for t in running]
+            if changed:
+                self._journal()
+
+    # --- durability ---------------------------------------------------------------------------
+
+    def state(self) -> list[dict[str, Any]]:
+        """Every task as plain data (for snapshots and the log)."""
+        with self._lock:
+            return [{"handle": t.handle, "source_arn": t.source.arn, "destination_arn": t.destination_arn,
+                     "rate": t.rate, "started": t.started, "to_move": t.to_move, "moved": t.moved,
+                     "status": t.status, "failure_reason": t.failure_reason, "order": t.order} for t in self._tasks]
+
+    def restore(self, tasks: list[dict[str, Any]]) -> None:
+        """Puts back what state() returned (tasks whose source queue is gone are dropped). Running
+        tasks go on from the next call, clock advance or timer tick (resume())."""
+        restored = []
+        for t in tasks:
+            try:
+                source = self._broker.get_queue_by_arn(t["source_arn"])
+            except QueueDoesNotExist:
+                continue
+            restored.append(MoveTask(t["handle"], source, t["destination_arn"], t["rate"], float(t["started"]),
+                                     int(t["to_move"]), int(t["moved"]), t["status"], t["failure_reason"],
+                                     int(t["order"])))
+        with self._lock:
+            self._tasks = restored
+
+    def resume(self) -> None:
+        """After a recovery: a system clock's timer for the tasks still running."""
+        with self._lock:
+            running = any(t.status == "RUNNING" for t in self._tasks)
+        if running:
+            self._ensure_timer()
+
+    def _journal(self) -> None:
+        durability = self._broker._durability
+        if durability is not None:
+            durability.log_move_tasks(self._broker, self)
 
     def _advance(self, task: MoveTask, now: float) -> None:
         allowed = task.to_move if task.rate is None else min(task.to_move, int(task.rate * (now - task.started)))

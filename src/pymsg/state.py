@@ -10,10 +10,12 @@ ids, record sequence numbers and shard iterators. Time does not stop while the p
 a visibility timeout, delay or retention period that ran out meanwhile has run out when the
 state is loaded, as it would have on AWS.
 
+Also kept: SQS message move tasks (a running one goes on after the load) and Kinesis
+consumer applications' leases and checkpoints.
+
 Not kept (yet): Python-callable subscriptions (not serializable), FIFO topics'
-deduplication windows, caches' recency order, LFU counters and hit/miss statistics, SNS deliveries waiting for a retry, SQS message move tasks (a running
-one stops; the messages it had not moved stay in the dead-letter queue), Kinesis consumer
-leases and the throughput limits' token buckets (they start full).
+deduplication windows, caches' recency order, LFU counters and hit/miss statistics, SNS
+deliveries waiting for a retry, and the throughput limits' token buckets (they start full).
 
 The file is a 28-byte header (the magic ``PYMSGSNP``, the framing version, the length of what
 follows, its CRC-32C and the header's own CRC-32C), then msgpack: a map with the format version,
@@ -129,7 +131,7 @@ def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
             queues.append(entry)
         except LookupError:  # deleted since list_queues: it is not part of the state
             pass
-    topics = [entry for entry in map(topic_entry, broker.list_topics()) if entry is not None]
+    topics = [entry for entry in (topic_entry(t, with_fifo=True) for t in broker.list_topics()) if entry is not None]
     streams = []
     for stream in broker.list_streams():
         core = stream._core
@@ -160,7 +162,7 @@ def _scope_state(broker: Broker, durable: bool = False) -> dict[str, Any]:
         except LookupError:  # deleted since list_caches
             pass
     return {"format": FORMAT, "region": broker.region, "account_id": broker.account_id, "queues": queues,
-            "topics": topics, "streams": streams, "caches": caches}
+            "topics": topics, "streams": streams, "caches": caches, "move_tasks": broker._moves.state()}
 
 
 def restore(broker: Broker, data: bytes, *, source: str = "state file",
@@ -226,17 +228,20 @@ def _read(data: bytes, broker: Broker) -> dict[str, Any]:
     return state
 
 
-def topic_entry(topic: Topic) -> dict[str, Any] | None:
+def topic_entry(topic: Topic, *, with_fifo: bool = False) -> dict[str, Any] | None:
     """A topic as a snapshot holds it (None once deleted): its options, settings, tags and
-    subscriptions, pending ones with their confirmation tokens."""
+    subscriptions, pending ones with their confirmation tokens; ``with_fifo``, a FIFO topic's
+    deduplication window and sequence number too, with the log LSN they cover."""
     content_based, display_name = topic._core.options()
     with topic._lock:
         tokens: dict[str, list[str]] = {}
         for token, arn in topic._tokens.items():
             tokens.setdefault(arn, []).append(token)
+        delivery = {arn: s._delivery_policy for arn, s in topic._subscriptions.items() if s._delivery_policy}
     subscriptions = [
         {"arn": arn, "protocol": protocol, "endpoint": endpoint, "raw": raw, "filter_policy": policy,
-         "scope": scope, "dead_letter_target_arn": dlq, "pending": pending, "tokens": tokens.get(arn, [])}
+         "scope": scope, "dead_letter_target_arn": dlq, "pending": pending, "tokens": tokens.get(arn, []),
+         "delivery_policy": delivery.get(arn, "")}
         for arn, protocol, endpoint, raw, policy, scope, dlq, pending in topic._core.subscriptions()
         if protocol != "lambda"  # a Python callable cannot outlive its process
     ]
@@ -244,8 +249,11 @@ def topic_entry(topic: Topic) -> dict[str, Any] | None:
         settings, tags = dict(topic._settings), dict(topic._tags)
     if topic._core.deleted:  # deleted meanwhile: not part of the state
         return None
-    return {"name": topic.name, "content_based_deduplication": content_based, "display_name": display_name,
-            "settings": settings, "tags": tags, "subscriptions": subscriptions}
+    entry = {"name": topic.name, "content_based_deduplication": content_based, "display_name": display_name,
+             "settings": settings, "tags": tags, "subscriptions": subscriptions}
+    if with_fifo and topic._core.fifo:
+        entry["fifo"], entry["fifo_cut"] = topic._core.dump_fifo()
+    return entry
 
 
 def restore_topic(broker: Broker, t: dict[str, Any]) -> None:
@@ -255,9 +263,12 @@ def restore_topic(broker: Broker, t: dict[str, Any]) -> None:
     for name, value in t["settings"].items():
         topic.set_attribute(name, value)
     topic.tag(t["tags"])
+    if "fifo" in t:
+        topic._core.restore_fifo(t["fifo"])
     for s in t["subscriptions"]:
         topic._restore_subscription(s["arn"], s["protocol"], s["endpoint"], s["raw"], s["filter_policy"],
-                                    s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"])
+                                    s["scope"], s["dead_letter_target_arn"], s["pending"], s["tokens"],
+                                    s.get("delivery_policy", ""))
 
 
 def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = None) -> None:
@@ -274,6 +285,7 @@ def _apply(broker: Broker, state: dict[str, Any], *, queues: bool, adopt: Any = 
             broker._wrap_stream(core)._restore_meta({**st.get("meta", {}), "tags": st["tags"]})
             if adopt is not None:
                 adopt(broker, core, st)
+        broker._moves.restore(state.get("move_tasks", []))  # after the queues, which tasks name
         for c in state.get("caches", []):  # snapshots before caches were kept have none
             core = broker._core.restore_cache(c["name"], c["dump"], c["max_memory"], c["max_items"], c["default_ttl"],
                                               c["eviction_policy"], c["shards"])

@@ -262,6 +262,18 @@ PyObject* cache_incr(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   }
 }
 
+// Broker.create_cache's and restore_cache's settings (default_ttl in seconds).
+CacheOptions cache_options(std::uint64_t max_memory, std::uint64_t max_items, double default_ttl,
+                           const std::string& policy, std::uint32_t shards) {
+  CacheOptions o;
+  o.max_memory = max_memory;
+  o.max_items = max_items;
+  o.default_ttl = seconds_to_us(default_ttl);
+  o.policy = parse_eviction_policy(policy);
+  o.shards = shards;
+  return o;
+}
+
 PyMethodDef cache_hot_methods[] = {
     {"get", fastcall<cache_get>(), kFast,
      "get($self, key, default=None)\n--\n\nGET: the value (bytes), or `default` when the key is absent or expired."},
@@ -360,13 +372,8 @@ void register_cache(py::module_& m) {
           "create_cache",
           [](Broker& b, const std::string& name, std::uint64_t max_memory, std::uint64_t max_items, double default_ttl,
              const std::string& policy, std::uint32_t shards) {
-            CacheOptions o;
-            o.max_memory = max_memory;
-            o.max_items = max_items;
-            o.default_ttl = seconds_to_us(default_ttl);
-            o.policy = parse_eviction_policy(policy);
-            o.shards = shards;
-            std::shared_ptr<Cache> cache = b.create_cache(name, o);
+            std::shared_ptr<Cache> cache =
+                b.create_cache(name, cache_options(max_memory, max_items, default_ttl, policy, shards));
             commit_journal();
             return cache;
           },
@@ -376,13 +383,8 @@ void register_cache(py::module_& m) {
           "restore_cache",
           [](Broker& b, const std::string& name, const py::bytes& dump, std::uint64_t max_memory,
              std::uint64_t max_items, double default_ttl, const std::string& policy, std::uint32_t shards) {
-            CacheOptions o;
-            o.max_memory = max_memory;
-            o.max_items = max_items;
-            o.default_ttl = seconds_to_us(default_ttl);
-            o.policy = parse_eviction_policy(policy);
-            o.shards = shards;
-            return b.restore_cache(name, o, std::string_view(dump));
+            return b.restore_cache(name, cache_options(max_memory, max_items, default_ttl, policy, shards),
+                                   std::string_view(dump));
           },
           py::arg("name"), py::arg("dump"), py::arg("max_memory"), py::arg("max_items"), py::arg("default_ttl"),
           py::arg("eviction_policy"), py::arg("shards"))

@@ -75,7 +75,7 @@ class Replayer {
   void apply(std::uint64_t lsn, std::uint8_t type, std::string_view payload) {
     const auto record = static_cast<Record>(type);
     if (record == Record::kQueueCreate || record == Record::kStreamCreate || record == Record::kCacheCreate ||
-        record == Record::kPython) {
+        record == Record::kTopicPublish || record == Record::kPython) {
       if (lsn <= cold_cut) {
         ++skipped_;
         return;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "journal.hpp"
 #include "pymsg/broker.hpp"
 #include "pymsg/common/message_attributes.hpp"
 #include "register.hpp"
@@ -134,6 +135,7 @@ void register_sns(py::module_& m) {
             if (group_id) r.group_id = *group_id;
             if (deduplication_id) r.deduplication_id = *deduplication_id;
             PublishOutcome o = t.publish(r);
+            commit_journal();  // the copies sent to queues and a FIFO topic's record (fsync=always: on the disk)
             py::list pending;
             for (const PendingDelivery& p : o.pending) {
               const TopicSubscription& s = *o.subscriptions[p.subscription];
@@ -145,7 +147,20 @@ void register_sns(py::module_& m) {
           },
           py::arg("message"), py::arg("subject"), py::arg("attributes"), py::arg("json_structure"),
           py::arg("group_id"), py::arg("deduplication_id"))
-      .def("unsubscribe_url", &Topic::unsubscribe_url);
+      .def("unsubscribe_url", &Topic::unsubscribe_url)
+      .def("dump_fifo",
+           [](Topic& t) {
+             std::uint64_t cut = 0;
+             std::string out = t.dump_fifo(cut);
+             return py::make_tuple(py::bytes(out), cut);
+           },
+           "A FIFO topic's deduplication window and last sequence number, and the log LSN they cover.")
+      .def("restore_fifo", [](Topic& t, const py::bytes& dump) { t.restore_fifo(std::string_view(dump)); },
+           py::arg("dump"))
+      .def("replay_publish", [](Topic& t, const py::bytes& payload) { t.replay_publish(std::string_view(payload)); },
+           py::arg("payload"), "Recovery: a kTopicPublish record.");
+  m.def("topic_publish_arn", [](const py::bytes& payload) { return Topic::publish_record_arn(std::string_view(payload)); },
+        py::arg("payload"), "The topic ARN a kTopicPublish record is for.");
 
   auto broker = py::reinterpret_borrow<py::class_<Broker, std::shared_ptr<Broker>>>(m.attr("Broker"));
   broker

@@ -121,13 +121,8 @@ std::shared_ptr<Queue> Broker::create_queue(const std::string& name, const Queue
   if (target) queue->set_dead_letter_queue(target);
   if (journal_) {
     const std::uint64_t id = journal_->new_id();
-    std::string payload;
+    std::string payload = create_record_head(id, now, name);
     SnapshotWriter w(payload);
-    w.u64(id);
-    w.i64(now);
-    w.str(options_.account_id);
-    w.str(options_.region);
-    w.str(name);
     Queue::write_config(payload, config);
     const QueueIdentity made = queue->own_identity();
     w.u64(made.keys.k0);
@@ -204,6 +199,18 @@ void Broker::set_queue_config(Queue& queue, const QueueConfig& config) {
 void Broker::set_journal(std::shared_ptr<durability::Journal> journal) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   journal_ = std::move(journal);
+  for (const auto& [name, topic] : topics_) topic->attach_journal(journal_);  // the recovered ones
+}
+
+std::string Broker::create_record_head(std::uint64_t id, TimeUs now, const std::string& name) const {
+  std::string payload;
+  SnapshotWriter w(payload);
+  w.u64(id);
+  w.i64(now);
+  w.str(options_.account_id);
+  w.str(options_.region);
+  w.str(name);
+  return payload;
 }
 
 Broker::ObjectHead Broker::read_object_head(SnapshotReader& r) {
@@ -299,13 +306,7 @@ std::shared_ptr<Stream> Broker::create_stream(const std::string& name, const Str
   }  // `stream` gives its shards back when it goes out of scope
   if (journal_) {
     const std::uint64_t id = journal_->new_id();
-    std::string payload;
-    SnapshotWriter w(payload);
-    w.u64(id);
-    w.i64(clock_->now());
-    w.str(options_.account_id);
-    w.str(options_.region);
-    w.str(name);
+    std::string payload = create_record_head(id, clock_->now(), name);
     stream->write_create(payload, options);
     journal_->append(durability::Record::kStreamCreate, payload);
     stream->attach_journal(journal_, id);
@@ -408,13 +409,7 @@ std::shared_ptr<Cache> Broker::create_cache(const std::string& name, const Cache
   }
   if (journal_) {
     const std::uint64_t id = journal_->new_id();
-    std::string payload;
-    SnapshotWriter w(payload);
-    w.u64(id);
-    w.i64(clock_->now());
-    w.str(options_.account_id);
-    w.str(options_.region);
-    w.str(name);
+    std::string payload = create_record_head(id, clock_->now(), name);
     cache->write_create(payload);
     journal_->append(durability::Record::kCacheCreate, payload);
     cache->attach_journal(journal_, id);
@@ -499,6 +494,7 @@ std::shared_ptr<Topic> Broker::create_topic(const std::string& name, const Topic
     throw Error(ErrorCode::TopicLimitExceeded, "Topic limit exceeded");
   }
   auto topic = std::make_shared<Topic>(name, topic_arn(name), options_.region, options_.account_id, options, clock_);
+  if (journal_) topic->attach_journal(journal_);
   topics_[name] = topic;
   fifo_topics_ += fifo;
   return topic;

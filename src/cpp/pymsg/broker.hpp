@@ -79,6 +79,8 @@ class Broker {
     std::string account_id, region, name;
   };
   static ObjectHead read_object_head(SnapshotReader& r);
+  // The head read_object_head reads: id, time, this broker's account and region, and the name.
+  std::string create_record_head(std::uint64_t id, TimeUs now, const std::string& name) const;
   std::string queue_arn(const std::string& name) const;
 
   // Kinesis. CreateStream: ResourceInUseException when the name exists, LimitExceededException

@@ -52,6 +52,10 @@ enum class Record : std::uint8_t {
   kCacheRemove = 33,   // DEL, EXPIRE <= 0, an eviction
   kCacheExpire = 34,   // a new deadline (0: PERSIST)
   kCacheClear = 35,    // FLUSHDB, one record per shard
+  // A FIFO topic's accepted publish (sns/topic_journal.cpp): its deduplication window entry and
+  // sequence number. Keyed by the topic's ARN, replayed through the Python layer, which keeps
+  // the rest of a topic (its whole state after each change, in kPython records).
+  kTopicPublish = 40,
   // What the Python layer keeps (tags, policies, ...): msgpack it writes and replays itself.
   kPython = 100,
 };

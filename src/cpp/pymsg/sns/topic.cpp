@@ -297,6 +297,7 @@ PublishOutcome Topic::publish(PublishRequest& r) {
   if (fifo_) {
     out.sequence_number = 10'000'000'000'000'000'000ull + ++next_sequence_;  // 20 digits, increasing
     dedup_.record(dedup_id, {id, out.sequence_number}, now);
+    if (journal_) log_publish(dedup_id, id, out.sequence_number, now);
   }
   const std::string timestamp = iso8601(now);
   out.subscriptions = subscriptions();

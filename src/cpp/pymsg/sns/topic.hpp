@@ -20,6 +20,7 @@
 #include "pymsg/common/dedup_window.hpp"
 #include "pymsg/sns/filter_policy.hpp"
 #include "pymsg/common/message_attributes.hpp"
+#include "pymsg/durability/journal.hpp"
 #include "pymsg/sqs/queue.hpp"
 
 namespace pymsg {
@@ -101,8 +102,20 @@ class Topic {
   // their own type).
   std::string unsubscribe_url(const std::string& subscription_arn) const;
 
+  // The write-ahead log (topic_journal.cpp). Once attached, a FIFO topic appends each publish
+  // it accepted (not a duplicate) as a kTopicPublish record under fifo_mutex_; a standard topic
+  // logs nothing here. dump_fifo() is the deduplication window and last sequence number with the
+  // LSN it covers (`cut`); restore_fifo() puts them into a topic with none yet; replay_publish()
+  // redoes one record. InvalidParameterValue for damaged bytes.
+  void attach_journal(std::shared_ptr<durability::Journal> journal);
+  std::string dump_fifo(std::uint64_t& cut);
+  void restore_fifo(std::string_view dump);
+  void replay_publish(std::string_view payload);
+  static std::string publish_record_arn(std::string_view payload);  // the topic a record is for
+
  private:
   void check_alive() const;
+  void log_publish(const std::string& key, const MessageId& id, std::uint64_t sequence_number, TimeUs now) const;
 
   const std::string name_, arn_, region_, account_id_;
   const bool fifo_;
@@ -116,6 +129,7 @@ class Topic {
   std::mutex fifo_mutex_;            // FIFO publishes: dedup and sequence numbers, in order
   DedupWindow dedup_;
   std::uint64_t next_sequence_ = 0;
+  std::shared_ptr<durability::Journal> journal_;  // guarded by fifo_mutex_; null: not logged
 };
 
 // ISO-8601 UTC with milliseconds ("2021-09-14T12:53:31.210Z"), as SNS timestamps are.
