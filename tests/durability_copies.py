@@ -11,6 +11,18 @@ from typing import Any, Callable
 import pymsg
 
 
+START = 1_700_000_000.0
+
+
+def open_writer(tmp_path: Path) -> tuple[pymsg.Broker, pymsg.ManualClock, Path, Path]:
+    """The broker whose log is copied (fsync="no", no automatic checkpoints), its clock, its data
+    directory and where the copy goes."""
+    data, copy = tmp_path / "data", tmp_path / "copy"
+    data.mkdir()
+    clock = pymsg.ManualClock(START)
+    return pymsg.Broker(clock=clock, data_dir=data, fsync="no", auto_checkpoint_bytes=0), clock, data, copy
+
+
 def recover_copy(broker: pymsg.Broker, clock: pymsg.ManualClock, data: Path,
                  copy: Path) -> tuple[pymsg.Broker, pymsg.ManualClock]:
     """What a crash now would leave of `broker` (its directory `data`, flushed and copied to

@@ -10,7 +10,7 @@ import random
 from pathlib import Path
 
 import pytest
-from durability_copies import assert_answers_alike, recover_copy
+from durability_copies import assert_answers_alike, open_writer, recover_copy
 
 import pymsg
 from pymsg import errors, state
@@ -169,10 +169,7 @@ def _traffic(cache: pymsg.Cache, rng: random.Random, clock: pymsg.ManualClock, s
 @pytest.mark.parametrize("seed", range(6))
 def test_a_recovered_copy_answers_every_later_call_as_the_original(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    data, copy = tmp_path / "data", tmp_path / "copy"
-    data.mkdir()
-    clock = pymsg.ManualClock(START)
-    broker = pymsg.Broker(clock=clock, data_dir=data, fsync="no", auto_checkpoint_bytes=0)
+    broker, clock, data, copy = open_writer(tmp_path)
     cache = broker.create_cache("c", shards=rng.choice([1, 4, 16]))
     _traffic(cache, rng, clock, 400, broker)
     recovered, recovered_clock = recover_copy(broker, clock, data, copy)
