@@ -506,3 +506,27 @@ def test_a_fifo_topics_deduplication_window_and_sequence_numbers_survive(tmp_pat
     bodies = [m.body for m in broker.get_queue("inbox.fifo").receive(10)]
     assert bodies == ["one", "two", "three", "one again"]  # the retry was a duplicate: not delivered
     broker.close()
+
+
+def test_a_flipped_bit_anywhere_in_a_snapshots_header_or_body_refuses_to_start(tmp_path: Path) -> None:
+    """Each of the frame's fields (magic, version, length, checksum, header checksum: its first 28
+    bytes) and points through the body: every one refuses, names the snapshot, overwrites nothing."""
+    broker, _ = open_broker(tmp_path)
+    broker.create_queue("q").send("x" * 200)
+    broker.create_stream("s").put_record(b"r", "k")
+    broker.create_cache("c").set("k", b"v", ttl=60)
+    broker.close()
+    snapshot = tmp_path / "snapshot.pymsg"
+    whole = snapshot.read_bytes()
+    for offset in list(range(28)) + list(range(28, len(whole), max(1, len(whole) // 40))):
+        for bit in (0x01, 0x80):
+            damaged = bytearray(whole)
+            damaged[offset] ^= bit
+            snapshot.write_bytes(bytes(damaged))
+            with pytest.raises(errors.InvalidParameterValue, match="snapshot"):
+                open_broker(tmp_path)
+            assert snapshot.read_bytes() == bytes(damaged), f"byte {offset} was overwritten"
+    snapshot.write_bytes(whole)
+    broker, _ = open_broker(tmp_path)  # the undamaged one still opens, with everything
+    assert broker.get_cache("c").get("k") == b"v" and broker.get_queue("q").receive()[0].body == "x" * 200
+    broker.close()

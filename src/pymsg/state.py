@@ -87,7 +87,9 @@ def _frame(payload: bytes) -> bytes:
 def _unframe(data: bytes, what: str) -> bytes:
     """The msgpack inside a framed snapshot, checked; a headerless (older) one as it is."""
     if not data.startswith(_MAGIC[:4]):
-        return data  # written before snapshots had a header: no checksum to check
+        if data[:1] and (0x80 <= data[0] <= 0x8F or data[0] in (0xDE, 0xDF)):
+            return data  # a msgpack map, written before snapshots had a header: no checksum to check
+        raise error(BROKER, "not_a_snapshot", what=what, why="its header is damaged (bad magic at byte 0)")
     if len(data) < _HEADER_BYTES:
         raise error(BROKER, "not_a_snapshot", what=what, why=f"it is cut short ({len(data)} bytes, inside its header)")
     magic, framing, length, payload_crc = _HEADER.unpack_from(data)
@@ -174,10 +176,10 @@ def restore(broker: Broker, data: bytes, *, source: str = "state file",
     before the real one changes. ``adopt(owner, core, entry)`` is called for each queue restored
     into `broker`'s family (a data directory's recovery takes its journal id and cut there).
     Returns the snapshot's map."""
-    state = _read(_unframe(data, source), broker)
+    state = _read(_unframe(data, source), broker, source)
     scopes = state.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(x, dict) for x in scopes):
-        raise error(BROKER, "not_a_snapshot", what="state file", why="its scopes are not a list of maps")
+        raise error(BROKER, "not_a_snapshot", what=source, why="its scopes are not a list of maps")
     from .broker import Broker as _Broker
 
     scratch = _Broker(broker.clock, region=broker.region, account_id=broker.account_id,
@@ -209,19 +211,19 @@ def _check_clashes(broker: Broker, state: dict[str, Any]) -> None:
             raise error(BROKER, "state_clash", kind=kind[:-1], name=clash[0])
 
 
-def _read(data: bytes, broker: Broker) -> dict[str, Any]:
+def _read(data: bytes, broker: Broker, what: str = "state file") -> dict[str, Any]:
     """The snapshot's map, checked for its format, region, account and members."""
     try:
         state = msgpack.unpackb(data, raw=False)
         if not isinstance(state, dict) or "format" not in state:
             raise ValueError("not a map with a format")
     except ValueError as exc:
-        raise error(BROKER, "not_a_snapshot", what="state file", why=exc) from None
+        raise error(BROKER, "not_a_snapshot", what=what, why=exc) from None
     if state["format"] != FORMAT:
         raise error(BROKER, "state_format", format=state["format"], expected=FORMAT)
     missing = sorted({"region", "account_id", "queues", "topics", "streams"} - set(state))
     if missing:
-        raise error(BROKER, "not_a_snapshot", what="state file", why=f"it has no {missing[0]}")
+        raise error(BROKER, "not_a_snapshot", what=what, why=f"it has no {missing[0]}")
     for key, value in (("region", broker.region), ("account_id", broker.account_id)):
         if state[key] != value:
             raise error(BROKER, "state_scope", key=key, saved=state[key], value=value)
