@@ -440,9 +440,10 @@ void Cache::check_value(std::string_view value) const {
   }
 }
 
-std::int64_t Cache::check_charge(std::string_view key, std::size_t value_size) const {
+std::int64_t Cache::check_charge(std::string_view key, std::size_t value_size, TtlAfter ttl) const {
   const std::int64_t charge = chunk_bytes(sizeof(Entry) + key.size() + value_size);
-  if (options_.max_memory != 0 && static_cast<std::uint64_t>(charge) > options_.max_memory) {
+  const std::int64_t with_ttl = charge + (ttl == TtlAfter::kSet ? static_cast<std::int64_t>(kHeapItemBytes) : 0);
+  if (options_.max_memory != 0 && static_cast<std::uint64_t>(with_ttl) > options_.max_memory) {
     // Larger than the whole limit: no eviction can make room, so Redis's refusal.
     throw Error(ErrorCode::OutOfMemoryError, "OOM command not allowed when used memory > 'maxmemory'.");
   }
@@ -455,7 +456,10 @@ void Cache::make_room(const std::vector<PlannedWrite>& writes) {
   // The common case first: room even if every write added a key and every table doubled
   // (tables are part of used_memory, so doubling them adds at most used_memory).
   std::int64_t most = 2 * static_cast<std::int64_t>(used_memory());
-  for (const PlannedWrite& w : writes) most += w.charge;
+  for (const PlannedWrite& w : writes) {
+    const std::int64_t heap_item = w.ttl == TtlAfter::kSet ? static_cast<std::int64_t>(kHeapItemBytes) : 0;
+    most += std::max<std::int64_t>(w.charge, 0) + heap_item;
+  }
   if ((options_.max_memory == 0 || most <= static_cast<std::int64_t>(options_.max_memory)) &&
       (options_.max_items == 0 || size() + writes.size() <= options_.max_items)) {
     return;
@@ -464,16 +468,32 @@ void Cache::make_room(const std::vector<PlannedWrite>& writes) {
   // and items. Looked up now; a write racing in from another thread is trimmed afterwards.
   std::int64_t bytes = 0;
   std::uint64_t items = 0;
+  struct Growth {  // a shard's table as the writes before this one leave it
+    const Shard* shard;
+    std::size_t count, slots;
+  };
+  std::vector<Growth> growth;
   for (const PlannedWrite& w : writes) {
     Shard& s = shard_of(w.hash);
     std::lock_guard<std::mutex> lock(s.mutex);
     const std::size_t i = Table{s, seed_, entry_bytes_}.find(w.key, w.hash);
-    if (i != SIZE_MAX) {
-      bytes += w.charge - s.slots[i]->charge();
-    } else {
-      bytes += w.charge;
+    if (i != SIZE_MAX) {  // a TTL's heap item comes or goes with the write
+      const Entry* old = s.slots[i];
+      if (w.charge != kSameEntry) bytes += w.charge - old->charge();
+      const bool had_ttl = old->heap_index != 0;
+      const bool has_ttl = w.ttl == TtlAfter::kSet || (w.ttl == TtlAfter::kKept && had_ttl);
+      bytes += (static_cast<std::int64_t>(has_ttl) - static_cast<std::int64_t>(had_ttl)) *
+               static_cast<std::int64_t>(kHeapItemBytes);
+    } else if (w.charge != kSameEntry) {
+      bytes += w.charge + (w.ttl == TtlAfter::kSet ? static_cast<std::int64_t>(kHeapItemBytes) : 0);
       ++items;
-      if ((s.count + 1) * 5 > s.slots.size() * 4) bytes += static_cast<std::int64_t>(s.slots.size() * kSlotBytes);
+      auto g = std::find_if(growth.begin(), growth.end(), [&](const Growth& x) { return x.shard == &s; });
+      if (g == growth.end()) g = growth.insert(growth.end(), Growth{&s, s.count, s.slots.size()});
+      if ((g->count + 1) * 5 > g->slots * 4) {  // this insert doubles the table (Table::insert)
+        bytes += static_cast<std::int64_t>(g->slots * kSlotBytes);
+        g->slots *= 2;
+      }
+      ++g->count;
     }
   }
   auto over = [&] {
@@ -500,7 +520,8 @@ bool Cache::set(std::string_view key, std::string_view value, std::optional<Time
   check_value(value);
   const TimeUs life = ttl ? *ttl : options_.default_ttl;
   if (life < 0) throw Error(ErrorCode::InvalidParameterValue, "ERR invalid expire time in 'set' command");
-  const std::vector<PlannedWrite> writes = {{key, hash(key), check_charge(key, value.size())}};
+  const TtlAfter after = life > 0 ? TtlAfter::kSet : TtlAfter::kNone;
+  const std::vector<PlannedWrite> writes = {{key, hash(key), check_charge(key, value.size(), after), after}};
   if (limited() && (condition == SetCondition::kAlways || exists(key) == (condition == SetCondition::kIfPresent))) {
     make_room(writes);  // Redis makes room before a write: nothing is written when it cannot
   }
@@ -517,7 +538,8 @@ void Cache::mset(const std::vector<std::pair<std::string_view, std::string_view>
   for (const auto& [key, value] : pairs) {  // every pair is checked before any is written
     check_key(key);
     check_value(value);
-    writes.push_back({key, hash(key), check_charge(key, value.size())});
+    const TtlAfter after = life > 0 ? TtlAfter::kSet : TtlAfter::kNone;
+    writes.push_back({key, hash(key), check_charge(key, value.size(), after), after});
   }
   if (limited()) make_room(writes);
   for (std::size_t i = 0; i < pairs.size(); ++i) store(pairs[i].first, writes[i].hash, pairs[i].second, life, SetCondition::kAlways);
@@ -629,7 +651,13 @@ KeyTtl Cache::ttl(std::string_view key) {
 }
 
 bool Cache::expire(std::string_view key, TimeUs life) {
-  return with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
+  // A key without a TTL gets a heap item: room for it first, as for any write.
+  const std::vector<PlannedWrite> writes = {{key, hash(key), kSameEntry, TtlAfter::kSet}};
+  if (life > 0 && limited()) {
+    check_alive();
+    make_room(writes);
+  }
+  const bool done = with_live(key, [&](Shard& s, Table& table, std::size_t i, Entry* e) {
     if (e == nullptr) return false;
     const TimeUs now = clock_->now();
     if (life <= 0) {  // as Redis's EXPIRE with a non-positive time: the key is deleted
@@ -641,6 +669,8 @@ bool Cache::expire(std::string_view key, TimeUs life) {
     if (journal_) log_key(durability::Record::kCacheExpire, key, now, now + life);
     return true;
   });
+  if (done && life > 0) trim_after(writes);
+  return done;
 }
 
 bool Cache::persist(std::string_view key) {
@@ -655,7 +685,7 @@ bool Cache::persist(std::string_view key) {
 std::int64_t Cache::incr(std::string_view key, std::int64_t amount) {
   check_key(key);
   const std::uint64_t h = hash(key);
-  const std::vector<PlannedWrite> writes = {{key, h, check_charge(key, 20)}};  // at most 20 digits
+  const std::vector<PlannedWrite> writes = {{key, h, check_charge(key, 20, TtlAfter::kKept), TtlAfter::kKept}};  // at most 20 digits
   if (limited()) make_room(writes);
   Shard& s = shard_of(h);
   std::int64_t result = 0;

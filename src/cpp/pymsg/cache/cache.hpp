@@ -149,13 +149,19 @@ class Cache final : public ClockListener {
   Shard& shard_of(std::uint64_t hash) const noexcept;
   std::uint64_t hash(std::string_view key) const noexcept;
   void check_key(std::string_view key) const;
-  struct PlannedWrite {  // a key about to be written and its entry's size
+  // What a write does to a key's TTL: none after it (SET without one drops the old), a TTL
+  // after it (its heap item), or the one it had (INCR).
+  enum class TtlAfter : std::uint8_t { kNone, kSet, kKept };
+  static constexpr std::int64_t kSameEntry = -1;  // a charge for a write that keeps the entry (EXPIRE)
+  struct PlannedWrite {  // a key about to be written, its new entry's size and its TTL
     std::string_view key;
     std::uint64_t hash;
-    std::int64_t charge;
+    std::int64_t charge;  // or kSameEntry
+    TtlAfter ttl = TtlAfter::kNone;
   };
   void check_value(std::string_view value) const;
-  std::int64_t check_charge(std::string_view key, std::size_t value_size) const;  // OOM past max_memory
+  // The entry's bytes; OutOfMemoryError when it (with its TTL's heap item) is past max_memory.
+  std::int64_t check_charge(std::string_view key, std::size_t value_size, TtlAfter ttl) const;
   bool limited() const noexcept;
   bool over_limits() const noexcept;
   // Evicts (sparing the keys being written) until the writes fit; OutOfMemoryError when it may not.
