@@ -169,6 +169,7 @@ SQS_CALLS: dict[str, Callable[[World], Any]] = {
     "redrive_target_type": lambda w: w.broker.get_queue("q").set_attributes(
         dead_letter_queue=w.broker.get_queue("f.fifo")),
     "missing_parameter": lambda w: w.broker.get_queue("q").send(""),
+    "tag_keys_str": lambda w: w.broker.get_queue("q").untag("env"),
     "max_number_of_messages": lambda w: w.broker.get_queue("q").receive(11),
     "wait_time_seconds": lambda w: w.broker.get_queue("q").receive(1, wait_time_seconds=21),
     "visibility_timeout": lambda w: w.broker.get_queue("q").receive(1, visibility_timeout=43201),
@@ -388,6 +389,7 @@ SNS_CALLS: dict[str, Callable[[World], Any]] = {
     "topic_attribute_value": lambda w: w.broker.get_topic("t").set_attribute("SignatureVersion", "3"),
     "attribute_types": lambda w: w.broker.get_topic("t").set_attribute("DisplayName", 5),  # type: ignore[arg-type]
     "tag_keys": lambda w: w.broker.get_topic("t").untag([]),
+    "tag_keys_str": lambda w: w.broker.get_topic("t").untag("env"),
     "endpoint_type": lambda w: w.broker.get_topic("t").subscribe(5),  # type: ignore[arg-type]
     "protocol_unsupported": lambda w: w.sns.subscribe(TopicArn=TOPIC, Protocol="lambda",
                                                       Endpoint=f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:f"),
@@ -585,6 +587,7 @@ KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
         SHARD0, "AT_SEQUENCE_NUMBER", starting_sequence_number=1),  # type: ignore[arg-type]
     "hash_key_type": lambda w: w.broker.get_stream("s").split_shard(SHARD0, 1.5),  # type: ignore[arg-type]
     "application_name": lambda w: w.broker.get_stream("s").consumer("", "w", print),  # type: ignore[arg-type]
+    "processor": lambda w: w.broker.get_stream("s").consumer("app", "w", None),  # type: ignore[arg-type]
     "initial_position": lambda w: w.broker.get_stream("s").consumer("app", "w", print,  # type: ignore[arg-type]
                                                                     initial_position="X"),
     "lease_duration": lambda w: w.broker.get_stream("s").consumer("app", "w", print,  # type: ignore[arg-type]

@@ -431,7 +431,12 @@ class Broker:
         attrs = dict(attributes or {})
         display_name = attrs.pop("DisplayName", "")
         if "ContentBasedDeduplication" in attrs:
-            content_based_deduplication = str(attrs.pop("ContentBasedDeduplication")).lower() == "true"
+            content_based_deduplication = attrs.pop("ContentBasedDeduplication")
+        if not isinstance(content_based_deduplication, bool):  # bool("false") would have been True
+            text = str(content_based_deduplication).lower()
+            if text not in ("true", "false"):
+                raise error(SNS, "content_based_deduplication")
+            content_based_deduplication = text == "true"
         fifo = attrs.pop("FifoTopic", None)
         if fifo is not None and (str(fifo).lower() == "true") != name.endswith(".fifo"):
             raise error(SNS, "topic_name")  # as CreateTopic answers either mismatch

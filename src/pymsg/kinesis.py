@@ -270,6 +270,8 @@ class Stream(_core.StreamHandle):
     def remove_tags(self, keys: Iterable[str]) -> None:
         """RemoveTagsFromStream: 1-50 keys; keys the stream does not have are ignored."""
         self._check_alive()
+        if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
+            raise error(KINESIS, "wrong_type", at="tagKeys", kind="a list", type="str")
         keys = list(keys)
         for key in keys:
             if not isinstance(key, str):
@@ -480,6 +482,8 @@ class Stream(_core.StreamHandle):
         resumes from checkpoints, and follows resharding (parents before children)."""
         if not isinstance(application_name, str) or not application_name:
             raise error(KINESIS, "application_name")
+        if not callable(processor):  # else it would fail at the first batch, far from here
+            raise error(KINESIS, "processor", type=type(processor).__name__)
         with self._lock:
             table = self._lease_tables.setdefault(application_name, LeaseTable())
         return Consumer(

@@ -96,6 +96,7 @@ SQS: dict[str, Message] = {
                                    "Reason: Dead-letter queue must be same type of queue as the source.."),
     # requests
     "missing_parameter": Message("MissingParameter", "The request must contain the parameter {name}."),
+    "tag_keys_str": Message("InvalidParameterValue", "TagKeys must be a list of tag keys, not a str."),
     "max_number_of_messages": Message("InvalidParameterValue", "Value {value} for parameter MaxNumberOfMessages is "
                                       "invalid. Reason: Must be between 1 and 10, if provided."),
     "wait_time_seconds": Message("InvalidParameterValue", "Value {value} for parameter WaitTimeSeconds is invalid. "
@@ -389,6 +390,7 @@ SNS: dict[str, Message] = {
     "topic_attribute_value": Message("InvalidParameter", "Invalid parameter: {name} Reason: {reason}"),
     "attribute_types": Message("InvalidParameter", "Invalid parameter: AttributeName and AttributeValue must be str."),
     "tag_keys": Message("InvalidParameter", "Invalid parameter: TagKeys needs at least one str."),
+    "tag_keys_str": Message("InvalidParameter", "Invalid parameter: TagKeys must be a list of str, not a str."),
     "endpoint_type": Message("InvalidParameter",
                              "Invalid parameter: Endpoint must be a Queue, a callable or an http(s) URL, not {endpoint}."),
     "protocol_unsupported": Message("InvalidParameter", "Invalid parameter: Protocol {protocol} (pymsg delivers to "
@@ -593,6 +595,7 @@ KINESIS: dict[str, Message] = {
                                     "StartingSequenceNumber must be a str of decimal digits."),
     "hash_key_type": Message("InvalidArgumentException", "A hash key must be a decimal str or an int, not {type}."),
     "application_name": Message("InvalidArgumentException", "application_name must be a non-empty str."),
+    "processor": Message("InvalidArgumentException", "processor must be a callable(records, context), not {type}."),
     "initial_position": Message("InvalidArgumentException", "initial_position must be TRIM_HORIZON or LATEST."),
     "lease_duration": Message("InvalidArgumentException", "lease_duration must be a positive number of seconds."),
 }

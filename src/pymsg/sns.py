@@ -466,6 +466,8 @@ class Topic:
     def untag(self, keys: Iterable[str]) -> None:
         """UntagResource: removes tags by key; keys the topic does not have are ignored."""
         self._check_alive()
+        if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
+            raise error(SNS, "tag_keys_str")
         keys = list(keys)
         if not keys or not all(isinstance(k, str) for k in keys):
             raise error(SNS, "tag_keys")

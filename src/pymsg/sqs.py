@@ -58,6 +58,16 @@ _core._set_result_types(BatchResult=BatchResult, BatchResultErrorEntry=BatchResu
 collections.abc.Sequence.register(_core.LazyResults)
 
 
+def flag(value: Any, attribute: str) -> bool:
+    """A boolean attribute: a bool, or AWS's own strings "true" and "false" (any case). Anything
+    else is InvalidAttributeValue; bool("false") would have been True."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise error(SQS, "attribute_value", name=attribute)
+
+
 def _seconds(value: Any, attribute: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise error(SQS, "seconds_type", name=attribute, value=repr(value))
@@ -203,7 +213,7 @@ def config_arguments(
         dead_letter_target_arn=target_arn,
         # Saturated into uint32: the core's 1-1000 check then names what was wrong.
         max_receive_count=min(max(max_receive_count or 0, 0), 0xFFFFFFFF),
-        content_based_deduplication=bool(content_based_deduplication),
+        content_based_deduplication=flag(content_based_deduplication, "ContentBasedDeduplication"),
         deduplication_scope=deduplication_scope,
         fifo_throughput_limit=fifo_throughput_limit,
     )
@@ -421,6 +431,8 @@ class Queue(_core.QueueHandle):
     def untag(self, keys: Iterable[str]) -> None:
         """UntagQueue: remove tags by key."""
         self._check_alive()
+        if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
+            raise error(SQS, "tag_keys_str")
         keys = list(keys)
         if not keys:
             raise error(SQS, "missing_parameter", name="TagKeys")

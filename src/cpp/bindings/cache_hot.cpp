@@ -119,8 +119,10 @@ PyObject* cache_set(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyO
       !get_key(a[0], key) || !get_value(a[1], value) || !get_ttl(a[2], ttl, "set")) {
     return nullptr;
   }
-  const bool nx = a[3] != nullptr && PyObject_IsTrue(a[3]) == 1;
-  const bool xx = a[4] != nullptr && PyObject_IsTrue(a[4]) == 1;
+  const int nx_truth = a[3] == nullptr ? 0 : PyObject_IsTrue(a[3]);
+  const int xx_truth = a[4] == nullptr ? 0 : PyObject_IsTrue(a[4]);
+  if (nx_truth < 0 || xx_truth < 0) return nullptr;  // their __bool__ raised: that error, and nothing stored
+  const bool nx = nx_truth == 1, xx = xx_truth == 1;
   if (nx && xx) return raise(ErrorCode::InvalidParameterValue, "ERR syntax error");  // SET k v NX XX
   try {
     const bool stored =
