@@ -235,8 +235,12 @@ Cache::~Cache() {
 
 std::uint64_t Cache::hash(std::string_view key) const noexcept { return hash_bytes(key, seed_); }
 
+std::size_t Cache::shard_index(std::uint64_t h) const noexcept {
+  return shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_);
+}
+
 Cache::Shard& Cache::shard_of(std::uint64_t h) const noexcept {
-  return *shards_[shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_)];
+  return *shards_[shard_index(h)];
 }
 
 void Cache::check_alive() const {
@@ -1049,7 +1053,7 @@ bool Cache::replay(std::uint64_t lsn, durability::Record type, std::string_view 
   if (!r.done()) r.fail("bytes follow its end");
   if (key.size() > kMaxCacheKeySize || value.size() > kMaxCacheValueSize) r.fail("its key or value is too long");
   const std::uint64_t h = hash(key);
-  const std::size_t shard = shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_);
+  const std::size_t shard = shard_index(h);
   if (covered(shard)) return false;
   Shard& s = *shards_[shard];
   std::lock_guard<std::mutex> lock(s.mutex);
@@ -1117,7 +1121,7 @@ void Cache::restore(std::string_view dump) {
       const TimeUs deadline = r.i64();
       if (key.size() > kMaxCacheKeySize || value.size() > kMaxCacheValueSize) r.fail("a key or value is too long");
       const std::uint64_t h = hash(key);
-      if ((shard_shift_ >= 64 ? 0 : static_cast<std::size_t>(h >> shard_shift_)) != si) {
+      if (shard_index(h) != si) {
         r.fail("a key is in another shard than its hash says");
       }
       Table table{s, seed_, entry_bytes_};

@@ -146,6 +146,7 @@ class Cache final : public ClockListener {
  private:
   struct Victim;
 
+  std::size_t shard_index(std::uint64_t hash) const noexcept;  // which shard a key's hash falls in
   Shard& shard_of(std::uint64_t hash) const noexcept;
   std::uint64_t hash(std::string_view key) const noexcept;
   void check_key(std::string_view key) const;

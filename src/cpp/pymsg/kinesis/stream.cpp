@@ -111,11 +111,7 @@ Stream::Stream(std::string name, std::string arn, std::string account_id, const 
     throw Error(ErrorCode::ValidationException,
                 validation_error(std::to_string(count), "shardCount", "Member must have value greater than or equal to 1"));
   }
-  if (replayed != nullptr) {
-    quota_->force_reserve(count);
-  } else if (!quota_->try_reserve(count)) {
-    throw_shard_limit(count);
-  }
+  reserve_shards(count, replayed != nullptr);
   const std::uint64_t stamp = second_of(created_us_);
   for (std::uint32_t i = 0; i < count; ++i) {
     const uint128 start = uniform_range_start(i, count);
@@ -142,6 +138,14 @@ void Stream::throw_shard_limit(std::int64_t more) const {
               "This request would exceed the shard limit for the account " + account_id_ + ": " +
                   std::to_string(quota_->open()) + " open shards and " + std::to_string(more) + " more asked for, " +
                   std::to_string(quota_->limit()) + " allowed.");
+}
+
+void Stream::reserve_shards(std::int64_t n, bool replaying) {
+  if (replaying) {
+    quota_->force_reserve(n);
+  } else if (!quota_->try_reserve(n)) {
+    throw_shard_limit(n);
+  }
 }
 
 void Stream::throw_not_found() const {
@@ -512,11 +516,7 @@ void Stream::split_shard_at(std::string_view shard_id, std::string_view new_star
                     format_hash_key(shard->starting_hash_key()) + " and less than the shard's EndingHashKey " +
                     format_hash_key(shard->ending_hash_key()) + ".");
   }
-  if (replaying) {
-    quota_->force_reserve(1);
-  } else if (!quota_->try_reserve(1)) {  // one parent closes, two children open
-    throw_shard_limit(1);
-  }
+  reserve_shards(1, replaying);  // one parent closes, two children open
   split_locked(*shard, key, now);
   if (journal_) {
     std::string& payload = record_head(now);
@@ -601,11 +601,7 @@ void Stream::update_shard_count_at(std::uint32_t target, TimeUs now, bool replay
                     std::to_string(kMaxScalingsPerDay) + " times in the last 24 hours.");
   }
   const std::int64_t growth = std::int64_t{target} - std::int64_t{current};
-  if (growth > 0 && replaying) {
-    quota_->force_reserve(growth);
-  } else if (growth > 0 && !quota_->try_reserve(growth)) {
-    throw_shard_limit(growth);
-  }
+  if (growth > 0) reserve_shards(growth, replaying);
   if (growth < 0) quota_->release(-growth);
   // AWS's topology (the shard counts it leaves: 10 -> 13 is 37 shards, 5 -> 3 is 7): scaling up
   // splits every open shard in two, then both directions merge adjacent pairs, lowest hash keys

@@ -171,6 +171,9 @@ class Stream {
  private:
   [[noreturn]] void throw_not_found() const;
   [[noreturn]] void throw_shard_limit(std::int64_t more) const;
+  // Reserves `n` open shards from the quota (LimitExceededException past it); `replaying` a
+  // logged change reserves them whatever the quota says, since they were admitted then.
+  void reserve_shards(std::int64_t n, bool replaying);
   [[noreturn]] void throw_shard_not_found(std::string_view shard_id) const;
   void check_alive() const;
   void check_provisioned(const char* operation) const;
