@@ -762,8 +762,8 @@ void Cache::clear_entries(bool logged) {
     Shard& s = *shards_[si];
     std::lock_guard<std::mutex> lock(s.mutex);
     if (logged && journal_) {
-      std::string& payload = record_head(now);
-      SnapshotWriter(payload).u32(static_cast<std::uint32_t>(si));
+      durability::RecordBuffer& payload = record_head(now);
+      durability::RecordWriter(payload).u32(static_cast<std::uint32_t>(si));
       journal_->append(durability::Record::kCacheClear, payload);
     }
     clear_shard(s, items_, entry_bytes_);
@@ -970,18 +970,13 @@ void Cache::attach_journal(std::shared_ptr<durability::Journal> journal, std::ui
   journal_id_ = id;
 }
 
-std::string& Cache::record_head(TimeUs now) const {
-  thread_local std::string payload;  // reused: a record is built and appended before the next
-  payload.clear();
-  SnapshotWriter w(payload);
-  w.u64(journal_id_);
-  w.i64(now);
-  return payload;
+durability::RecordBuffer& Cache::record_head(TimeUs now) const {
+  return durability::Journal::start(journal_id_, now);
 }
 
 void Cache::log_set(std::string_view key, std::string_view value, TimeUs deadline, TimeUs now) const {
-  std::string& payload = record_head(now);
-  SnapshotWriter w(payload);
+  durability::RecordBuffer& payload = record_head(now);
+  durability::RecordWriter w(payload);
   w.str(key);
   w.str(value);
   w.i64(deadline);
@@ -989,8 +984,8 @@ void Cache::log_set(std::string_view key, std::string_view value, TimeUs deadlin
 }
 
 void Cache::log_key(durability::Record type, std::string_view key, TimeUs now, TimeUs deadline) const {
-  std::string& payload = record_head(now);
-  SnapshotWriter w(payload);
+  durability::RecordBuffer& payload = record_head(now);
+  durability::RecordWriter w(payload);
   w.str(key);
   if (type == durability::Record::kCacheExpire) w.i64(deadline);
   journal_->append(type, payload);

@@ -179,7 +179,7 @@ class Cache final : public ClockListener {
   void clear_entries(bool logged);
   void maybe_sweep(TimeUs now);
   // Records (under the key's shard lock).
-  std::string& record_head(TimeUs now) const;
+  durability::RecordBuffer& record_head(TimeUs now) const;
   void log_set(std::string_view key, std::string_view value, TimeUs deadline, TimeUs now) const;
   void log_key(durability::Record type, std::string_view key, TimeUs now, TimeUs deadline = 0) const;
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "pymsg/durability/snapshot_io.hpp"
 #include "pymsg/durability/wal.hpp"
 
 namespace pymsg::durability {
@@ -60,12 +61,21 @@ enum class Record : std::uint8_t {
   kPython = 100,
 };
 
+using RecordWriter = BasicWriter<RecordBuffer>;
+
 class Journal {
  public:
   explicit Journal(std::shared_ptr<WriteAheadLog> wal) : wal_(std::move(wal)) {}
 
+  // This thread's record buffer, emptied, for the next record (built before it is appended, and
+  // appended before the next begins).
+  static RecordBuffer& start();
+  // The same with the record's head written: the object's id and the clock reading.
+  static RecordBuffer& start(std::uint64_t id, std::int64_t now);
+
   // Appends one record and notes its LSN as this thread's to commit (commit_pending).
-  std::uint64_t append(Record type, std::string_view payload);
+  std::uint64_t append(Record type, RecordBuffer& record);
+  std::uint64_t append(Record type, std::string_view payload);  // built elsewhere: copied
   // Waits until everything this thread appended since its last commit_pending() is as durable
   // as the policy promises (for always: on the disk). Returns false when there was nothing.
   static bool commit_pending();

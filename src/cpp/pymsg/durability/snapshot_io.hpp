@@ -1,6 +1,6 @@
 // Little-endian integers and length-prefixed strings for the core's snapshots (Queue::dump,
-// Stream::dump; pymsg serve --state). A reader that runs out or finds nonsense throws
-// InvalidParameterValue naming what it was reading.
+// Stream::dump; pymsg serve --state) and the write-ahead log's records. A reader that runs out or
+// finds nonsense throws InvalidParameterValue naming what it was reading.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +12,12 @@
 
 namespace pymsg {
 
-class SnapshotWriter {
+// Writes into `Out`: a std::string (snapshots) or a durability::RecordBuffer (log records, whose
+// appends are inline: a field costs a bounds check and a store, not a library call).
+template <class Out>
+class BasicWriter {
  public:
-  explicit SnapshotWriter(std::string& out) : out_(out) {}
+  explicit BasicWriter(Out& out) : out_(out) {}
   void raw(const void* data, std::size_t n) { out_.append(static_cast<const char*>(data), n); }
   void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
   void u32(std::uint32_t v) { uint(v, 4); }
@@ -35,8 +38,10 @@ class SnapshotWriter {
     for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
     out_.append(b, static_cast<std::size_t>(bytes));
   }
-  std::string& out_;
+  Out& out_;
 };
+
+using SnapshotWriter = BasicWriter<std::string>;
 
 class SnapshotReader {
  public:

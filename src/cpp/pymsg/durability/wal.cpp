@@ -300,18 +300,46 @@ void WriteAheadLog::check_usable() const {
   if (closed_) throw std::logic_error("the write-ahead log is closed");
 }
 
-std::uint64_t WriteAheadLog::append(std::uint8_t type, std::string_view payload) {
+void RecordBuffer::grow(std::size_t n) {
+  const std::size_t capacity = std::max(capacity_ * 2, size_ + n);
+  std::unique_ptr<char[]> data(new char[capacity]);
+  std::memcpy(data.get(), data_.get(), size_);
+  data_ = std::move(data);
+  capacity_ = capacity;
+}
+
+namespace {
+
+// Writes a record's frame header into `header` for `payload`.
+void frame(char* header, std::uint8_t type, std::string_view payload) {
   if (payload.size() > kMaxRecordBytes)
     throw std::invalid_argument("a log record holds at most " + std::to_string(kMaxRecordBytes) + " bytes");
-  char header[kRecordHeaderBytes];
   put_u32(header, static_cast<std::uint32_t>(payload.size()));
   header[4] = static_cast<char>(type);
   put_u32(header + 5, crc32c(header, 5));
   put_u32(header + 9, crc32c(payload));
+}
+
+}  // namespace
+
+std::uint64_t WriteAheadLog::append(std::uint8_t type, std::string_view payload) {
+  char header[kRecordHeaderBytes];
+  frame(header, type, payload);
   std::lock_guard<std::mutex> lock(mutex_);
   check_usable();
   pending_.append(header, kRecordHeaderBytes);
-  pending_.append(payload.data(), payload.size());
+  return end_record(payload.data(), payload.size());
+}
+
+std::uint64_t WriteAheadLog::append(std::uint8_t type, RecordBuffer& record) {
+  frame(record.data(), type, record.payload());
+  std::lock_guard<std::mutex> lock(mutex_);
+  check_usable();
+  return end_record(record.data(), record.size());
+}
+
+std::uint64_t WriteAheadLog::end_record(const char* bytes, std::size_t size) {
+  pending_.append(bytes, size);
   if (writer_idle_) {
     writer_idle_ = false;
     work_.notify_one();

@@ -34,6 +34,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -58,6 +60,45 @@ const char* fsync_name(Fsync policy) noexcept;
 constexpr std::uint32_t kMaxRecordBytes = 256u << 20;  // a length above this is damage, not a record
 constexpr std::size_t kSegmentHeaderBytes = 24;
 constexpr std::size_t kRecordHeaderBytes = 13;
+
+// One record as it is built: room for its frame's header, then its payload, which append() frames
+// in place and copies once, into the log's batch. Kept from record to record (one per thread, in
+// Journal), so a warm record allocates nothing; appends are inline.
+class RecordBuffer {
+ public:
+  RecordBuffer() : data_(new char[kInitialBytes]), capacity_(kInitialBytes) {}
+  RecordBuffer(const RecordBuffer&) = delete;
+  RecordBuffer& operator=(const RecordBuffer&) = delete;
+
+  // Empties the payload; a buffer a large record grew is given back.
+  void reset() {
+    if (capacity_ > kKeptBytes) {
+      data_.reset(new char[kInitialBytes]);
+      capacity_ = kInitialBytes;
+    }
+    size_ = kRecordHeaderBytes;
+  }
+  void append(const char* bytes, std::size_t n) {
+    if (n > capacity_ - size_) grow(n);
+    std::memcpy(data_.get() + size_, bytes, n);
+    size_ += n;
+  }
+  void push_back(char c) { append(&c, 1); }
+  std::size_t size() const noexcept { return size_; }  // header room included
+  char* data() noexcept { return data_.get(); }
+  std::string_view payload() const noexcept {
+    return {data_.get() + kRecordHeaderBytes, size_ - kRecordHeaderBytes};
+  }
+
+ private:
+  static constexpr std::size_t kInitialBytes = 512;
+  static constexpr std::size_t kKeptBytes = 1u << 20;
+  void grow(std::size_t n);
+
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = kRecordHeaderBytes;
+  std::size_t capacity_;
+};
 
 // A record or header whose checksum, length or sequence is wrong, not at the torn end of the log:
 // the log cannot be trusted past `offset` of `file`, and nothing is overwritten.
@@ -127,6 +168,9 @@ class WriteAheadLog {
 
   // Adds one record, in memory; returns its LSN. Throws the IoError that stopped the log.
   std::uint64_t append(std::uint8_t type, std::string_view payload);
+  // The same for a record built in a RecordBuffer, framed where it lies (no copy but the one into
+  // the batch).
+  std::uint64_t append(std::uint8_t type, RecordBuffer& record);
   // Returns when record `lsn` is as durable as the policy promises: on the disk for always;
   // already for everysec and no (the background writer has it).
   void commit(std::uint64_t lsn);
@@ -151,6 +195,8 @@ class WriteAheadLog {
   void background();
   void open_segment(std::uint64_t first_lsn);
   void check_usable() const;
+  // Under mutex_: appends the last bytes of a record to the batch; returns the record's LSN.
+  std::uint64_t end_record(const char* bytes, std::size_t size);
 
   WalOptions options_;
   std::unique_ptr<DirectoryLock> dir_lock_;

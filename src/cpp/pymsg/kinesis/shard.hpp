@@ -28,7 +28,9 @@
 
 namespace pymsg {
 
-class SnapshotWriter;
+template <class Out>
+class BasicWriter;
+using SnapshotWriter = BasicWriter<std::string>;
 class SnapshotReader;
 namespace durability {
 class Journal;

@@ -174,7 +174,7 @@ void Stream::set_mode(StreamMode mode) {
   mode_.store(mode, std::memory_order_relaxed);
   enforce_limits_.store(limits_requested_ && mode == StreamMode::kProvisioned, std::memory_order_relaxed);
   if (journal_) {
-    std::string& payload = record_head(now);
+    durability::RecordBuffer& payload = record_head(now);
     payload.push_back(static_cast<char>(mode));
     log(durability::Record::kStreamMode, payload);
   }
@@ -519,8 +519,8 @@ void Stream::split_shard_at(std::string_view shard_id, std::string_view new_star
   reserve_shards(1, replaying);  // one parent closes, two children open
   split_locked(*shard, key, now);
   if (journal_) {
-    std::string& payload = record_head(now);
-    SnapshotWriter w(payload);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter w(payload);
     w.str(shard_id);
     w.str(new_starting_hash_key);
     log(durability::Record::kStreamSplit, payload);
@@ -558,8 +558,8 @@ void Stream::merge_shards_at(std::string_view shard_id, std::string_view adjacen
   }
   quota_->release(1);
   if (journal_) {
-    std::string& payload = record_head(now);
-    SnapshotWriter w(payload);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter w(payload);
     w.str(shard_id);
     w.str(adjacent_shard_id);
     log(durability::Record::kStreamMerge, payload);
@@ -622,8 +622,8 @@ void Stream::update_shard_count_at(std::uint32_t target, TimeUs now, bool replay
   }
   scalings_.push_back(now);
   if (journal_) {
-    std::string& payload = record_head(now);
-    SnapshotWriter(payload).u32(target);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter(payload).u32(target);
     log(durability::Record::kStreamScale, payload);
   }
 }
@@ -669,8 +669,8 @@ void Stream::set_retention_hours(std::int64_t hours, TimeUs now) {
   std::unique_lock<std::shared_mutex> lock(topology_);  // puts read the period under it shared
   retention_hours_.store(hours, std::memory_order_relaxed);
   if (journal_) {
-    std::string& payload = record_head(now);
-    SnapshotWriter(payload).i64(hours);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter(payload).i64(hours);
     log(durability::Record::kStreamRetention, payload);
   }
 }

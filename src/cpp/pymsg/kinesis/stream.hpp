@@ -201,8 +201,8 @@ class Stream {
   void update_shard_count_at(std::uint32_t target, TimeUs now, bool replaying);
   void set_retention_hours(std::int64_t hours, TimeUs now);
   // A record's head (journal id, time) in a per-thread buffer; log() appends it. topology_ held.
-  std::string& record_head(TimeUs now) const;
-  void log(durability::Record type, const std::string& payload) const;
+  durability::RecordBuffer& record_head(TimeUs now) const;
+  void log(durability::Record type, durability::RecordBuffer& record) const;
 
   const std::string name_, arn_, account_id_;
   std::atomic<StreamMode> mode_;

@@ -27,22 +27,12 @@ namespace {
 
 constexpr const char* kWhat = "stream log record";
 
-// One buffer per thread, reused: a record is built and appended before the next begins.
-std::string& record_buffer(std::uint64_t id, TimeUs now) {
-  thread_local std::string payload;
-  payload.clear();
-  SnapshotWriter w(payload);
-  w.u64(id);
-  w.i64(now);
-  return payload;
-}
-
 }  // namespace
 
 void Shard::log_append(const ShardLog& log, std::uint64_t record_index, std::string_view data,
                        std::string_view partition_key, TimeUs now) const {
-  std::string& payload = record_buffer(log.stream_id, now);
-  SnapshotWriter w(payload);
+  durability::RecordBuffer& payload = durability::Journal::start(log.stream_id, now);
+  durability::RecordWriter w(payload);
   w.u32(index_);
   w.u64(record_index);
   w.str(data);
@@ -61,9 +51,11 @@ std::uint64_t Stream::journal_id() const {
   return journal_id_;
 }
 
-std::string& Stream::record_head(TimeUs now) const { return record_buffer(journal_id_, now); }
+durability::RecordBuffer& Stream::record_head(TimeUs now) const {
+  return durability::Journal::start(journal_id_, now);
+}
 
-void Stream::log(durability::Record type, const std::string& payload) const { journal_->append(type, payload); }
+void Stream::log(durability::Record type, durability::RecordBuffer& record) const { journal_->append(type, record); }
 
 void Stream::log_delete(TimeUs now) {
   std::unique_lock<std::shared_mutex> lock(topology_);

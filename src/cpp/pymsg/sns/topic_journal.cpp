@@ -36,8 +36,8 @@ void Topic::attach_journal(std::shared_ptr<durability::Journal> journal) {
 
 void Topic::log_publish(const std::string& key, const MessageId& id, std::uint64_t sequence_number,
                         TimeUs now) const {
-  std::string payload;
-  SnapshotWriter w(payload);
+  durability::RecordBuffer& payload = durability::Journal::start();
+  durability::RecordWriter w(payload);
   w.str(arn_);
   w.i64(now);
   w.str(key);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "pymsg/durability/journal.hpp"
 #include "pymsg/durability/snapshot_io.hpp"
 #include "pymsg/common/ids.hpp"
 #include "pymsg/sqs/message.hpp"
@@ -21,13 +22,15 @@ struct StoredMessage {
   std::uint32_t slot = 0;  // its slot then (0: none); message->slot is left 0
 };
 
-void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline);
+// Writer: SnapshotWriter (dumps) or durability::RecordWriter (dead letters in the log).
+template <class Writer>
+void write_message(Writer& w, const Message& m, TimeUs deadline);
 // Throws InvalidParameterValue (SnapshotReader::fail) on bytes that are not a message.
 // `with_place_in_line`: false for the PQS1 dumps, written before a FIFO message's place in line.
 StoredMessage read_message(SnapshotReader& r, bool with_place_in_line = true);
 
 // A receipt handle's (slot, seq, receive count), as the journal's records carry it.
-void write_handle(SnapshotWriter& w, const ReceiptHandle& handle);
+void write_handle(durability::RecordWriter& w, const ReceiptHandle& handle);
 ReceiptHandle read_handle(SnapshotReader& r);
 
 }  // namespace pymsg

@@ -243,7 +243,7 @@ MessagePtr Queue::apply_detach(Message* m) {
 void Queue::promote_due(TimeUs now) {
   if (heap_.empty() || heap_.top().deadline > now) return;
   if (journaling()) {  // what follows is time's doing: replay redoes it from `now`
-    std::string& payload = record_head(now);
+    durability::RecordBuffer& payload = record_head(now);
     payload.push_back(0);  // no sweep
     log(durability::Record::kTick, payload);
   }
@@ -417,8 +417,8 @@ SendOutcome Queue::enqueue_new(std::string_view body, BodyKind kind, std::string
                                std::string dedup_key, std::optional<std::string_view> trace_header,
                                TimeUs delay, TimeUs now) {
   if (journaling()) {
-    std::string& payload = record_head(now);
-    SnapshotWriter w(payload);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter w(payload);
     w.u8(static_cast<std::uint8_t>(kind));
     w.str(body);
     w.str(attributes);
@@ -563,8 +563,8 @@ bool Queue::receive(std::uint32_t max_messages, std::optional<TimeUs> visibility
         const std::uint64_t visible_before = counts_.visible;
         take_visible(max_messages, visibility, now, out, to_dead_letter);
         if (journaling() && counts_.visible != visible_before) {  // it took something
-          std::string& payload = record_head(now);
-          SnapshotWriter w(payload);
+          durability::RecordBuffer& payload = record_head(now);
+          durability::RecordWriter w(payload);
           w.u32(max_messages);
           w.i64(visibility);
           log(durability::Record::kReceive, payload);
@@ -670,8 +670,8 @@ void Queue::delete_locked(const ReceiptHandle& handle, TimeUs now) {
                     " for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
   }
   if (journaling()) {
-    std::string& payload = record_head(now);
-    SnapshotWriter w(payload);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter w(payload);
     write_handle(w, handle);
     log(durability::Record::kDelete, payload);
   }
@@ -749,8 +749,8 @@ void Queue::change_visibility_locked(const ReceiptHandle& handle, double seconds
                     "the message is beyond the limit [43200 seconds].");
   }
   if (journaling()) {
-    std::string& payload = record_head(now);
-    SnapshotWriter w(payload);
+    durability::RecordBuffer& payload = record_head(now);
+    durability::RecordWriter w(payload);
     write_handle(w, handle);
     std::uint64_t bits;
     std::memcpy(&bits, &seconds, sizeof bits);
@@ -870,7 +870,7 @@ QueueCounts Queue::counts() {
     sweep_visible_head(now);
   }
   if (journaling() && counts_.visible != visible_before) {
-    std::string& payload = record_head(now);
+    durability::RecordBuffer& payload = record_head(now);
     payload.push_back(1);  // and sweep the expired heads
     log(durability::Record::kTick, payload);
   }
@@ -892,7 +892,7 @@ void Queue::set_config(const QueueConfig& config) {
   check_alive();
   const TimeUs now = clock_->now();
   if (journaling()) {
-    std::string& payload = record_head(now);
+    durability::RecordBuffer& payload = record_head(now);
     write_config(payload, config);
     log(durability::Record::kQueueConfig, payload);
   }

@@ -241,7 +241,8 @@ class Queue final : public ClockListener {
   std::uint64_t journal_id() const noexcept { return journal_id_; }
   void replay(durability::Record type, std::string_view payload);
   // kQueueConfig and kQueueCreate payloads: the config (the broker replays them).
-  static void write_config(std::string& out, const QueueConfig& config);
+  template <class Out>  // std::string or durability::RecordBuffer
+  static void write_config(Out& out, const QueueConfig& config);
   static QueueConfig read_config(SnapshotReader& r);
 
  private:
@@ -266,8 +267,8 @@ class Queue final : public ClockListener {
                      const QueueKeys& source_keys, TimeUs now);
   bool journaling() const noexcept { return journal_ != nullptr; }
   // The start of a record's payload, this queue's id and `now`, in this thread's record buffer.
-  std::string& record_head(TimeUs now) const;
-  void log(durability::Record type, const std::string& payload);
+  durability::RecordBuffer& record_head(TimeUs now) const;
+  void log(durability::Record type, durability::RecordBuffer& record);
   void log_messages(durability::Record type, TimeUs now, const std::vector<MessagePtr>& messages,
                     const std::string* source_arn, const QueueKeys* source_keys);
   bool expired(const Message& m, TimeUs now) const noexcept;

@@ -30,7 +30,7 @@ constexpr const char* kWhat = "queue log record";
 
 }  // namespace
 
-void write_handle(SnapshotWriter& w, const ReceiptHandle& handle) {
+void write_handle(durability::RecordWriter& w, const ReceiptHandle& handle) {
   w.u32(handle.slot);
   w.u64(handle.seq);
   w.u32(handle.receive_count);
@@ -50,23 +50,14 @@ void Queue::attach_journal(std::shared_ptr<durability::Journal> journal, std::ui
   journal_id_ = id;
 }
 
-std::string& Queue::record_head(TimeUs now) const {
-  // One buffer per thread, reused: a record is built and appended before the next begins, and
-  // a fresh string a record cost a malloc and a free (and a realloc for a send) per call.
-  thread_local std::string payload;
-  payload.clear();
-  SnapshotWriter w(payload);
-  w.u64(journal_id_);
-  w.i64(now);
-  return payload;
-}
+durability::RecordBuffer& Queue::record_head(TimeUs now) const { return durability::Journal::start(journal_id_, now); }
 
-void Queue::log(durability::Record type, const std::string& payload) { journal_->append(type, payload); }
+void Queue::log(durability::Record type, durability::RecordBuffer& record) { journal_->append(type, record); }
 
 void Queue::log_messages(durability::Record type, TimeUs now, const std::vector<MessagePtr>& messages,
                          const std::string* source_arn, const QueueKeys* source_keys) {
-  std::string& payload = record_head(now);
-  SnapshotWriter w(payload);
+  durability::RecordBuffer& payload = record_head(now);
+  durability::RecordWriter w(payload);
   w.str(source_arn != nullptr ? std::string_view(*source_arn) : std::string_view());
   const QueueKeys keys = source_keys != nullptr ? *source_keys : QueueKeys{};
   w.u64(keys.k0);
@@ -77,8 +68,9 @@ void Queue::log_messages(durability::Record type, TimeUs now, const std::vector<
   log(type, payload);
 }
 
-void Queue::write_config(std::string& out, const QueueConfig& c) {
-  SnapshotWriter w(out);
+template <class Out>
+void Queue::write_config(Out& out, const QueueConfig& c) {
+  BasicWriter<Out> w(out);
   w.i64(c.visibility_timeout);
   w.i64(c.delay);
   w.i64(c.retention);
@@ -90,6 +82,9 @@ void Queue::write_config(std::string& out, const QueueConfig& c) {
   w.str(c.dead_letter_target_arn);
   w.u32(c.max_receive_count);
 }
+
+template void Queue::write_config(std::string&, const QueueConfig&);
+template void Queue::write_config(durability::RecordBuffer&, const QueueConfig&);
 
 QueueConfig Queue::read_config(SnapshotReader& r) {
   QueueConfig c;

@@ -48,7 +48,8 @@ QueueIdentity read_identity(SnapshotReader& r, bool* current_format = nullptr) {
 
 }  // namespace
 
-void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline) {
+template <class Writer>
+void write_message(Writer& w, const Message& m, TimeUs deadline) {
   w.u64(m.seq);
   w.i64(m.sent_us);
   w.u8(static_cast<std::uint8_t>(m.state()));
@@ -73,6 +74,9 @@ void write_message(SnapshotWriter& w, const Message& m, TimeUs deadline) {
   w.u64(x.sequence_number);
   w.u64(x.place_in_line);
 }
+
+template void write_message(SnapshotWriter&, const Message&, TimeUs);
+template void write_message(durability::RecordWriter&, const Message&, TimeUs);
 
 StoredMessage read_message(SnapshotReader& r, bool with_place_in_line) {
   StoredMessage out;
