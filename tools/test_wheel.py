@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
                                cwd=project, capture_output=True, text=True).stdout.strip()
         if not where.startswith(str(venv)):
             sys.exit(f"test_wheel: pymsg was imported from {where}, not from the wheel")
-        seconds = run(python, "-m", "pytest", "-q", "--benchmark-disable", "-p", "no:cacheprovider", cwd=project)
+        # Two workers (pytest-xdist, in the test extra): the suite runs three times in CI, and this halves two of them.
+        seconds = run(python, "-m", "pytest", "-q", "--benchmark-disable", "-p", "no:cacheprovider", "-n", "2",
+                      cwd=project)
         print(f"test_wheel: the suite passed on Python {version} against {where} in {seconds:.0f} s")
     return 0
 
