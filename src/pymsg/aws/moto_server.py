@@ -302,6 +302,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     # Undelivered S3 events are warnings; each request is pymsg's access log's to tell, not werkzeug's.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # A terminal's Ctrl-C and systemd's stop signal reach the whole process group: serve ends this
+    # process (stdin closes) once its requests in progress, some of them moto's, are done. They are
+    # ignored before the port is written, since serve may be told to stop the moment it has read it.
+    for name in ("SIGINT", "SIGTERM"):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     route_s3_events(*_poster(args.pymsg.rstrip("/")))
@@ -311,10 +316,6 @@ def main(argv: Optional[list[str]] = None) -> int:
     # stdout is a pipe serve reads only for the port: what moto prints later (a line for each
     # request to a service it has no backend for) goes to stderr, or the full pipe would block it.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    # A terminal's Ctrl-C and systemd's stop signal reach the whole process group: serve ends this
-    # process (stdin closes) once its requests in progress, some of them moto's, are done.
-    for name in ("SIGINT", "SIGTERM"):
-        signal.signal(getattr(signal, name), signal.SIG_IGN)
     sys.stdin.buffer.read()  # until serve closes it or ends
     return 0
 
