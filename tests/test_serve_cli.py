@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -37,9 +37,10 @@ def run_serve(*args: str, env: dict[str, str] | None = None, timeout: float = 30
 class Running:
     """A serve subprocess, started and waited for (its start line on stderr)."""
 
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], preexec_fn: Callable[[], None] | None = None) -> None:
         self.process = subprocess.Popen([sys.executable, "-m", "pymsg", "serve", *args], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env={**os.environ, **env})
+                                        stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
+                                        preexec_fn=preexec_fn)
         assert self.process.stderr is not None
         self.start_log = ""
         while "pymsg serving" not in (line := self.process.stderr.readline()):  # a recovery may log first

@@ -152,6 +152,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                      choices=["moto", "block"],
                      help="moto: serve every other AWS service (S3, DynamoDB, STS, ...) through a moto server started "
                           "beside pymsg (pip install 'moto[server]'); block: answer them 501")
+    srv.add_argument("--header-timeout", type=float, default=env.get("header_timeout", 10.0, float), metavar="SECONDS",
+                     help="close a connection whose request headers are not all in this long after their first byte")
+    srv.add_argument("--body-timeout", type=float, default=env.get("body_timeout", 60.0, float), metavar="SECONDS",
+                     help="close a connection whose request body is not all in this long after its headers")
+    srv.add_argument("--idle-timeout", type=float, default=env.get("idle_timeout", 60.0, float), metavar="SECONDS",
+                     help="close a keep-alive connection idle this long between requests")
+    srv.add_argument("--max-connections", type=int, default=env.get("max_connections", None, int), metavar="COUNT",
+                     help="connections held at once; past it a new one replaces the one waiting longest, or is "
+                          "answered 503 when all are being served (default: from ulimit -n, at most 4096)")
     srv.add_argument("--access-log", action="store_true", default=env.get("access_log", False, _flag),
                      help="log one line for each request (pymsg.server.access)")
     argv = list(argv) if argv is not None else None
@@ -182,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser.error("--other-services moto needs moto's server: pip install 'moto[server]'")
         if args.state and args.data_dir:
             parser.error("--state and --data-dir both keep the broker: give one (--data-dir logs every change)")
+        from .aws.connections import Limits
+
+        try:
+            limits = Limits(args.header_timeout, args.body_timeout, args.idle_timeout, args.max_connections)
+        except ValueError as exc:
+            parser.error(f"--{str(exc).split()[0].replace('_', '-')}: {exc}")
         if args.state_interval < 0:
             parser.error("--state-interval must be 0 or more seconds")
         if args.state:
@@ -200,7 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                          max_request_bytes=args.max_request_bytes, quotas=dict(args.quota),
                          access_keys=dict(args.access_key) if args.verify_signatures else None,
                          state_path=args.state, state_interval=args.state_interval, access_log=args.access_log,
-                         other_services=args.other_services, data_dir=args.data_dir, fsync=args.fsync)
+                         other_services=args.other_services, data_dir=args.data_dir, fsync=args.fsync,
+                         limits=limits)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
         except OSError as exc:

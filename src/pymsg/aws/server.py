@@ -19,10 +19,12 @@ service (S3, DynamoDB, STS, ...) is relayed to a moto server started beside it (
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import signal
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -36,6 +38,7 @@ from .._core import __version__
 from ..broker import Broker
 from ..errors import PymsgError
 from . import moto_server, sigv4
+from .connections import BODY, HEADERS, IDLE, SERVING, ConnectionGuard, Limits
 from .dispatch import handle, reject
 from .ids import request_id
 
@@ -55,11 +58,14 @@ class Server(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog (socketserver's default is 5): a burst of clients connects at once, and the
+    # kernel holds them until accept (it caps this at net.core.somaxconn).
+    request_queue_size = 4096
 
     def __init__(self, host: str, port: int, make_broker: Callable[[], Broker],
                  max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
                  access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
-                 access_log: bool = False, other_services: str = "block") -> None:
+                 access_log: bool = False, other_services: str = "block", limits: Limits = Limits()) -> None:
         if other_services not in ("moto", "block"):
             raise ValueError(f"other_services is 'moto' or 'block', not {other_services!r}")
         if other_services == "moto" and access_keys is not None:  # moto checks no signature
@@ -77,6 +83,8 @@ class Server(ThreadingHTTPServer):
         self._requests = threading.Condition()  # guards the two below
         self._active = 0          # requests being served
         self._draining = False    # shutting down: new requests get 503
+        self.connections = ConnectionGuard(limits)  # before binding: a failed bind calls server_close
+        self._out_of_files_logged = 0.0
         super().__init__((host, port), _Handler)
         self.moto: Optional[moto_server.MotoServer] = None  # what serves every other service, if anything
         if other_services == "moto":
@@ -93,8 +101,49 @@ class Server(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
+        self.connections.close()
         if getattr(self, "moto", None) is not None:
             self.moto.close()  # type: ignore[union-attr]
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        try:
+            return super().get_request()
+        except OSError as exc:  # socketserver drops the error and polls again: at once, and again, ...
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                now = time.monotonic()
+                if now - self._out_of_files_logged > 10:
+                    self._out_of_files_logged = now
+                    _log.warning("cannot accept a connection: %s (%d open; lower --max-connections or raise "
+                                 "ulimit -n)", exc.strerror, len(self.connections))
+                time.sleep(0.01)
+            raise
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        """Admits a connection, or answers 503 when every one of --max-connections is being served."""
+        if self.connections.admit(request):
+            return True
+        body = json.dumps({"__type": "ServiceUnavailable",
+                           "message": f"pymsg serve is serving {self.connections.cap} connections, its limit "
+                                      f"(--max-connections); try again."}).encode()
+        try:
+            request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                            b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        except OSError:
+            pass
+        return False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection's thread failed: a client gone (or shut by the watchdog) is routine; anything
+        else is logged, never printed."""
+        failure = sys.exc_info()[1]
+        if isinstance(failure, OSError):
+            _log.debug("connection from %s ended: %r", client_address, failure)
+        else:
+            _log.error("could not serve the connection from %s", client_address, exc_info=failure)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.connections.release(request)
+        super().shutdown_request(request)
 
     def begin_request(self) -> bool:
         """Counts a request in; False once the server drains (the caller answers 503)."""
@@ -188,6 +237,38 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle_one_request(self) -> None:
+        # Idle until the next request's first byte (already buffered when the client pipelines),
+        # then its headers have their own deadline. The watchdog ends a phase that runs out by
+        # shutting the socket down: the read here, or the one reading the headers, gets b"".
+        guard = self.server.connections
+        guard.enter(self.connection, IDLE)
+        try:
+            began = self.rfile.peek(1)
+        except OSError:
+            began = b""
+        if not began:
+            self.close_connection = True
+            return
+        guard.enter(self.connection, HEADERS)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """The request line and headers, refused in the shapes request smuggling uses: more than one
+        Content-Length, or a Content-Length beside a Transfer-Encoding (which one ends the body
+        is what a proxy in front and this server could disagree on)."""
+        if not super().parse_request():
+            return False
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) > 1:
+            self.send_error(400, "Bad Request", "More than one Content-Length header.")
+            return False
+        if lengths and self.headers.get_all("Transfer-Encoding"):
+            self.send_error(400, "Bad Request", "Content-Length and Transfer-Encoding together.")
+            return False
+        self.server.connections.enter(self.connection, BODY)
+        return True
 
     def _reply(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
@@ -332,6 +413,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(413, {"message": f"Request body over {self.server.max_request_bytes} bytes."}, close=True)
             return
         body = self.rfile.read(length)
+        if len(body) < length:  # the client stopped sending, or the body deadline shut the connection
+            self._json(400, {"message": f"The body ended after {len(body)} of its {length} bytes."}, close=True)
+            return
+        self.server.connections.enter(self.connection, SERVING)
         headers, members = dict(self.headers.items()), body
         if "Action=" in query:  # a query-protocol POST may carry its members in the URL, the body or both
             members = query.encode() + (b"&" + body if body else b"")
@@ -340,6 +425,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, path: str, query: str, headers: dict[str, str], body: bytes, signed: bytes = b"") -> None:
         """Answers one request: `body` is what the services read, `signed` the body as sent (SigV4)."""
+        self.server.connections.enter(self.connection, SERVING)
         if not self.server.begin_request():
             self._json(503, {"__type": "ServiceUnavailable", "message": "pymsg serve is shutting down."}, close=True)
             return
@@ -381,17 +467,18 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
           state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None,
           access_log: bool = False, other_services: str = "block", data_dir: str | None = None,
-          fsync: str = "everysec") -> int:
+          fsync: str = "everysec", limits: Limits = Limits()) -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
     ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
     from that file and saves it there every ``state_interval`` seconds (0: only at shutdown)
     and at shutdown; ``data_dir`` keeps it in that directory's write-ahead log, synced as
     ``fsync`` says (always, everysec, no). ``other_services="moto"`` serves every other AWS
-    service through a moto server started beside it (ended with it)."""
+    service through a moto server started beside it (ended with it). ``limits``: the connections'
+    timeouts and their cap (see :mod:`pymsg.aws.connections`)."""
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas,
                                                data_dir=data_dir, fsync=fsync),
-                    max_request_bytes, access_keys, state_path, access_log, other_services)
+                    max_request_bytes, access_keys, state_path, access_log, other_services, limits)
     stopping = threading.Event()
 
     def save_periodically() -> None:
