@@ -677,7 +677,8 @@ AUTH_TIME = 1440938160.0  # 2015-08-30T12:36:00Z
 
 def auth_verify(credential: str = AUTH_CREDENTIAL, signed_headers: str = "content-type;host;x-amz-date",
                 signature: str = AUTH_SIGNATURE, *, authorization: str | None = None, amz_date: str = "20150830T123600Z",
-                now: float = AUTH_TIME) -> str:
+                now: float = AUTH_TIME, query: str = "Action=ListUsers&Version=2010-05-08",
+                service: str | None = None) -> str:
     from pymsg.aws import sigv4
 
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", "Host": "iam.amazonaws.com",
@@ -686,8 +687,8 @@ def auth_verify(credential: str = AUTH_CREDENTIAL, signed_headers: str = "conten
         authorization = f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders={signed_headers}, Signature={signature}"
     if authorization:
         headers["Authorization"] = authorization
-    return sigv4.verify("GET", "/", "Action=ListUsers&Version=2010-05-08", headers, b"",
-                        {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}.get, now)
+    return sigv4.verify("GET", "/", query, headers, b"", {"AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}.get,
+                        now, service=service)
 
 
 def auth_unsigned_payload(w: World) -> str:
@@ -705,6 +706,11 @@ def auth_unsigned_payload(w: World) -> str:
 
 AUTH_CALLS: dict[str, Callable[[World], Any]] = {
     "missing_token": lambda w: auth_verify(authorization=""),
+    "both_forms": lambda w: auth_verify(query="Action=ListUsers&Version=2010-05-08&X-Amz-Algorithm=AWS4-HMAC-SHA256"),
+    "incomplete_query": lambda w: auth_verify(authorization="", query="Action=ListUsers&X-Amz-Algorithm=AWS4-HMAC-SHA256"),
+    "scope_region": lambda w: auth_verify("AKIDEXAMPLE/20150830/mars-1/iam/aws4_request"),
+    "scope_service": lambda w: auth_verify(service="sqs"),
+    "credential_scope": lambda w: auth_verify("AKIDEXAMPLE/20150830/mars-1/sns/aws4_request", service="iam"),
     "incomplete_authorization": lambda w: auth_verify(authorization="Basic dXNlcjpwYXNz"),
     "missing_equal_sign": lambda w: auth_verify("AKIDEXAMPLE /20150830/us-east-1/iam/aws4_request"),
     "unsupported_algorithm": lambda w: auth_verify(authorization=f"AWS4-ECDSA-P256-SHA256 Credential={AUTH_CREDENTIAL}, "

@@ -4,6 +4,7 @@ with AWS's own example, with botocore's signer, and with boto3 clients of all th
 from __future__ import annotations
 
 import subprocess
+import time
 import sys
 from typing import Any, Iterator
 
@@ -198,3 +199,135 @@ def test_the_reset_route_needs_a_signature_too(server: Server) -> None:
     with urllib.request.urlopen(urllib.request.Request(signed.url, data=b"", headers=headers, method="POST")) as answer:
         assert answer.status == 200
     assert server.broker.list_queues() == []
+
+
+def send(url: str, method: str = "GET", body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """(status, body) of one raw request, an error status included."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, body, headers or {}, method=method)) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def test_presigned_urls_are_served_in_their_scope(server: Server) -> None:
+    """What generate_presigned_url makes for the query-protocol services runs as the signed
+    request would: SNS's Publish reaches its subscriber, STS names the key's account, legacy
+    SQS's SendMessage lands in the queue."""
+    sqs = client(server, "sqs")
+    queue_url = sqs.create_queue(QueueName="presigned")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns = client(server, "sns")
+    topic = sns.create_topic(Name="presigned")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    # Signed for the operation's own method (POST for the query protocol) unless told otherwise.
+    status, _ = send(sns.generate_presigned_url("publish", Params={"TopicArn": topic, "Message": "by URL"}), "POST")
+    assert status == 200
+    legacy = client(server, "sqs", session=boto3.Session(botocore_session=legacy_sqs_session()))
+    status, _ = send(legacy.generate_presigned_url("send_message", Params={"QueueUrl": queue_url,
+                                                                           "MessageBody": "also by URL"},
+                                                   HttpMethod="GET"))
+    assert status == 200
+    bodies = sorted(m["Body"] for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"])
+    assert bodies == ["also by URL", "by URL"]
+    unknown = client(server, "sts", key="210987654321").generate_presigned_url("get_caller_identity", HttpMethod="GET")
+    status, answer = send(unknown)
+    assert status == 403 and b"InvalidClientTokenId" in answer  # a key unknown to the server
+    status, answer = send(client(server, "sts").generate_presigned_url("get_caller_identity", HttpMethod="GET"))
+    assert status == 200 and b"<Account>123456789012</Account>" in answer
+    west = boto3.client("sns", endpoint_url=server.endpoint, region_name="eu-west-1", aws_access_key_id=KEY,
+                        aws_secret_access_key=SECRET)
+    assert send(west.generate_presigned_url("create_topic", Params={"Name": "west"}, HttpMethod="GET"))[0] == 200
+    assert [t.name for t in server.broker.scope(region="eu-west-1").list_topics()] == ["west"]
+
+
+def test_a_presigned_url_changed_or_too_old_is_refused_and_changes_nothing(server: Server) -> None:
+    sns = client(server, "sns")
+    topic = sns.create_topic(Name="guarded")["TopicArn"]
+    url = sns.generate_presigned_url("create_topic", Params={"Name": "made-by-url"}, HttpMethod="GET")
+    status, answer = send(url.replace("made-by-url", "made-by-forger"))
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in answer
+    path, _, query = url.partition(server.endpoint)[2].partition("?")
+    host = {"Host": server.endpoint.removeprefix("http://")}
+    with pytest.raises(pymsg.SignatureDoesNotMatch, match="Signature expired"):
+        sigv4.verify("GET", path, query, host, b"", {KEY: SECRET}.get, time.time() + 15 * 60 + 5, service="sns")
+    assert sigv4.verify("GET", path, query, host, b"", {KEY: SECRET}.get, service="sns") == KEY
+    with pytest.raises(pymsg.SignatureDoesNotMatch, match="correct service: 'sqs'"):
+        sigv4.verify("GET", path, query, host, b"", {KEY: SECRET}.get, service="sqs")
+    without = "&".join(p for p in query.split("&") if not p.startswith(("X-Amz-Signature=", "X-Amz-Date=")))
+    status, answer = send(f"{server.endpoint}{path}?{without}")
+    assert status == 400 and (b"AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string "
+                              b"parameters must include 'X-Amz-Date'. Re-examine the query-string parameters.") in answer
+    signed = client(server, "sns")
+    signed.meta.events.register("before-send.sns.ListTopics", lambda request, **_: setattr(
+        request, "url", request.url + "?X-Amz-Algorithm=AWS4-HMAC-SHA256"))
+    with pytest.raises(ClientError, match="Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization'"):
+        signed.list_topics()
+    assert [t["TopicArn"] for t in sns.list_topics()["Topics"]] == [topic]
+
+
+def signed_request(server: Server, service: str, region: str, target: str, body: bytes,
+                   host: str | None = None) -> tuple[int, bytes]:
+    """A JSON-protocol request signed for `service` in `region`, sent with `host` as its Host."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    port = server.endpoint.rpartition(":")[2]
+    host = host or f"127.0.0.1:{port}"
+    request = AWSRequest("POST", f"http://{host}/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.0" if target.startswith("AmazonSQS") else "application/x-amz-json-1.1",
+        "X-Amz-Target": target})
+    SigV4Auth(Credentials(KEY, SECRET), service, region).add_auth(request)
+    return send(f"{server.endpoint}/", "POST", body, {**dict(request.headers.items()), "Host": host})
+
+
+@pytest.mark.parametrize("target, service, body, status", [
+    ("AmazonSQS.CreateQueue", "sqs", b'{"QueueName": "scoped"}', 403),
+    ("Kinesis_20131202.CreateStream", "kinesis", b'{"StreamName": "scoped", "ShardCount": 1}', 400),
+])
+def test_a_credential_scoped_to_another_service_is_refused(server: Server, target: str, service: str, body: bytes,
+                                                           status: int) -> None:
+    code, answer = signed_request(server, "sns", "us-east-1", target, body)
+    assert code == status and f"Credential should be scoped to correct service: '{service}'. ".encode() in answer
+    assert server.broker.list_queues() == [] and server.broker.list_streams() == []
+    assert signed_request(server, service, "us-east-1", target, body)[0] == 200
+
+
+def test_the_scope_must_name_a_region_and_the_one_the_host_names(server: Server) -> None:
+    create = b'{"QueueName": "regional"}'
+    code, answer = signed_request(server, "sqs", "local", "AmazonSQS.CreateQueue", create)
+    assert code == 403 and b"Credential should be scoped to a valid region, not 'local'. " in answer
+    host = f"sqs.eu-west-1.localhost.localstack.cloud:{server.endpoint.rpartition(':')[2]}"
+    code, answer = signed_request(server, "sqs", "us-west-2", "AmazonSQS.CreateQueue", create, host)
+    assert code == 403 and b"Credential should be scoped to a valid region, not 'us-west-2'. " in answer
+    assert all(b.list_queues() == [] for b in server.broker.scopes())
+    assert signed_request(server, "sqs", "eu-west-1", "AmazonSQS.CreateQueue", create, host)[0] == 200
+    assert [q.name for q in server.broker.scope(region="eu-west-1").list_queues()] == ["regional"]
+
+
+def test_every_wrong_part_of_the_scope_is_named_in_one_message() -> None:
+    headers = dict(EXAMPLE["headers"])
+    headers["Authorization"] = headers["Authorization"].replace("/20150830/us-east-1/iam/aws4_request",
+                                                                "/20150831/mars/sns/aws5_request")
+    with pytest.raises(pymsg.SignatureDoesNotMatch) as excinfo:
+        sigv4.verify("GET", "/", EXAMPLE["query"], headers, b"", {"AKIDEXAMPLE": EXAMPLE_SECRET}.get, EXAMPLE_TIME,
+                     service="iam")
+    assert str(excinfo.value) == (
+        "Credential should be scoped to a valid region, not 'mars'. Credential should be scoped to correct service: "
+        "'iam'. Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. Date in "
+        "Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', "
+        "from '20150830T123600Z'.")
+
+
+@pytest.mark.parametrize("host, region", [
+    ("sqs.eu-west-1.amazonaws.com", "eu-west-1"), ("sqs.ap-southeast-5.localhost.localstack.cloud:4566", "ap-southeast-5"),
+    ("localhost:4566", None), ("127.0.0.1", None), ("[::1]:4566", None), (None, None),
+])
+def test_the_region_a_host_names(host: str | None, region: str | None) -> None:
+    assert sigv4.host_region(host) == region

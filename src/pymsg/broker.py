@@ -24,7 +24,7 @@ from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_al
 from .sqs_move import MoveTasks
 
 _ACCOUNT = re.compile(r"\d{12}")
-_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+REGION_NAME = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")  # us-east-1, ap-southeast-5, us-gov-west-1
 DEFAULT_ACCOUNT_ID = "123456789012"  # moto's, so that tests written for moto find the ARNs they expect
 
 
@@ -156,7 +156,7 @@ class Broker:
         key = (account_id or self.account_id, region or self.region)
         if key == (self.account_id, self.region):
             return self
-        if not (_ACCOUNT.fullmatch(key[0]) and _REGION.fullmatch(key[1])):
+        if not (_ACCOUNT.fullmatch(key[0]) and REGION_NAME.fullmatch(key[1])):
             raise error(BROKER, "no_such_scope", account=repr(key[0]), region=repr(key[1]))
         with self._family_lock:
             broker = self._family.get(key)

@@ -669,6 +669,10 @@ BROKER: dict[str, Message] = {
 # SigV4 checks (pymsg serve --verify-signatures), in the words AWS's endpoints use.
 AUTH: dict[str, Message] = {
     "missing_token": Message("MissingAuthenticationToken", "Request is missing Authentication Token"),
+    "both_forms": Message("SignatureDoesNotMatch", "Found both 'X-Amz-Algorithm' as a query-string param and "
+                          "'Authorization' as HTTP header."),
+    # {missing}: "AWS query-string parameters must include 'X-Amz-Date'. " for each one missing
+    "incomplete_query": Message("IncompleteSignature", "{missing}Re-examine the query-string parameters."),
     # {requirements}: what is missing, joined by ". Authorization header requires ", as AWS lists them
     "incomplete_authorization": Message("IncompleteSignature",
                                         "Authorization header requires {requirements}. Authorization={authorization}"),
@@ -679,13 +683,18 @@ AUTH: dict[str, Message] = {
                                      "AWS4-HMAC-SHA256 for now). "),
     "credential_elements": Message("IncompleteSignature", "Credential must have exactly 5 slash-delimited elements, "
                                    "e.g. keyid/date/region/service/term, got '{credential}'"),
+    # The four parts of a credential scope; a scope wrong in several gets their messages in one, in
+    # this order (AWS ends the first three with a space).
+    "scope_region": Message("SignatureDoesNotMatch", "Credential should be scoped to a valid region, not '{region}'. "),
+    "scope_service": Message("SignatureDoesNotMatch", "Credential should be scoped to correct service: '{service}'. "),
     "credential_terminator": Message("SignatureDoesNotMatch", "Credential should be scoped with a valid terminator: "
-                                     "'aws4_request', not '{terminator}'."),
+                                     "'aws4_request', not '{terminator}'. "),
+    "credential_date": Message("SignatureDoesNotMatch", "Date in Credential scope does not match YYYYMMDD from "
+                               "ISO-8601 version of date from HTTP: '{date}' != '{expected}', from '{amz_date}'."),
+    "credential_scope": Message("SignatureDoesNotMatch", "{wrong}"),  # two or more of the four above, run together
     "invalid_token": Message("InvalidClientTokenId", "The security token included in the request is invalid."),
     "date_format": Message("IncompleteSignature", "Date must be in ISO-8601 'basic format'. Got '{date}'. See "
                            "http://en.wikipedia.org/wiki/ISO_8601"),
-    "credential_date": Message("SignatureDoesNotMatch", "Date in Credential scope does not match YYYYMMDD from "
-                               "ISO-8601 version of date from HTTP: '{date}' != '{expected}', from '{amz_date}'."),
     "host_not_signed": Message("SignatureDoesNotMatch", "'Host' must be a 'SignedHeader' in the AWS Authorization."),
     "signature_mismatch": Message("SignatureDoesNotMatch", "The request signature we calculated does not match the "
                                   "signature you provided. Check your AWS Secret Access Key and signing method. "

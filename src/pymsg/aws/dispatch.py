@@ -87,10 +87,11 @@ def account_for(access_key_id: str | None, default: str) -> str:
     return access_key_id if access_key_id and len(access_key_id) == 12 and access_key_id.isdigit() else default
 
 
-def scoped(broker: Broker, lowered: Mapping[str, str]) -> Broker:
+def scoped(broker: Broker, lowered: Mapping[str, str], credential: str | None = None) -> Broker:
     """The broker of the request's (account, region): the region of its SigV4 credential scope
-    and the account its access key names; `broker`'s own without an Authorization header."""
-    found = _CREDENTIAL.search(lowered.get("authorization", ""))
+    and the account its access key names; `broker`'s own when it has no credentials. The scope
+    is the Authorization header's, or `credential` (a presigned URL's X-Amz-Credential)."""
+    found = _CREDENTIAL.search(f"Credential={credential}" if credential else lowered.get("authorization", ""))
     if found is None:
         return broker
     try:
@@ -100,13 +101,13 @@ def scoped(broker: Broker, lowered: Mapping[str, str]) -> Broker:
 
 
 def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes, endpoint: str | None = None,
-           path: str = "/") -> Response:
+           path: str = "/", credential: str | None = None) -> Response:
     """Serves one request against the scope of `broker` its credentials name (see scoped()):
     (status, headers, body). `endpoint` is the URL the request reached ("http://127.0.0.1:4566"),
     for queue URLs; None in process. `path` is the URL path it was sent to (old SQS SDKs post to
-    the queue's URL)."""
+    the queue's URL). `credential`: a presigned URL's X-Amz-Credential."""
     lowered = _lowered(headers)
-    broker = scoped(broker, lowered)
+    broker = scoped(broker, lowered, credential)
     protocol = _protocol(lowered, body, path)
     if protocol == "sts":
         return _caller_identity(broker)  # what CI setups ask first
@@ -122,6 +123,21 @@ def handle(broker: Broker, headers: Mapping[str, Union[str, bytes]], body: bytes
         out_headers["Content-Type"] = eventstream.CONTENT_TYPE
         return status, out_headers, answer
     return status, out_headers, json.dumps(answer).encode()
+
+
+# The name each service signs with, by the X-Amz-Target prefix or query protocol that reaches it.
+_SIGNING_NAMES = {"AmazonSQS": "sqs", "Kinesis_20131202": "kinesis", "sqs-query": "sqs", "sns-query": "sns",
+                  "sts": "sts"}
+
+
+def signing_name(headers: Mapping[str, Union[str, bytes]], body: bytes, path: str = "/") -> str | None:
+    """The service name a request's SigV4 credential scope must carry ("sqs", "sns", "kinesis",
+    "sts"); None for an X-Amz-Target pymsg does not serve (its own error answers it)."""
+    lowered = _lowered(headers)
+    protocol = _protocol(lowered, body, path)
+    if protocol == "json":
+        return _SIGNING_NAMES.get(lowered.get("x-amz-target", "").partition(".")[0])
+    return _SIGNING_NAMES[protocol]
 
 
 def _handle_cbor(broker: Broker, target: str, body: bytes) -> Response:

@@ -39,7 +39,7 @@ from ..broker import Broker
 from ..errors import PymsgError
 from . import moto_server, sigv4
 from .connections import BODY, HEADERS, IDLE, SERVING, ConnectionGuard, Limits
-from .dispatch import handle, reject
+from .dispatch import handle, reject, signing_name
 from .ids import request_id
 
 # What the endpoint says: its start, failures it survives (a save that failed, requests cut off
@@ -442,8 +442,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve_counted(self, path: str, query: str, headers: dict[str, str], body: bytes, signed: bytes) -> None:
         keys = self.server.access_keys
         if keys is not None:  # every route that changes state, the reset included
+            service = None if path.rstrip("/") in _OWN_PATHS else signing_name(headers, body, path)
             try:
-                sigv4.verify(self.command, path, query, dict(self.headers.items()), signed, keys.get)
+                sigv4.verify(self.command, path, query, dict(self.headers.items()), signed, keys.get,
+                             service=service, region=sigv4.host_region(self.headers.get("Host")))
             except PymsgError as exc:
                 _log.warning("refused a request from %s: %s: %s", self.address_string(), exc.code, exc)
                 self._reply(*reject(headers, body, exc, path))
@@ -459,7 +461,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"status": "ok"})
             return
         host = self.headers.get("Host") or self.server.endpoint.removeprefix("http://")
-        self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path))
+        credential = dict(urllib.parse.parse_qsl(query)).get("X-Amz-Credential") if "X-Amz-" in query else None
+        self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path, credential))
 
 
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str | None = None,
