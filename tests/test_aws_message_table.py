@@ -665,6 +665,9 @@ BROKER_CALLS: dict[str, Callable[[World], Any]] = {
     "state_clash": lambda w: broker_restore(w, pymsg.state.snapshot(w.broker)),
     "fsync_policy": lambda w: pymsg.Broker(data_dir=".", fsync="sometimes"),
     "data_dir_type": lambda w: pymsg.Broker(data_dir=3),
+    "http_targets_allow": lambda w: pymsg.HttpTargets("10.0.0.0/8"),
+    "http_targets_network": lambda w: pymsg.HttpTargets(["10.0.0.0/33"]),
+    "http_targets_type": lambda w: pymsg.Broker(http_targets=["10.0.0.0/8"]),
     "segment_bytes": lambda w: pymsg.Broker(data_dir=".", segment_bytes=100),
     "auto_checkpoint_bytes": lambda w: pymsg.Broker(data_dir=".", auto_checkpoint_bytes=-1),
 }

@@ -17,6 +17,7 @@ from ._core import Clock, Message, SendResult, SystemClock
 from ._core import __version__ as __version__
 from .broker import Broker, default_account_id
 from .clock import ManualClock
+from .http_targets import HttpTargets
 from .cache import Cache, MsgpackCache
 from .errors import *  # noqa: F403
 from .kinesis import (
@@ -41,6 +42,7 @@ __all__ = [
     "mock_aws",
     "Clock",
     "ManualClock",
+    "HttpTargets",
     "SystemClock",
     "Queue",
     "Message",

@@ -161,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     srv.add_argument("--max-connections", type=int, default=env.get("max_connections", None, int), metavar="COUNT",
                      help="connections held at once; past it a new one replaces the one waiting longest, or is "
                           "answered 503 when all are being served (default: from ulimit -n, at most 4096)")
+    srv.add_argument("--allow-http-targets", action="append", metavar="CIDR",
+                     default=env.get("allow_http_targets", [], _networks),
+                     help="let HTTP(S) subscriptions deliver to this network, refused by default: link-local and "
+                          "instance-metadata addresses, and loopback when serving on another address (repeatable; "
+                          "PYMSG_ALLOW_HTTP_TARGETS takes them comma-separated)")
     srv.add_argument("--access-log", action="store_true", default=env.get("access_log", False, _flag),
                      help="log one line for each request (pymsg.server.access)")
     argv = list(argv) if argv is not None else None
@@ -216,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          access_keys=dict(args.access_key) if args.verify_signatures else None,
                          state_path=args.state, state_interval=args.state_interval, access_log=args.access_log,
                          other_services=args.other_services, data_dir=args.data_dir, fsync=args.fsync,
-                         limits=limits)
+                         limits=limits, allow_http_targets=args.allow_http_targets)
         except PymsgError as exc:  # a bad --quota or --region: say what, not a traceback
             parser.error(f"{exc.code}: {exc}")
         except OSError as exc:
@@ -244,6 +249,10 @@ def _quota(text: str) -> tuple[str, int]:
 
 def _quotas(text: str) -> list[tuple[str, int]]:
     return [_quota(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def _networks(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _access_keys(text: str) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ from .cache import Cache, MsgpackCache
 from .clock import ManualClock, _Hook
 from .durability import DataDirectory
 from .sns import Deliveries, Topic
+from .http_targets import HttpTargets
 from .errors import (
     PymsgError,
     QueueDoesNotExist,
@@ -53,7 +54,8 @@ class Broker:
     cut in ``segment_bytes`` files and compacted by a checkpoint once it outgrows
     ``auto_checkpoint_bytes`` (0: only :meth:`checkpoint` and :meth:`close`). Close the broker
     (or use it as a context manager) to release the directory. See :mod:`pymsg.durability` for
-    what is kept. Thread-safe.
+    what is kept. ``http_targets`` says where HTTP(S) subscriptions may deliver (by default not
+    to link-local or instance-metadata addresses; see :class:`pymsg.HttpTargets`). Thread-safe.
     """
 
     def __init__(
@@ -69,6 +71,7 @@ class Broker:
         fsync: str = "everysec",
         segment_bytes: int = 64 << 20,
         auto_checkpoint_bytes: int = 64 << 20,
+        http_targets: HttpTargets | None = None,
     ) -> None:
         self._clock = clock if clock is not None else _core.SystemClock()
         if account_id is None:
@@ -77,7 +80,13 @@ class Broker:
             raise error(BROKER, "account_id", value=repr(account_id))
         self._core = _core.Broker(self._clock, region, account_id, bool(strict_limits), bool(strict_timing),
                                   _check_quotas(quotas))
-        self._options = {"strict_limits": strict_limits, "strict_timing": strict_timing, "quotas": quotas}
+        if http_targets is None:
+            http_targets = HttpTargets()
+        elif not isinstance(http_targets, HttpTargets):
+            raise error(BROKER, "http_targets_type", type=type(http_targets).__name__)
+        self._http_targets = http_targets
+        self._options = {"strict_limits": strict_limits, "strict_timing": strict_timing, "quotas": quotas,
+                         "http_targets": http_targets}
         # Every (account, region) this broker's family serves, this one included (see scope()).
         self._family: dict[tuple[str, str], Broker] = {(account_id, region): self}
         self._family_lock = threading.Lock()

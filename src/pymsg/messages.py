@@ -660,6 +660,11 @@ BROKER: dict[str, Message] = {
     "state_clash": Message("InvalidParameterValue", "Cannot restore {kind} {name}: the broker already has one."),
     # data directories
     "fsync_policy": Message("InvalidParameterValue", "fsync must be 'always', 'everysec' or 'no', not {value}."),
+    "http_targets_allow": Message("InvalidParameterValue", "allow must be a list of networks (\"10.0.0.0/8\"), "
+                                  "not {value}."),
+    "http_targets_network": Message("InvalidParameterValue", "{value} is not an IP network (\"169.254.0.0/16\", "
+                                    "\"fd00::/8\") or address."),
+    "http_targets_type": Message("InvalidParameterValue", "http_targets must be a pymsg.HttpTargets, not {type}."),
     "data_dir_type": Message("InvalidParameterValue", "data_dir must be a path (str or os.PathLike), not {type}."),
     "segment_bytes": Message("InvalidParameterValue", "segment_bytes must be an int from 4096 to 2**40, not {value}."),
     "auto_checkpoint_bytes": Message("InvalidParameterValue",

@@ -30,6 +30,7 @@ from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
 
 if TYPE_CHECKING:
     from .broker import Broker
+    from .http_targets import HttpTargets
 
 Endpoint = Union[Queue, Callable[[dict], Any], str]
 
@@ -664,8 +665,8 @@ class Deliveries:
                                               TopicArn=topic.arn, SubscriptionArn=subscription.arn)
             return
         try:
-            _post(subscription._target, body, "SubscriptionConfirmation", topic.arn, subscription.arn,
-                  json.loads(body)["MessageId"])
+            _post(self._broker._http_targets, subscription._target, body, "SubscriptionConfirmation", topic.arn,
+                  subscription.arn, json.loads(body)["MessageId"])
         except Exception as exc:  # an endpoint that is down simply stays pending, as on AWS
             _log.warning("the SubscriptionConfirmation for %s could not be delivered to %s: %s; the subscription "
                          "stays pending", subscription.arn, subscription.endpoint, repr(exc))
@@ -691,7 +692,8 @@ class Deliveries:
             elif a.protocol == "lambda":
                 subscription._target(_lambda_event(a.subscription_arn, a.body))
             else:
-                _post(subscription._target, a.body, "Notification", a.topic.arn, a.subscription_arn, a.message_id)
+                _post(self._broker._http_targets, subscription._target, a.body, "Notification", a.topic.arn,
+                      a.subscription_arn, a.message_id)
             return
         except Exception as exc:  # a failing subscriber never raises into the publisher: it is logged
             # The first failure is a warning; the retries that follow it, at debug level, so a
@@ -781,8 +783,10 @@ def _lambda_event(subscription_arn: str, body: str) -> dict:
                          "Sns": sns}]}
 
 
-def _post(url: str, body: str, message_type: str, topic_arn: str, subscription_arn: str, message_id: str) -> None:
-    """One HTTP(S) delivery as SNS makes it; a status outside 2xx (or no answer) fails it."""
+def _post(targets: HttpTargets, url: str, body: str, message_type: str, topic_arn: str, subscription_arn: str,
+          message_id: str) -> None:
+    """One HTTP(S) delivery as SNS makes it, where `targets` allows; a status outside 2xx (a
+    redirect too) or no answer fails it."""
     request = urllib.request.Request(url, data=body.encode(), method="POST", headers={
         "Content-Type": "text/plain; charset=UTF-8",
         "x-amz-sns-message-type": message_type,
@@ -792,7 +796,7 @@ def _post(url: str, body: str, message_type: str, topic_arn: str, subscription_a
         "User-Agent": "Amazon Simple Notification Service Agent",
     })
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with targets.post(request, timeout=15) as response:
             if not 200 <= response.status < 300:
                 raise OSError(f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:  # it holds the connection: close it, keep only the status

@@ -20,6 +20,7 @@ service (S3, DynamoDB, STS, ...) is relayed to a moto server started beside it (
 from __future__ import annotations
 
 import errno
+import ipaddress
 import json
 import logging
 import signal
@@ -30,13 +31,14 @@ import time
 import urllib.parse
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .. import state
 from ..durability import wipe_data_dir
 from .._core import __version__
 from ..broker import Broker
 from ..errors import PymsgError
+from ..http_targets import HttpTargets
 from . import moto_server, sigv4
 from .connections import BODY, HEADERS, IDLE, SERVING, ConnectionGuard, Limits
 from .dispatch import handle, reject, signing_name
@@ -465,12 +467,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(*handle(self.server.broker, headers, body, f"http://{host}", path, credential))
 
 
+def _is_loopback(host: str) -> bool:
+    """Whether `host` (an address or name to listen on) is this host's loopback only."""
+    try:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback
+                   for info in socket.getaddrinfo(host or None, 0, 0, socket.SOCK_STREAM, 0, socket.AI_PASSIVE))
+    except (OSError, ValueError):
+        return False
+
+
 def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1", account_id: str | None = None,
           max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES, quotas: Optional[Mapping[str, int]] = None,
           access_keys: Optional[Mapping[str, str]] = None, state_path: Optional[str] = None,
           state_interval: float = 5.0, ready: Optional[Callable[[Server], None]] = None,
           access_log: bool = False, other_services: str = "block", data_dir: str | None = None,
-          fsync: str = "everysec", limits: Limits = Limits()) -> int:
+          fsync: str = "everysec", limits: Limits = Limits(), allow_http_targets: Sequence[str] = ()) -> int:
     """Runs the endpoint until SIGINT or SIGTERM (then finishes the requests in progress).
     ``quotas`` overrides the account quotas of the broker behind it (see Broker.quotas);
     ``access_keys`` ({key id: secret}) turns on SigV4 checking; ``state_path`` loads the broker
@@ -478,9 +489,13 @@ def serve(host: str = "127.0.0.1", port: int = 4566, *, region: str = "us-east-1
     and at shutdown; ``data_dir`` keeps it in that directory's write-ahead log, synced as
     ``fsync`` says (always, everysec, no). ``other_services="moto"`` serves every other AWS
     service through a moto server started beside it (ended with it). ``limits``: the connections'
-    timeouts and their cap (see :mod:`pymsg.aws.connections`)."""
+    timeouts and their cap (see :mod:`pymsg.aws.connections`). HTTP(S) subscriptions deliver to
+    loopback only when the endpoint listens on loopback itself (its clients are then this host's
+    own), never to link-local or metadata addresses; ``allow_http_targets`` (CIDRs) lifts that
+    for the networks it names (see :class:`pymsg.HttpTargets`)."""
+    targets = HttpTargets(allow_http_targets, loopback=_is_loopback(host))
     server = Server(host, port, lambda: Broker(region=region, account_id=account_id, quotas=quotas,
-                                               data_dir=data_dir, fsync=fsync),
+                                               data_dir=data_dir, fsync=fsync, http_targets=targets),
                     max_request_bytes, access_keys, state_path, access_log, other_services, limits)
     stopping = threading.Event()
 
