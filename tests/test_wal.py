@@ -179,15 +179,22 @@ def test_rotate_while_others_append_keeps_every_record_in_order(tmp_path: Path) 
     log = _core.WriteAheadLog(str(tmp_path), "everysec", segment_bytes=1 << 12)
     stop = threading.Event()
 
-    def append() -> None:
-        while not stop.is_set():
+    def append() -> None:  # until the rotations are done, and no more than a cap (unbounded, it took 24 GB)
+        for _ in range(200_000):
+            if stop.is_set():
+                return
             log.append(1, b"z" * 50)
 
     threads = [threading.Thread(target=append) for _ in range(2)]
-    for t in threads:
-        t.start()
-    firsts = [log.rotate() for _ in range(200)]
-    stop.set()
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL round often, so rotations land among the appends
+    try:
+        for t in threads:
+            t.start()
+        firsts = [log.rotate() for _ in range(100)]
+    finally:
+        stop.set()
+        sys.setswitchinterval(switch)
     for t in threads:
         t.join()
     log.close()
