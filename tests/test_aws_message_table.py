@@ -141,6 +141,7 @@ def sqs_mixed_entries(w: World) -> Any:
 
 
 SQS_CALLS: dict[str, Callable[[World], Any]] = {
+    "unicode": lambda w: w.broker.create_queue("q\ud800"),
     "queue_does_not_exist": lambda w: w.broker.get_queue("nope"),
     "queue_does_not_exist_query": lambda w: w.sqs_query.get_queue_url(QueueName="nope"),
     "queue_name": lambda w: w.broker.create_queue("a b"),
@@ -288,6 +289,9 @@ def visibility_of_deleted(w: World) -> Any:
 
 
 SNS_CALLS: dict[str, Callable[[World], Any]] = {
+    "unicode": lambda w: w.broker.get_topic("t").publish("lone \udc00"),
+    "attributes_mapping": lambda w: w.broker.create_topic("t2", attributes=[("DisplayName", "d")]),
+    "subscription_arn_type": lambda w: w.broker.get_topic("t").unsubscribe(None),  # type: ignore[arg-type]
     "topic_name": lambda w: w.broker.create_topic("a b"),
     "arn_elements": lambda w: w.sns.get_topic_attributes(TopicArn="x"),
     "no_value": lambda w: w.sns.unsubscribe(SubscriptionArn=""),
@@ -497,6 +501,7 @@ def kinesis_cbor_tag(w: World) -> Any:
 
 
 KINESIS_CALLS: dict[str, Callable[[World], Any]] = {
+    "unicode": lambda w: w.broker.get_stream("s").get_shard_iterator("shardId-\ud800", "LATEST"),
     "stream_missing": lambda w: w.broker.get_stream("nope"),
     "shard_missing": lambda w: w.broker.get_stream("s").split_shard("shardId-000000000099", "5"),
     "shard_closed": closed_shard,
@@ -618,6 +623,7 @@ def cache_incr_of(w: World, value: bytes) -> Any:
 
 
 CACHE_CALLS: dict[str, Callable[[World], Any]] = {
+    "unicode": lambda w: w.broker.create_cache("c\ud800"),
     "oom": cache_full,
     "not_an_integer": lambda w: cache_incr_of(w, b"x"),
     "increment_overflow": lambda w: cache_incr_of(w, str(2**63 - 1).encode()),
@@ -629,6 +635,8 @@ CACHE_CALLS: dict[str, Callable[[World], Any]] = {
     "eviction_policy": lambda w: w.broker.create_cache("x", eviction_policy="lru"),
     "key_type": lambda w: w.broker.get_cache("c").get(1),
     "key_unicode": lambda w: w.broker.get_cache("c").set("\ud800", b"v"),
+    "mget_keys": lambda w: w.broker.get_cache("c").mget(1.5),  # type: ignore[arg-type]
+    "callable": lambda w: w.broker.get_cache("c").get_or_load("k", "not callable"),  # type: ignore[arg-type]
     "key_too_long": lambda w: w.broker.get_cache("c").set(b"k" * 65_536, b"v"),
     "value_type": lambda w: w.broker.get_cache("c").set("k", "text"),
     "value_too_long": lambda w: w.broker.get_cache("c").set("k", bytes((512 << 20) + 1)),  # calloc'd: no pages touched

@@ -19,7 +19,7 @@ from .errors import (
     ResourceNotFoundException,
 )
 from .kinesis import Stream
-from .messages import BROKER, CACHE, KINESIS, SNS, SQS, error
+from .messages import BROKER, CACHE, KINESIS, SNS, SQS, check_unicode, error, lone_surrogate
 from .sns_mobile import Mobile
 from .sqs import Queue, check_settings, check_tags, config_arguments, redrive_allowed
 from .sqs_move import MoveTasks
@@ -165,7 +165,8 @@ class Broker:
         key = (account_id or self.account_id, region or self.region)
         if key == (self.account_id, self.region):
             return self
-        if not (_ACCOUNT.fullmatch(key[0]) and REGION_NAME.fullmatch(key[1])):
+        if not (isinstance(key[0], str) and isinstance(key[1], str) and _ACCOUNT.fullmatch(key[0])
+                and REGION_NAME.fullmatch(key[1])):
             raise error(BROKER, "no_such_scope", account=repr(key[0]), region=repr(key[1]))
         with self._family_lock:
             broker = self._family.get(key)
@@ -264,6 +265,8 @@ class Broker:
         and the SSE settings are kept and returned by ``attributes()``, not enforced."""
         if not isinstance(name, str):
             raise error(SQS, "str_type", name="QueueName", type=type(name).__name__)
+        check_unicode(SQS, QueueName=name, RedrivePolicy=dead_letter_queue, DeduplicationScope=deduplication_scope,
+                      FifoThroughputLimit=fifo_throughput_limit)
         checked_tags = check_tags(tags, name=name)
         settings = check_settings({k: v for k, v in (
             ("policy", policy), ("redrive_allow_policy", redrive_allow_policy), ("kms_master_key_id", kms_master_key_id),
@@ -354,6 +357,8 @@ class Broker:
     def _name(value: Any) -> str:
         if not isinstance(value, str):
             raise error(SQS, "queue_name_type", value=repr(value))
+        if lone_surrogate(value) >= 0:
+            raise error(SQS, "queue_does_not_exist")  # a lone surrogate: no queue has such a name
         return value
 
     # --- Kinesis --------------------------------------------------------------------------
@@ -384,6 +389,7 @@ class Broker:
         for value, what in ((name, "streamName"), (mode, "streamModeDetails.streamMode")):
             if not isinstance(value, str):
                 raise error(KINESIS, "wrong_type", at=what, kind="a str", type=type(value).__name__)
+        check_unicode(KINESIS, streamName=name, **{"streamModeDetails.streamMode": mode})
         checked_tags = check_tags(tags, None, KINESIS, name=name, account=self.account_id)
         core = self._core.create_stream(
             name,
@@ -437,6 +443,9 @@ class Broker:
         AWS names (DisplayName, FifoTopic, ContentBasedDeduplication)."""
         if not isinstance(name, str):
             raise error(SNS, "topic_name_type", type=type(name).__name__)
+        check_unicode(SNS, Name=name)
+        if attributes is not None and not isinstance(attributes, Mapping):
+            raise error(SNS, "attributes_mapping", type=type(attributes).__name__)
         attrs = dict(attributes or {})
         display_name = attrs.pop("DisplayName", "")
         if "ContentBasedDeduplication" in attrs:
@@ -482,6 +491,7 @@ class Broker:
         """The topic a name or ARN names; raises NotFound."""
         if not isinstance(name_or_arn, str):
             raise error(SNS, "topic_missing")
+        check_unicode(SNS, TopicArn=name_or_arn)
         return self._wrap_topic(self._core.get_topic(name_or_arn))
 
     def list_topics(self) -> list[Topic]:
@@ -493,6 +503,7 @@ class Broker:
         name = topic.arn if isinstance(topic, Topic) else topic
         if not isinstance(name, str):
             return
+        check_unicode(SNS, TopicArn=name)
         try:
             deleted: Topic | None = self.get_topic(name)
         except PymsgError:  # missing (no error) or malformed (the core's delete says so)
@@ -534,13 +545,14 @@ class Broker:
             raise error(CACHE, "default_ttl", ttl=repr(default_ttl))
         if not isinstance(eviction_policy, str):
             raise error(CACHE, "eviction_policy_type", type=type(eviction_policy).__name__)
+        check_unicode(CACHE, name=name, eviction_policy=eviction_policy)
         core = self._core.create_cache(
             name,
             _cache_count(max_memory, "max_memory"),
             _cache_count(max_items, "max_items"),
             float(default_ttl or 0),
             eviction_policy,
-            _cache_count(shards, "shards"),
+            min(_cache_count(shards, "shards"), 1 << 16),  # the core uses at most 1,024
         )
         cache = self._wrap_cache(core, codec)
         if codec is not None and self._durability is not None:
@@ -572,6 +584,7 @@ class Broker:
         name = cache.name if isinstance(cache, Cache) else cache
         if not isinstance(name, str):
             raise error(CACHE, "cache_not_found", name=name)
+        check_unicode(CACHE, name=name)
         self._core.delete_cache(name)
         with self._lock:
             self._caches.pop(name, None)
@@ -580,6 +593,7 @@ class Broker:
     def _stream_name(value: Any) -> str:
         if not isinstance(value, str):
             raise error(KINESIS, "stream_name_type", name=repr(value))
+        check_unicode(KINESIS, streamName=value)
         return value
 
 

@@ -35,7 +35,10 @@ def _key_bytes(key: Key) -> bytes:
     if isinstance(key, bytes):
         return key
     if isinstance(key, str):
-        return key.encode()
+        try:
+            return key.encode()
+        except UnicodeEncodeError:
+            raise error(CACHE, "key_unicode") from None
     raise error(CACHE, "key_type", type=type(key).__name__)
 
 
@@ -159,6 +162,8 @@ class Cache(_core.CacheHandle):
         many threads miss the same key at once the loader runs once (single flight) and the others
         get its value; a loader that raises caches nothing, and every waiting caller gets the
         exception."""
+        if not callable(loader):
+            raise error(CACHE, "callable", name="loader", type=type(loader).__name__)
         value = self.get(key, _MISSING)
         if value is not _MISSING:
             return value
@@ -216,6 +221,8 @@ class Cache(_core.CacheHandle):
         the writer raises, the cache is left unchanged and the exception propagates."""
         _check_key(key)  # bad input fails before the database write
         _check_ttl(ttl)
+        if not callable(writer):
+            raise error(CACHE, "callable", name="writer", type=type(writer).__name__)
         self._check_value(value)
         writer(key, value)
         self.set(key, value, ttl=ttl)

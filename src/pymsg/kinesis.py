@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, NamedTuple, Optional, 
 
 from . import _core
 from .kinesis_consumer import Consumer, LeaseTable, Processor, lease_table_state, restore_lease_table
-from .messages import KINESIS, error
+from .messages import KINESIS, check_unicode, error
 from .sqs import MAX_TAGS, check_tags
 
 if TYPE_CHECKING:
@@ -203,6 +203,8 @@ class Stream(_core.StreamHandle):
                 raise error(KINESIS, "wrong_type", at=what, kind="a str", type=type(value).__name__)
         if starting_sequence_number is not None and not isinstance(starting_sequence_number, str):
             raise error(KINESIS, "sequence_number_type")
+        check_unicode(KINESIS, shardId=shard_id, shardIteratorType=iterator_type,
+                      startingSequenceNumber=starting_sequence_number)
         seconds = None if timestamp is None else _epoch_seconds(timestamp)
         return self._core.get_shard_iterator(shard_id, iterator_type, starting_sequence_number, seconds)
 
@@ -272,6 +274,8 @@ class Stream(_core.StreamHandle):
         self._check_alive()
         if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
             raise error(KINESIS, "wrong_type", at="tagKeys", kind="a list", type="str")
+        if not isinstance(keys, Iterable):
+            raise error(KINESIS, "wrong_type", at="tagKeys", kind="a list", type=type(keys).__name__)
         keys = list(keys)
         for key in keys:
             if not isinstance(key, str):
@@ -298,6 +302,7 @@ class Stream(_core.StreamHandle):
         if not isinstance(mode, str):
             raise error(KINESIS, "wrong_type", at="streamModeDetails.streamMode", kind="a str",
                         type=type(mode).__name__)
+        check_unicode(KINESIS, **{"streamModeDetails.streamMode": mode})
         self._core.set_mode(mode)
 
     def enable_enhanced_monitoring(self, metrics: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -485,21 +490,31 @@ class Stream(_core.StreamHandle):
         if not callable(processor):  # else it would fail at the first batch, far from here
             raise error(KINESIS, "processor", type=type(processor).__name__)
         with self._lock:
+            made = application_name not in self._lease_tables
             table = self._lease_tables.setdefault(application_name, LeaseTable())
-        return Consumer(
-            self,
-            table,
-            application_name,
-            worker_id,
-            processor,
-            initial_position=initial_position,
-            lease_duration=lease_duration,
-            batch_size=batch_size,
-            auto_checkpoint=auto_checkpoint,
-        )
+        try:
+            return Consumer(
+                self,
+                table,
+                application_name,
+                worker_id,
+                processor,
+                initial_position=initial_position,
+                lease_duration=lease_duration,
+                batch_size=batch_size,
+                auto_checkpoint=auto_checkpoint,
+            )
+        except Exception:
+            if made:  # refused settings leave no lease table behind
+                with self._lock:
+                    if self._lease_tables.get(application_name) is table and not table.leases:
+                        del self._lease_tables[application_name]
+            raise
 
     def checkpoints(self, application_name: str) -> dict[str, Optional[str]]:
         """The application's checkpoint per shard: a sequence number, ``"SHARD_END"``, or None."""
+        if not isinstance(application_name, str):
+            raise error(KINESIS, "wrong_type", at="applicationName", kind="a str", type=type(application_name).__name__)
         with self._lock:
             table = self._lease_tables.get(application_name)
         if table is None:
@@ -552,12 +567,14 @@ class Stream(_core.StreamHandle):
     def _shard_id(value: Any) -> str:
         if not isinstance(value, str):
             raise error(KINESIS, "wrong_type", at="shardId", kind="a str", type=type(value).__name__)
+        check_unicode(KINESIS, shardId=value)
         return value
 
 
 def _hash_key_text(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise error(KINESIS, "hash_key_type", type=type(value).__name__)
+    check_unicode(KINESIS, newStartingHashKey=value)
     return str(value)
 
 

@@ -36,7 +36,27 @@ def error(table: dict[str, Message], name: str, /, **fields: Any) -> errors.Pyms
     return getattr(errors, entry.code)(entry.template.format(**fields))
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogate(text: str) -> int:
+    """The index of the first lone surrogate in `text` (which UTF-8, and so the core, cannot
+    carry), or -1."""
+    found = None if text.isascii() else _LONE_SURROGATE.search(text)
+    return found.start() if found else -1
+
+
+def check_unicode(table: dict[str, Message], /, **fields: Any) -> None:
+    """Raises `table`'s "unicode" error for the first str field holding a lone surrogate; other
+    values are left to the caller's own checks."""
+    for name, value in fields.items():
+        if isinstance(value, str) and lone_surrogate(value) >= 0:
+            raise error(table, "unicode", name=name, index=lone_surrogate(value))
+
+
 SQS: dict[str, Message] = {
+    "unicode": Message("InvalidParameterValue", "Value for parameter {name} is invalid. Reason: it holds a lone "
+                       "surrogate at index {index}, which is not a Unicode character."),
     # queues
     "queue_does_not_exist": Message("QueueDoesNotExist", "The specified queue does not exist."),
     "queue_does_not_exist_query": Message("QueueDoesNotExist",
@@ -239,6 +259,8 @@ SQS: dict[str, Message] = {
 }
 
 SNS: dict[str, Message] = {
+    "unicode": Message("InvalidParameter", "Invalid parameter: {name} Reason: it holds a lone surrogate at index "
+                       "{index}, which is not a Unicode character."),
     # names and ARNs
     "topic_name": Message("InvalidParameter", "Invalid parameter: Topic Name"),
     "arn_elements": Message("InvalidParameter",
@@ -388,6 +410,10 @@ SNS: dict[str, Message] = {
                                            "true or false, for FIFO topics only"),
     "display_name": Message("InvalidParameter", "Invalid parameter: DisplayName (at most 100 characters)"),
     "topic_attribute_value": Message("InvalidParameter", "Invalid parameter: {name} Reason: {reason}"),
+    "subscription_arn_type": Message("InvalidParameter", "Invalid parameter: SubscriptionArn must be a str, not "
+                                     "{type}."),
+    "attributes_mapping": Message("InvalidParameter", "Invalid parameter: Attributes Reason: must be a mapping of "
+                                  "attribute names to values, not {type}."),
     "attribute_types": Message("InvalidParameter", "Invalid parameter: AttributeName and AttributeValue must be str."),
     "tag_keys": Message("InvalidParameter", "Invalid parameter: TagKeys needs at least one str."),
     "tag_keys_str": Message("InvalidParameter", "Invalid parameter: TagKeys must be a list of str, not a str."),
@@ -422,6 +448,8 @@ SNS: dict[str, Message] = {
 }
 
 KINESIS: dict[str, Message] = {
+    "unicode": Message("ValidationException", "1 validation error detected: Value at '{name}' failed to satisfy "
+                       "constraint: Member must hold Unicode characters only (a lone surrogate at index {index})."),
     "stream_missing": Message("ResourceNotFoundException", "Stream {name} under account {account} not found."),
     "shard_missing": Message("ResourceNotFoundException",
                              "Could not find shard {shard} in stream {name} under account {account}."),
@@ -602,6 +630,8 @@ KINESIS: dict[str, Message] = {
 
 # The cache (ElastiCache's engines): Redis's words where Redis has an answer.
 CACHE: dict[str, Message] = {
+    "unicode": Message("InvalidParameterValue", "{name} holds a lone surrogate at index {index}, which is not a "
+                       "Unicode character."),
     # Redis's replies
     "oom": Message("OutOfMemoryError", "OOM command not allowed when used memory > 'maxmemory'."),
     "not_an_integer": Message("InvalidParameterValue", "ERR value is not an integer or out of range"),
@@ -617,6 +647,8 @@ CACHE: dict[str, Message] = {
                                "volatile-lru, allkeys-lfu, volatile-lfu, allkeys-random, volatile-random, "
                                "volatile-ttl or noeviction)."),
     "key_type": Message("InvalidParameterValue", "Cache keys are str or bytes, not {type}."),
+    "callable": Message("InvalidParameterValue", "{name} must be callable, not {type}."),
+    "mget_keys": Message("InvalidParameterValue", "mget takes a sequence of keys, not {type}."),
     "key_unicode": Message("InvalidParameterValue", "A cache key must be valid Unicode (it holds lone surrogates)."),
     "key_too_long": Message("InvalidParameterValue", "Cache keys are at most {most} bytes (got {size})."),
     "value_type": Message("InvalidParameterValue", "Cache values are bytes, not {type} (create the cache with "

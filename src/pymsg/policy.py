@@ -21,7 +21,8 @@ def add_statement(policy: str, label: str, account_ids: Sequence[str], actions: 
     accounts or actions, or a label already used (reason ALREADY_EXISTS)."""
     if not isinstance(label, str) or not 1 <= len(label) <= 80 or not label.replace("-", "").replace("_", "").isalnum():
         raise invalid(str(label), "Label must be 1 to 80 letters, digits, - and _")
-    if not account_ids or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions]):
+    if (not isinstance(account_ids, (list, tuple)) or not isinstance(actions, (list, tuple)) or not account_ids
+            or not actions or not all(isinstance(x, str) for x in [*account_ids, *actions])):
         raise invalid(label, "AWSAccountId and ActionName need at least one str each")
     document = json.loads(policy)
     if any(statement.get("Sid") == label for statement in document.get("Statement", [])):

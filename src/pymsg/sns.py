@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NamedTuple, 
 
 from . import _core
 from .errors import PymsgError
-from .messages import SNS, error
+from .messages import SNS, check_unicode, error
 from .policy import ALREADY_EXISTS, add_statement, remove_statement
 from .sns_mobile import EMAIL, PHONE_NUMBER
 from .sqs import MAX_TAGS, BatchResult, BatchResultErrorEntry, Queue, check_tags
@@ -202,6 +202,7 @@ class Topic:
             raise error(SNS, "raw_delivery_protocol", reason="Attributes Reason: ", protocol=protocol)
         if not isinstance(filter_policy_scope, str):
             raise error(SNS, "filter_policy_scope_type")
+        check_unicode(SNS, FilterPolicy=filter_policy, FilterPolicyScope=filter_policy_scope)
         pending = protocol in ("http", "https", "email", "email-json")
         self._check_dead_letter_queue(dead_letter_queue, "Attributes Reason: ")
         arn = self._core.subscribe(
@@ -277,6 +278,9 @@ class Topic:
     def unsubscribe(self, subscription: Union[Subscription, str]) -> None:
         """Unsubscribe by Subscription or ARN; NotFound when it does not exist."""
         arn = subscription.arn if isinstance(subscription, Subscription) else subscription
+        if not isinstance(arn, str):
+            raise error(SNS, "subscription_arn_type", type=type(arn).__name__)
+        check_unicode(SNS, SubscriptionArn=arn)
         self._core.unsubscribe(arn)
         with self._lock:
             self._subscriptions.pop(arn, None)
@@ -308,6 +312,8 @@ class Topic:
                             (deduplication_id, "MessageDeduplicationId")):
             if value is not None and not isinstance(value, str):
                 raise error(SNS, "message_type", name=what, type=type(value).__name__)
+        check_unicode(SNS, Message=message, Subject=subject, MessageGroupId=group_id,
+                      MessageDeduplicationId=deduplication_id)
         if message is None:
             raise error(SNS, "parameter", name="Message")
         if message_structure not in (None, "json"):
@@ -406,6 +412,7 @@ class Topic:
         self._check_alive()
         if not isinstance(name, str) or not isinstance(value, str):
             raise error(SNS, "attribute_types")
+        check_unicode(SNS, AttributeName=name, AttributeValue=value)
         if name in ("DisplayName", "ContentBasedDeduplication"):
             content_based, display_name = self._core.options()
             if name == "DisplayName":
@@ -469,7 +476,7 @@ class Topic:
         self._check_alive()
         if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
             raise error(SNS, "tag_keys_str")
-        keys = list(keys)
+        keys = list(keys) if isinstance(keys, Iterable) else []
         if not keys or not all(isinstance(k, str) for k in keys):
             raise error(SNS, "tag_keys")
         with self._lock:

@@ -114,10 +114,10 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, str]:
             out[name] = ""
             continue
         if name in ("Policy", "RedriveAllowPolicy"):
-            text = value if isinstance(value, str) else json.dumps(value)
             try:
+                text = value if isinstance(value, str) else json.dumps(value)
                 parsed = json.loads(text)
-            except ValueError:
+            except (TypeError, ValueError):  # not JSON, or a value json cannot write (bytes, object())
                 parsed = None
             if not isinstance(parsed, dict):
                 raise error(SQS, "attribute_value" if name == "Policy" else "redrive_allow_policy", name=name)
@@ -199,6 +199,7 @@ def config_arguments(
         or maximum_message_size < 0
     ):
         raise error(SQS, "maximum_message_size_type")
+    maximum_message_size = min(maximum_message_size, 2**63 - 1)  # the core's range check names the limit
     for name, value in (("DeduplicationScope", deduplication_scope), ("FifoThroughputLimit", fifo_throughput_limit)):
         if not isinstance(value, str):
             raise error(SQS, "setting_type", name=name)
@@ -433,7 +434,7 @@ class Queue(_core.QueueHandle):
         self._check_alive()
         if isinstance(keys, str):  # a str is an iterable of one-character keys: surely not meant
             raise error(SQS, "tag_keys_str")
-        keys = list(keys)
+        keys = list(keys) if isinstance(keys, Iterable) else []
         if not keys:
             raise error(SQS, "missing_parameter", name="TagKeys")
         with self._lock:

@@ -175,7 +175,12 @@ PyObject* cache_mget(PyObject* self, PyObject* const* args, Py_ssize_t nargs, Py
   PyObject* keys;
   if (cache == nullptr || !bind_arguments("mget", args, nargs, kwnames, {g_names.keys}, 1, 1, &keys)) return nullptr;
   py::object seq = py::reinterpret_steal<py::object>(PySequence_Fast(keys, "mget takes a sequence of keys."));
-  if (!seq) return nullptr;
+  if (!seq) {
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return nullptr;
+    PyErr_Clear();  // not iterable: the cache's own error, as for any other bad argument
+    return raise(Error(ErrorCode::InvalidParameterValue,
+                       std::string("mget takes a sequence of keys, not ") + Py_TYPE(keys)->tp_name + "."));
+  }
   const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
   PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
   PyObject* out = PyList_New(n);
