@@ -50,8 +50,9 @@ def check_unicode(table: dict[str, Message], /, **fields: Any) -> None:
     """Raises `table`'s "unicode" error for the first str field holding a lone surrogate; other
     values are left to the caller's own checks."""
     for name, value in fields.items():
-        if isinstance(value, str) and lone_surrogate(value) >= 0:
-            raise error(table, "unicode", name=name, index=lone_surrogate(value))
+        index = lone_surrogate(value) if isinstance(value, str) else -1
+        if index >= 0:
+            raise error(table, "unicode", name=name, index=index)
 
 
 SQS: dict[str, Message] = {

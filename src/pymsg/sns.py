@@ -312,15 +312,18 @@ class Topic:
                             (deduplication_id, "MessageDeduplicationId")):
             if value is not None and not isinstance(value, str):
                 raise error(SNS, "message_type", name=what, type=type(value).__name__)
-        check_unicode(SNS, Message=message, Subject=subject, MessageGroupId=group_id,
-                      MessageDeduplicationId=deduplication_id)
         if message is None:
             raise error(SNS, "parameter", name="Message")
         if message_structure not in (None, "json"):
             raise error(SNS, "message_structure_value")
-        message_id, sequence, duplicate, _delivered, pending = self._core.publish(
-            message, subject, message_attributes, message_structure == "json", group_id, deduplication_id
-        )
+        try:
+            message_id, sequence, duplicate, _delivered, pending = self._core.publish(
+                message, subject, message_attributes, message_structure == "json", group_id, deduplication_id
+            )
+        except TypeError:  # the binding cannot take a lone surrogate: checked here, off the hot path
+            check_unicode(SNS, Message=message, Subject=subject, MessageGroupId=group_id,
+                          MessageDeduplicationId=deduplication_id)
+            raise
         if pending:
             self._broker._sns.deliver(self, pending, message_id, group_id)
         return PublishResult(message_id, sequence)
