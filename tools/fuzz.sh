@@ -26,12 +26,7 @@ fi
 FLAGS=(-std=c++17 -O1 -g -pthread "-I$CPP" -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 
 echo "== compiling the core with $CLANGXX (fuzzer instrumentation, ASan, UBSan)"
-mkdir -p "$WORK/obj"
-(cd "$CPP" && find pymsg -name '*.cpp' | sort) |
-  SRC="$CPP" OUT="$WORK/obj" CXX="$CLANGXX" xargs -P "$JOBS" -I{} bash -c \
-    'set -euo pipefail; s="$SRC/$1"; o="$OUT/$(echo "$1" | tr / _).o"
-     if [[ "$o" -nt "$s" ]]; then exit 0; fi
-     "$CXX" "${@:2}" -fsanitize=fuzzer-no-link -c "$s" -o "$o"' _ {} "${FLAGS[@]}"
+REUSE=1 JOBS="$JOBS" bash "$ROOT/tools/compile_core.sh" "$WORK/obj" "$CLANGXX" "${FLAGS[@]}" -fsanitize=fuzzer-no-link
 
 status=0
 for harness in "$CPP"/fuzz/fuzz_*.cpp; do

@@ -52,14 +52,8 @@ run_mode() {
   local out="$WORK/$mode" start=$SECONDS
   mkdir -p "$out/obj" "$out/bin"
   echo "== $mode: compiling the core ($CXX ${flags[*]})"
-  # One object per core source, named after its path (pymsg/sqs/queue.cpp -> pymsg_sqs_queue.cpp.o).
   # (Functions called from `cmd || ...` run without set -e, so every step checks itself.)
-  if ! (cd "$CPP" && find pymsg -name '*.cpp' | sort) |
-    SRC="$CPP" OUT="$out/obj" CXX="$CXX" REUSE="$REUSE" xargs -P "$JOBS" -I{} bash -c \
-      'set -euo pipefail; s="$SRC/$1"; o="$OUT/$(echo "$1" | tr / _).o"
-       if [[ -n "$REUSE" && "$o" -nt "$s" ]]; then exit 0; fi
-       "$CXX" "${@:2}" -c "$s" -o "$o"' \
-      _ {} "${BASE_FLAGS[@]}" "${flags[@]}"; then
+  if ! REUSE="$REUSE" JOBS="$JOBS" bash "$ROOT/tools/compile_core.sh" "$out/obj" "$CXX" "${BASE_FLAGS[@]}" "${flags[@]}"; then
     echo "FAIL $mode: the core did not compile"
     return 1
   fi
